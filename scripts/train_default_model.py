@@ -1,0 +1,93 @@
+"""Train the bundled default model (compact multi-task network) on FER+ (+ CK+ train).
+
+Reproduce with::
+
+    python scripts/train_default_model.py --data ../shared/data --work runs/default --epochs 40
+
+Resumable: re-run the same command after an interruption. When it finishes, the model
+artifact is written to ``src/facemotion/default_model`` (use ``--out`` to change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from facemotion.training import (
+    FaceDataset,
+    TrainingConfig,
+    build_model,
+    finetune,
+    load_image_folder,
+    load_vote_folder,
+    recipe_preprocessing,
+)
+
+
+def duplicate_val_files(duplicates_csv: Path) -> set[str]:
+    """Validation images that are pixel copies of a training image."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    with open(duplicates_csv, newline="") as handle:
+        for row in csv.DictReader(handle):
+            groups.setdefault(row["pixel_md5"], []).append((row["split"], row["file"]))
+    out: set[str] = set()
+    for members in groups.values():
+        if any(split == "train" for split, _ in members):
+            out |= {name for split, name in members if split == "val"}
+    return out
+
+
+def load(data: Path, cache: Path) -> tuple[FaceDataset, FaceDataset]:
+    prep = recipe_preprocessing("compact")
+    if cache.exists():
+        z = np.load(cache, allow_pickle=False)
+        parts = [FaceDataset(z[f"{s}_images"], z[f"{s}_labels"], z[f"{s}_soft"], z[f"{s}_affect"], list(z[f"{s}_paths"])) for s in ("train", "val")]
+        return parts[0], parts[1]
+    votes = data / "ferplus" / "votes.csv"
+    train = load_vote_folder(data / "ferplus" / "train", votes, prep)
+    ck = data / "ckplus48" / "train"
+    if ck.is_dir():
+        train = FaceDataset.concatenate([train, load_image_folder(ck, prep, affect_spread=0.1, seed=0)])
+    val = load_vote_folder(data / "ferplus" / "val", votes, prep)
+    dup = duplicate_val_files(data / "ferplus" / "duplicates.csv")
+    val = val.subset(np.array([Path(p).name not in dup for p in val.paths]))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    for name, d in (("train", train), ("val", val)):
+        arrays.update({f"{name}_images": d.images, f"{name}_labels": d.labels, f"{name}_soft": d.soft_labels,
+                       f"{name}_affect": d.affect, f"{name}_paths": np.array(d.paths)})
+    np.savez(cache, **arrays)
+    return train, val
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--work", type=Path, default=Path("runs/default"))
+    parser.add_argument("--out", type=Path, default=Path("src/facemotion/default_model"))
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--width", type=int, default=24)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    train, val = load(args.data, args.work / "data.npz")
+    print(f"train {len(train)} {train.class_counts()}\nval {len(val)} {val.class_counts()}", flush=True)
+    config = TrainingConfig(epochs=args.epochs)
+    model = build_model("compact", width=args.width)
+    finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
+    (args.work / "training_config.json").write_text(json.dumps({"epochs": args.epochs, "width": args.width,
+                                                                "config": repr(config)}, indent=2))
+    from facemotion.artifact import ModelCard, save_pretrained
+
+    save_pretrained(model, args.out, recipe_preprocessing("compact"), recipe="compact",
+                    card=ModelCard(training_data="FER+ train (majority labels blended with crowd votes) + CK+ train",
+                                   training_command="python scripts/train_default_model.py --data ../shared/data "
+                                   f"--work runs/default --epochs {args.epochs}"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""facemotion: emotions and valence–arousal from faces, offline, on a CPU.
+
+>>> from facemotion import EmotionClassifier  # doctest: +SKIP
+>>> EmotionClassifier().predict("photo.jpg")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+from facemotion.errors import (
+    DatasetError,
+    DetectorError,
+    FacemotionError,
+    ImageReadError,
+    ModelLoadError,
+    VideoReadError,
+)
+from facemotion.labels import EMOTIONS
+
+if TYPE_CHECKING:
+    from facemotion.api import EmotionClassifier, ValenceArousalRegressor, analyze_group
+    from facemotion.results import FaceAffect, FaceEmotion, GroupMood
+
+_LAZY = {
+    "EmotionClassifier": "facemotion.api",
+    "ValenceArousalRegressor": "facemotion.api",
+    "analyze_group": "facemotion.api",
+    "FaceEmotion": "facemotion.results",
+    "FaceAffect": "facemotion.results",
+    "GroupMood": "facemotion.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the TensorFlow-backed parts on first use, so ``import facemotion`` stays fast."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'facemotion' has no attribute {name!r}")
+
+
+__all__ = [
+    "EMOTIONS",
+    "DatasetError",
+    "DetectorError",
+    "EmotionClassifier",
+    "FaceAffect",
+    "FaceEmotion",
+    "FacemotionError",
+    "GroupMood",
+    "ImageReadError",
+    "ModelLoadError",
+    "ValenceArousalRegressor",
+    "VideoReadError",
+    "analyze_group",
+]

@@ -1,0 +1,209 @@
+"""The ``facemotion`` command line.
+
+::
+
+    facemotion analyze photo.jpg folder/ [--json] [--crops] [--annotate OUT_DIR]
+    facemotion evaluate DATA_DIR [--crops] [--json]
+    facemotion train DATA_DIR --out MODEL_DIR [--recipe compact|vggface] [--epochs N]
+    facemotion video FILE --out DIR
+    facemotion compare A B [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from facemotion.errors import FacemotionError
+
+log = logging.getLogger("facemotion")
+
+
+def _face_json(face: Any) -> dict[str, Any]:
+    return {
+        "box": list(face.box) if face.box else None,
+        "score": face.detection_score,
+        "emotion": face.label,
+        "confidence": face.score,
+        "probabilities": face.probabilities,
+        "valence": face.valence,
+        "arousal": face.arousal,
+    }
+
+
+def _done_paths(out: Path) -> set[str]:
+    """Paths already written to a results JSONL file (for resuming)."""
+    if not out.exists():
+        return set()
+    done = set()
+    for line in out.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by an interruption is redone
+        if isinstance(record, dict) and record.get("error") is None and "path" in record:
+            done.add(str(record["path"]))
+    return done
+
+
+def _table(records: Sequence[dict[str, Any]]) -> str:
+    lines = [f"{'path':<40} {'face':>4}  {'box':<22} {'emotion':<10} {'conf':>5} {'valence':>7} {'arousal':>7}"]
+    for rec in records:
+        name = str(rec["path"])[-40:]
+        if rec["error"]:
+            lines.append(f"{name:<40} error: {rec['error']}")
+            continue
+        if not rec["faces"]:
+            lines.append(f"{name:<40}    -  no face found")
+        for i, f in enumerate(rec["faces"], 1):
+            box = ",".join(map(str, f["box"])) if f["box"] else "(crop)"
+            lines.append(
+                f"{name:<40} {i:>4}  {box:<22} {f['emotion']:<10} {f['confidence']:>5.0%} {f['valence']:>+7.2f} {f['arousal']:>+7.2f}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from facemotion.api import EmotionClassifier
+    from facemotion.inputs import expand_paths
+    from facemotion.io import read_image
+
+    clf = EmotionClassifier(args.model, revision=args.revision, detector=args.detector)
+    paths = expand_paths(args.paths)
+    out_file = Path(args.out) if args.out else None
+    done = _done_paths(out_file) if out_file else set()
+    if out_file and out_file.exists() and not out_file.read_bytes().endswith(b"\n") and out_file.stat().st_size:
+        with out_file.open("a") as handle:
+            handle.write("\n")  # end a line cut short by an interruption
+    records: list[dict[str, Any]] = []
+    failed = False
+    from tqdm.auto import tqdm
+
+    for path in tqdm(paths, desc="analyzing", unit="img", disable=None if not args.json else True):
+        if str(path) in done:
+            continue
+        record: dict[str, Any] = {"path": str(path), "faces": [], "error": None}
+        try:
+            image = read_image(path)
+            faces = clf.predict_faces([image]) if args.crops else clf.predict(image)
+            record["faces"] = [_face_json(f) for f in faces]
+            if args.annotate and not args.crops:
+                from facemotion.draw import annotate, save_image
+
+                save_image(annotate(image, faces), Path(args.annotate) / f"{path.stem}_annotated.png")
+        except FacemotionError as err:
+            record["error"] = str(err)
+            failed = True
+        records.append(record)
+        if out_file:
+            with out_file.open("a") as handle:
+                handle.write(json.dumps(record) + "\n")
+    if args.json:
+        print(json.dumps(records, indent=2))
+    else:
+        print(_table(records))
+    return 1 if failed else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from facemotion.api import EmotionClassifier
+    from facemotion.training.evaluate import evaluate_folder
+
+    clf = EmotionClassifier(args.model, revision=args.revision, detector=args.detector)
+    report = evaluate_folder(clf, args.data_dir, crops=args.crops)
+    if args.confusion_png:
+        report.plot_confusion(args.confusion_png)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from facemotion.artifact import ModelCard, save_pretrained
+    from facemotion.training import TrainingConfig, build_model, finetune, load_image_folder, recipe_preprocessing
+
+    prep = recipe_preprocessing(args.recipe)
+    data = load_image_folder(args.data_dir, prep, detect_faces=args.detect)
+    val = load_image_folder(args.val, prep, detect_faces=args.detect) if args.val else None
+    model = build_model(args.recipe, vggface_weights=args.vggface_weights)
+    config = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate)
+    work = Path(args.work or Path(args.out) / "_work")
+    finetune(model, data, val, prep, work, config)
+    card = ModelCard(training_data=str(args.data_dir), training_command=" ".join(["facemotion", *args.argv]))
+    save_pretrained(model, args.out, prep, recipe=args.recipe, card=card)
+    print(f"model written to {args.out}")
+    return 0
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help="model directory or Hub id (default: the bundled model)")
+    p.add_argument("--revision", default=None, help="Hub revision (tag, branch or commit)")
+    p.add_argument("--detector", default=None, help="face detector: mtcnn (default) or retinaface")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="facemotion", description="Emotions and valence–arousal from faces.")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("analyze", help="find faces in images and classify their emotions")
+    p.add_argument("paths", nargs="+", help="image files or folders (searched recursively)")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per input")
+    p.add_argument("--crops", action="store_true", help="each image is one already-cropped face (no detection)")
+    p.add_argument("--annotate", metavar="OUT_DIR", help="write annotated images into OUT_DIR")
+    p.add_argument("--out", metavar="RESULTS_JSONL", help="append one JSON line per file; re-runs skip finished files")
+    _add_model_options(p)
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("evaluate", help="accuracy, macro-F1 and confusion matrix on a folder-per-emotion tree")
+    p.add_argument("data_dir")
+    p.add_argument("--crops", action="store_true", help="images are face crops (no detection)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--confusion-png", metavar="PNG", help="also draw the confusion matrix")
+    _add_model_options(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("train", help="train a model on a folder-per-emotion tree")
+    p.add_argument("data_dir")
+    p.add_argument("--out", required=True, help="model directory to write")
+    p.add_argument("--val", help="validation folder-per-emotion tree")
+    p.add_argument("--recipe", choices=["compact", "vggface"], default="compact")
+    p.add_argument("--vggface-weights", help="rcmalli_vggface_tf_notop_resnet50.h5 for the vggface recipe")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--detect", action="store_true", help="images are whole photos: detect and crop the face")
+    p.add_argument("--work", help="checkpoint folder (default OUT/_work); re-run to resume")
+    p.set_defaults(func=cmd_train)
+
+    from facemotion.apps.cli_apps import add_app_commands
+
+    add_app_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except FacemotionError as err:
+        if args.debug:
+            raise
+        print(f"facemotion: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("facemotion: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Face detection behind a small protocol, with lazily imported backends.
+
+>>> detector = get_detector("mtcnn")  # doctest: +SKIP
+>>> detector.detect(image)  # doctest: +SKIP
+[DetectedFace(box=(100, 192, 28, 39), score=0.9996, landmarks=(...))]
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from facemotion.detection.base import LANDMARKS, DetectedFace, FaceDetector, crop_face
+from facemotion.errors import DetectorError
+
+_BACKENDS: dict[str, Callable[[], FaceDetector]] = {}
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(name: str) -> FaceDetector:
+    return _BACKENDS[name]()
+
+
+def register_detector(name: str, factory: Callable[[], FaceDetector]) -> None:
+    """Make ``get_detector(name)`` return ``factory()`` (plug in your own detector)."""
+    _BACKENDS[name] = factory
+    _cached.cache_clear()
+
+
+def _mtcnn() -> FaceDetector:
+    from facemotion.detection.mtcnn_backend import MTCNNDetector
+
+    return MTCNNDetector()
+
+
+def _retinaface() -> FaceDetector:
+    from facemotion.detection.retinaface_backend import RetinaFaceDetector
+
+    return RetinaFaceDetector()
+
+
+register_detector("mtcnn", _mtcnn)
+register_detector("retinaface", _retinaface)
+
+DEFAULT_DETECTOR = "mtcnn"
+
+
+def get_detector(detector: str | FaceDetector | None = None) -> FaceDetector:
+    """Return a detector: a registered name (``mtcnn``, ``retinaface``), an instance, or the default."""
+    if detector is None:
+        detector = DEFAULT_DETECTOR
+    if isinstance(detector, str):
+        if detector not in _BACKENDS:
+            raise DetectorError(f"unknown detector {detector!r}; choose one of {', '.join(sorted(_BACKENDS))}")
+        return _cached(detector)
+    if not isinstance(detector, FaceDetector):
+        raise DetectorError(f"{detector!r} is not a face detector (it needs a detect(image) method)")
+    return detector
+
+
+__all__ = ["LANDMARKS", "DetectedFace", "FaceDetector", "crop_face", "get_detector", "register_detector"]

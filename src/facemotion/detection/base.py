@@ -1,0 +1,99 @@
+"""The detector protocol, the detected-face record, and aligned cropping."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+Point = tuple[float, float]
+#: Landmark names, in order, when a backend gives them.
+LANDMARKS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    """One face found in an image.
+
+    Attributes:
+        box: ``(x, y, w, h)`` in pixels of the input image, clipped to it.
+        score: detector confidence in [0, 1].
+        landmarks: five ``(x, y)`` points in :data:`LANDMARKS` order (``left_eye`` is the
+            eye on the image's left), or ``None`` when the backend gives none.
+    """
+
+    box: tuple[int, int, int, int]
+    score: float
+    landmarks: tuple[Point, ...] | None = None
+
+
+@runtime_checkable
+class FaceDetector(Protocol):
+    """Anything with ``detect(image) -> list[DetectedFace]`` for an RGB uint8 (H, W, 3) image.
+
+    >>> class Whole:
+    ...     def detect(self, image):
+    ...         return [DetectedFace((0, 0, image.shape[1], image.shape[0]), 1.0)]
+    >>> isinstance(Whole(), FaceDetector)
+    True
+    """
+
+    def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]: ...
+
+
+def clip_box(box: tuple[float, float, float, float], width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Clip an ``(x, y, w, h)`` box to the image; ``None`` when nothing is left."""
+    x0, y0 = max(0, int(round(box[0]))), max(0, int(round(box[1])))
+    x1, y1 = min(width, int(round(box[0] + box[2]))), min(height, int(round(box[1] + box[3])))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def crop_face(image: NDArray[np.uint8], face: DetectedFace, margin: float = 0.15, align: bool = True) -> NDArray[np.uint8]:
+    """Cut a square crop around ``face`` with ``margin`` (fraction of the box per side).
+
+    With eye landmarks and ``align=True`` the crop is rotated so the eyes are level.
+    Parts outside the image are filled by replicating its border.
+
+    >>> img = np.zeros((100, 100, 3), np.uint8)
+    >>> crop_face(img, DetectedFace((10, 20, 30, 40), 1.0), margin=0.0).shape
+    (40, 40, 3)
+    """
+    x, y, w, h = face.box
+    cx, cy = x + w / 2.0, y + h / 2.0
+    side = max(2, int(round(max(w, h) * (1.0 + 2.0 * margin))))
+    angle = 0.0
+    if align and face.landmarks is not None:
+        (lx, ly), (rx, ry) = face.landmarks[0], face.landmarks[1]
+        angle = math.degrees(math.atan2(ry - ly, rx - lx))
+        if abs(angle) > 45:  # implausible landmarks: do not rotate
+            angle = 0.0
+    matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+    matrix[0, 2] += side / 2.0 - cx
+    matrix[1, 2] += side / 2.0 - cy
+    return cv2.warpAffine(image, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def scale_faces(faces: list[DetectedFace], factor: float, width: int, height: int) -> list[DetectedFace]:
+    """Map faces found on a resized image back to the original (``factor`` = original / resized)."""
+    out = []
+    for f in faces:
+        box = clip_box(tuple(v * factor for v in f.box), width, height)  # type: ignore[arg-type]
+        if box is None:
+            continue
+        marks = tuple((px * factor, py * factor) for px, py in f.landmarks) if f.landmarks else None
+        out.append(DetectedFace(box, f.score, marks))
+    return out
+
+
+def as_landmarks(keypoints: dict[str, Any]) -> tuple[Point, ...] | None:
+    """Order a backend's landmark dict as :data:`LANDMARKS`; ``None`` if any is missing."""
+    try:
+        return tuple((float(keypoints[name][0]), float(keypoints[name][1])) for name in LANDMARKS)
+    except (KeyError, TypeError, IndexError):
+        return None

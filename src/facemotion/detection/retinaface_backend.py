@@ -1,0 +1,77 @@
+"""RetinaFace detector (the optional ``retina-face`` package), isolated from Keras 3.
+
+``retina-face`` sets ``TF_USE_LEGACY_KERAS=1`` when imported, which would make every
+later ``tf.keras`` in the process the legacy Keras 2. This backend imports it with the
+environment saved and restored, so the rest of the process keeps Keras 3. Its weights
+are downloaded by ``retina-face`` on first use (they are not shipped), so it needs a
+network connection once.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from facemotion.detection.base import DetectedFace, clip_box
+from facemotion.errors import DetectorError
+
+_ENV_KEYS = ("TF_USE_LEGACY_KERAS",)
+
+
+def import_isolated(module: str) -> Any:
+    """Import ``module`` and undo any change it makes to the Keras-selecting environment variables."""
+    import importlib
+
+    saved = {key: os.environ.get(key) for key in _ENV_KEYS}
+    try:
+        return importlib.import_module(module)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class RetinaFaceDetector:
+    """Detect faces with RetinaFace (Deng et al. 2020) through ``retina-face``."""
+
+    name = "retinaface"
+
+    def __init__(self, min_score: float = 0.9) -> None:
+        try:
+            self._module = import_isolated("retinaface.RetinaFace")
+        except ImportError as err:
+            raise DetectorError(
+                f"the retinaface detector needs the optional extra: pip install 'facemotion[retinaface]' ({err})"
+            ) from None
+        self.min_score = min_score
+        self._lock = threading.Lock()
+
+    def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        try:
+            with self._lock:
+                found = self._module.detect_faces(bgr, threshold=self.min_score)
+        except Exception as err:  # network failure fetching weights, model errors
+            raise DetectorError(f"retinaface failed: {type(err).__name__}: {err}") from None
+        faces = []
+        for item in (found or {}).values() if isinstance(found, dict) else []:
+            x0, y0, x1, y1 = item["facial_area"]
+            box = clip_box((x0, y0, x1 - x0, y1 - y0), image.shape[1], image.shape[0])
+            if box is None:
+                continue
+            marks = item.get("landmarks", {})
+            # retina-face names eyes from the subject's view; LANDMARKS uses the image's left.
+            points = [marks.get(k) for k in ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")]
+            landmarks = None
+            if all(p is not None for p in points):
+                ordered = sorted(points[:2], key=lambda p: p[0]) + sorted(points[3:], key=lambda p: p[0])
+                ordered.insert(2, points[2])
+                landmarks = tuple((float(p[0]), float(p[1])) for p in ordered)
+            faces.append(DetectedFace(box, float(item["score"]), landmarks))
+        return faces

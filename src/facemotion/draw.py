@@ -1,0 +1,144 @@
+"""Pictures: faces annotated on the image, the valence–arousal plane, emotion shares.
+
+:func:`annotate` uses OpenCV only; the plots need matplotlib (``pip install facemotion[plot]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from facemotion.labels import ANCHORS, EMOTIONS
+from facemotion.results import FaceAffect, FaceEmotion
+
+#: One colour (RGB) per label, colour-blind friendly (Okabe–Ito plus two greys).
+COLORS: dict[str, tuple[int, int, int]] = {
+    "anger": (213, 94, 0),
+    "contempt": (204, 121, 167),
+    "disgust": (0, 158, 115),
+    "fear": (86, 180, 233),
+    "happy": (240, 228, 66),
+    "neutral": (190, 190, 190),
+    "sad": (0, 114, 178),
+    "surprise": (230, 159, 0),
+    "uncertain": (120, 120, 120),
+}
+
+
+def _text(img: NDArray[np.uint8], text: str, org: tuple[int, int], scale: float, color: tuple[int, int, int]) -> None:
+    thickness = max(1, round(scale * 2))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    x = min(max(0, org[0]), max(0, img.shape[1] - tw - 4))
+    y = min(max(th + 4, org[1]), img.shape[0] - base)
+    cv2.rectangle(img, (x, y - th - 4), (x + tw + 4, y + base), color, -1)
+    dark = sum(color) > 380
+    cv2.putText(img, text, (x + 2, y - 2), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0) if dark else (255, 255, 255), thickness, cv2.LINE_AA)
+
+
+def annotate(image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect]) -> NDArray[np.uint8]:
+    """Draw each face's box, its emotion and confidence, and a small valence–arousal mark.
+
+    The mark is a square under the box: the dot's horizontal position is valence
+    (left negative, right positive) and its height arousal (up is excited).
+
+    >>> import numpy as np
+    >>> annotate(np.zeros((60, 80, 3), np.uint8), []).shape
+    (60, 80, 3)
+    """
+    out = np.ascontiguousarray(image.copy())
+    scale = max(0.4, min(1.2, max(out.shape[:2]) / 900))
+    for face in faces:
+        if face.box is None:
+            continue
+        x, y, w, h = face.box
+        label = getattr(face, "label", None)
+        color = COLORS.get(label or "neutral", (255, 255, 255))
+        cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, round(scale * 2)))
+        text = f"{label} {face.score:.0%}" if isinstance(face, FaceEmotion) else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
+        _text(out, text, (x, y - 2), scale * 0.6, color)
+        side = max(16, min(48, w // 2))
+        mx, my = x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)
+        cv2.rectangle(out, (mx, my), (mx + side, my + side), (255, 255, 255), -1)
+        cv2.rectangle(out, (mx, my), (mx + side, my + side), (60, 60, 60), 1)
+        cv2.line(out, (mx + side // 2, my), (mx + side // 2, my + side), (170, 170, 170), 1)
+        cv2.line(out, (mx, my + side // 2), (mx + side, my + side // 2), (170, 170, 170), 1)
+        px = int(mx + (face.valence + 1) / 2 * side)
+        py = int(my + (1 - (face.arousal + 1) / 2) * side)
+        cv2.circle(out, (px, py), max(2, side // 8), (220, 20, 60), -1)
+    return out
+
+
+def save_image(image: NDArray[np.uint8], path: str | Path) -> Path:
+    """Write an RGB image (PNG or JPEG by suffix)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'facemotion[plot]'") from None
+    return plt
+
+
+def plot_affect_plane(faces: Sequence[FaceEmotion | FaceAffect], ax: Any = None, title: str = "Valence–arousal") -> Any:
+    """Plot each face as a point on the valence–arousal plane with the nine anchors labelled."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.axhline(0, color="0.8", lw=1)
+    ax.axvline(0, color="0.8", lw=1)
+    ax.add_patch(plt.Circle((0, 0), 1, fill=False, color="0.85", lw=1))
+    for label, (v, a) in zip(EMOTIONS, ANCHORS, strict=True):
+        rgb = np.array(COLORS[label]) / 255
+        ax.scatter([v], [a], marker="s", s=50, color=rgb, edgecolor="k", zorder=2)
+        ax.annotate(label, (v, a), textcoords="offset points", xytext=(6, 4), fontsize=9, color="0.25")
+    if faces:
+        colors = [np.array(COLORS.get(getattr(f, "label", "neutral"), (0, 0, 0))) / 255 for f in faces]
+        ax.scatter([f.valence for f in faces], [f.arousal for f in faces], c=colors, s=70, edgecolor="k", lw=1.2, zorder=3)
+        for i, f in enumerate(faces):
+            ax.annotate(str(i + 1), (f.valence, f.arousal), textcoords="offset points", xytext=(-3, -12), fontsize=8)
+    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence (unpleasant → pleasant)", ylabel="arousal (calm → excited)", title=title)
+    ax.set_aspect("equal")
+    return ax
+
+
+def plot_emotion_shares(shares: Mapping[str, float], ax: Any = None, title: str = "Emotion shares") -> Any:
+    """Bar chart of the share of faces per emotion."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    values = [shares.get(label, 0.0) for label in EMOTIONS]
+    ax.bar(EMOTIONS, values, color=[np.array(COLORS[label]) / 255 for label in EMOTIONS], edgecolor="k", lw=0.5)
+    ax.set(ylim=(0, max(0.05, max(values)) * 1.15), ylabel="share of faces", title=title)
+    ax.tick_params(axis="x", rotation=35)
+    for i, v in enumerate(values):
+        if v > 0:
+            ax.text(i, v, f"{v:.0%}", ha="center", va="bottom", fontsize=8)
+    return ax
+
+
+def group_figure(image: NDArray[np.uint8], faces: Sequence[FaceEmotion], shares: Mapping[str, float]) -> Any:
+    """One figure: the annotated photo, its faces on the plane, and the emotion shares."""
+    plt = _pyplot()
+    fig = plt.figure(figsize=(13, 5.2), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=[1.6, 1])
+    ax_img = fig.add_subplot(grid[:, 0])
+    ax_img.imshow(annotate(image, faces))
+    ax_img.set_axis_off()
+    ax_img.set_title(f"{len(faces)} face(s)")
+    plot_affect_plane(faces, fig.add_subplot(grid[0, 1]))
+    plot_emotion_shares(shares, fig.add_subplot(grid[1, 1]))
+    return fig

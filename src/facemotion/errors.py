@@ -1,0 +1,31 @@
+"""The one exception hierarchy of facemotion.
+
+>>> issubclass(ImageReadError, FacemotionError)
+True
+"""
+
+from __future__ import annotations
+
+
+class FacemotionError(Exception):
+    """Base class of every error facemotion raises on purpose."""
+
+
+class ImageReadError(FacemotionError, ValueError):
+    """An input could not be read as an image (missing, corrupt, too large, wrong type)."""
+
+
+class VideoReadError(FacemotionError, ValueError):
+    """A file could not be opened or decoded as a video."""
+
+
+class ModelLoadError(FacemotionError):
+    """A model artifact is missing, malformed, unsafe or incompatible."""
+
+
+class DatasetError(FacemotionError, ValueError):
+    """A training or evaluation dataset is laid out wrongly."""
+
+
+class DetectorError(FacemotionError):
+    """A face detector backend is unavailable or failed."""

@@ -1,0 +1,13 @@
+"""Network builders (no I/O): the compact default network, VGGFace ResNet-50, heads."""
+
+from facemotion.models.compact import build_compact
+from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT, attach_heads
+from facemotion.models.vggface import build_vggface_resnet50
+
+__all__ = [
+    "EMOTION_OUTPUT",
+    "VA_OUTPUT",
+    "attach_heads",
+    "build_compact",
+    "build_vggface_resnet50",
+]

@@ -1,0 +1,113 @@
+"""Turning face crops into model input: the one place where this happens.
+
+Training and inference both call :func:`resize_faces` then :func:`normalize`, driven
+by the model's :class:`Preprocessing` config, so they can never preprocess differently.
+Images are RGB ``uint8`` arrays of shape (H, W, 3) or grey (H, W).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, TypeVar
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from facemotion.models.vggface import VGGFACE_BGR_MEAN
+
+ColorMode = Literal["grayscale", "rgb"]
+Normalization = Literal["unit", "vggface"]
+ArrayT = TypeVar("ArrayT")
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a model wants its faces.
+
+    Attributes:
+        input_size: side of the square input in pixels.
+        color_mode: ``"grayscale"`` (1 channel) or ``"rgb"`` (3 channels).
+        normalization: ``"unit"`` divides by 255; ``"vggface"`` turns RGB into BGR and
+            subtracts the VGGFace channel means (no scaling).
+        margin: extra border around a detected face box, as a fraction of its size per side.
+    """
+
+    input_size: int = 48
+    color_mode: ColorMode = "grayscale"
+    normalization: Normalization = "unit"
+    margin: float = 0.15
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.color_mode == "grayscale" else 3
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preprocessing:
+        prep = cls(**data)
+        if prep.color_mode not in ("grayscale", "rgb") or prep.normalization not in ("unit", "vggface"):
+            raise ValueError(f"unsupported preprocessing {data}")
+        if prep.normalization == "vggface" and prep.color_mode != "rgb":
+            raise ValueError("vggface normalization needs color_mode 'rgb'")
+        return prep
+
+
+def to_uint8_rgb(image: NDArray[Any]) -> NDArray[np.uint8]:
+    """Convert a grey, RGB or RGBA array of any integer/float dtype to RGB uint8."""
+    array = np.asarray(image)
+    if array.dtype == np.uint16:
+        array = (array >> 8).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        scale = 255.0 if array.size and float(np.nanmax(array)) <= 1.0 else 1.0
+        array = np.clip(np.nan_to_num(array.astype(np.float32)) * scale, 0, 255).astype(np.uint8)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim == 2:
+        return cv2.cvtColor(array, cv2.COLOR_GRAY2RGB)
+    if array.ndim == 3 and array.shape[2] == 4:
+        return cv2.cvtColor(array, cv2.COLOR_RGBA2RGB)
+    if array.ndim == 3 and array.shape[2] == 3:
+        return np.ascontiguousarray(array)
+    raise ValueError(f"expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {array.shape}")
+
+
+def resize_faces(faces: list[NDArray[Any]], prep: Preprocessing) -> NDArray[np.uint8]:
+    """Resize face crops (any size, grey or colour) to a (N, S, S, C) uint8 batch."""
+    size = prep.input_size
+    out = np.empty((len(faces), size, size, prep.channels), dtype=np.uint8)
+    for i, face in enumerate(faces):
+        rgb = to_uint8_rgb(face)
+        if rgb.shape[0] < 1 or rgb.shape[1] < 1:
+            raise ValueError("a face crop is empty")
+        interpolation = cv2.INTER_AREA if min(rgb.shape[:2]) > size else cv2.INTER_LINEAR
+        resized = cv2.resize(rgb, (size, size), interpolation=interpolation)
+        if prep.channels == 1:
+            out[i, :, :, 0] = cv2.cvtColor(resized, cv2.COLOR_RGB2GRAY)
+        else:
+            out[i] = resized
+    return out
+
+
+def normalize(batch: ArrayT, prep: Preprocessing) -> ArrayT:
+    """Map a float batch of pixel values (0–255) to the model's input range.
+
+    Written with plain operators so that it works on numpy arrays and on
+    TensorFlow tensors inside a ``tf.data`` pipeline alike.
+
+    >>> import numpy as np
+    >>> normalize(np.full((1, 2, 2, 1), 255.0, np.float32), Preprocessing()).max()
+    np.float32(1.0)
+    """
+    x: Any = batch
+    if prep.normalization == "unit":
+        return x * (1.0 / 255.0)  # type: ignore[no-any-return]
+    mean = np.asarray(VGGFACE_BGR_MEAN, dtype=np.float32)
+    return x[..., ::-1] - mean  # type: ignore[no-any-return]
+
+
+def to_model_input(faces: list[NDArray[Any]], prep: Preprocessing) -> NDArray[np.float32]:
+    """Resize and normalize face crops into a float32 model batch."""
+    return normalize(resize_faces(faces, prep).astype(np.float32), prep)

@@ -1,0 +1,116 @@
+"""Typed, frozen results with ``to_dict()`` (and ``to_pandas()`` for collections)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from facemotion.labels import EMOTIONS
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class FaceEmotion:
+    """The emotion of one face.
+
+    Attributes:
+        label: the most probable of the nine emotions.
+        score: its probability.
+        probabilities: probability of every label, in ``EMOTIONS`` order.
+        valence: pleasantness in [-1, 1].
+        arousal: activation in [-1, 1].
+        box: ``(x, y, w, h)`` in the input image, ``None`` for a given crop.
+        detection_score: detector confidence, ``None`` for a given crop.
+    """
+
+    label: str
+    score: float
+    probabilities: dict[str, float]
+    valence: float
+    arousal: float
+    box: Box | None = None
+    detection_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["box"] = list(self.box) if self.box else None
+        return data
+
+
+@dataclass(frozen=True)
+class FaceAffect:
+    """Where one face sits on the valence–arousal plane (both in [-1, 1])."""
+
+    valence: float
+    arousal: float
+    box: Box | None = None
+    detection_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["box"] = list(self.box) if self.box else None
+        return data
+
+
+@dataclass(frozen=True)
+class GroupMood:
+    """The mood of the people in one image.
+
+    ``mean_valence`` / ``mean_arousal`` are ``None`` when no face was found.
+    """
+
+    faces: tuple[FaceEmotion, ...]
+    mean_valence: float | None
+    mean_arousal: float | None
+    emotion_shares: dict[str, float] = field(default_factory=dict)
+    dominant_emotion: str | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.faces)
+
+    @classmethod
+    def from_faces(cls, faces: Sequence[FaceEmotion]) -> GroupMood:
+        """Summarise faces: mean valence/arousal, the share of each top label, the commonest one."""
+        if not faces:
+            return cls((), None, None, {label: 0.0 for label in EMOTIONS}, None)
+        n = len(faces)
+        shares = {label: sum(f.label == label for f in faces) / n for label in EMOTIONS}
+        dominant = max(EMOTIONS, key=lambda label: (shares[label], sum(f.probabilities[label] for f in faces)))
+        return cls(
+            tuple(faces),
+            sum(f.valence for f in faces) / n,
+            sum(f.arousal for f in faces) / n,
+            shares,
+            dominant,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "mean_valence": self.mean_valence,
+            "mean_arousal": self.mean_arousal,
+            "emotion_shares": dict(self.emotion_shares),
+            "dominant_emotion": self.dominant_emotion,
+            "faces": [f.to_dict() for f in self.faces],
+        }
+
+    def to_pandas(self) -> Any:
+        """One row per face (needs pandas)."""
+        return faces_to_pandas(self.faces)
+
+
+def faces_to_pandas(faces: Sequence[FaceEmotion | FaceAffect]) -> Any:
+    """A pandas DataFrame with one row per face and one column per label probability."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("to_pandas() needs pandas: pip install pandas") from None
+    rows = []
+    for face in faces:
+        row = face.to_dict()
+        row.update({f"p_{k}": v for k, v in row.pop("probabilities", {}).items()})
+        rows.append(row)
+    return pd.DataFrame(rows)

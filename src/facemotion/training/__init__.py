@@ -1,0 +1,32 @@
+"""Training utilities: datasets, targets, models, fine-tuning, evaluation, export.
+
+Never imported by the inference code.
+"""
+
+from facemotion.training.datasets import (
+    FaceDataset,
+    list_image_folder,
+    load_affect_csv,
+    load_image_folder,
+    load_vote_folder,
+)
+from facemotion.training.finetune import TrainingConfig, build_model, finetune, recipe_preprocessing
+from facemotion.training.pipeline import Augmentation, make_tf_dataset
+from facemotion.training.targets import affect_from_votes, affect_near_anchor, soft_labels_from_votes
+
+__all__ = [
+    "Augmentation",
+    "FaceDataset",
+    "TrainingConfig",
+    "affect_from_votes",
+    "affect_near_anchor",
+    "build_model",
+    "finetune",
+    "list_image_folder",
+    "load_affect_csv",
+    "load_image_folder",
+    "load_vote_folder",
+    "make_tf_dataset",
+    "recipe_preprocessing",
+    "soft_labels_from_votes",
+]

@@ -1,0 +1,222 @@
+"""Loading training data: folder-per-emotion trees and FER+-style vote files.
+
+A :class:`FaceDataset` holds face crops already resized for one model (uint8), their
+soft emotion targets and valence–arousal targets; :func:`make_tf_dataset` turns it into
+a batched ``tf.data`` pipeline with augmentation and the model's own normalization.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from facemotion.errors import DatasetError, FacemotionError
+from facemotion.io import IMAGE_SUFFIXES, read_image
+from facemotion.labels import EMOTIONS, canonical_label
+from facemotion.preprocessing import Preprocessing, resize_faces
+from facemotion.training.targets import (
+    affect_from_votes,
+    affect_near_anchor,
+    soft_labels_from_votes,
+    votes_to_label_counts,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FaceDataset:
+    """Faces resized for one model with their targets.
+
+    Attributes:
+        images: (N, S, S, C) uint8 faces.
+        labels: (N,) index of the hard label in ``EMOTIONS``.
+        soft_labels: (N, 9) target distribution over the labels.
+        affect: (N, 2) valence–arousal targets in [-1, 1].
+        paths: the source file of each face.
+    """
+
+    images: NDArray[np.uint8]
+    labels: NDArray[np.int64]
+    soft_labels: NDArray[np.float32]
+    affect: NDArray[np.float32]
+    paths: list[str]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, keep: NDArray[np.bool_] | NDArray[np.int64]) -> FaceDataset:
+        """Return the faces selected by a boolean mask or index array."""
+        index = np.flatnonzero(keep) if np.asarray(keep).dtype == bool else np.asarray(keep)
+        return FaceDataset(
+            self.images[index],
+            self.labels[index],
+            self.soft_labels[index],
+            self.affect[index],
+            [self.paths[i] for i in index],
+        )
+
+    @staticmethod
+    def concatenate(parts: Iterable[FaceDataset]) -> FaceDataset:
+        parts = list(parts)
+        return FaceDataset(
+            np.concatenate([p.images for p in parts]),
+            np.concatenate([p.labels for p in parts]),
+            np.concatenate([p.soft_labels for p in parts]),
+            np.concatenate([p.affect for p in parts]),
+            [path for p in parts for path in p.paths],
+        )
+
+    def class_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.labels, minlength=len(EMOTIONS))
+        return {label: int(n) for label, n in zip(EMOTIONS, counts, strict=True)}
+
+
+def list_image_folder(root: str | Path) -> list[tuple[Path, int]]:
+    """List ``(image path, label index)`` in a folder-per-emotion tree.
+
+    Folder names are matched to the labels with common synonyms (``angry``,
+    ``happiness``, ``sadness`` …); an unknown folder name is an error that lists them.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root} is not a directory of emotion folders")
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    unknown = [p.name for p in folders if canonical_label(p.name) is None]
+    if unknown:
+        raise DatasetError(
+            f"unknown emotion folder name(s) in {root}: {', '.join(unknown)}; "
+            f"use one of {', '.join(EMOTIONS)} (or a common synonym such as 'angry', 'happiness')"
+        )
+    items = [
+        (path, EMOTIONS.index(canonical_label(folder.name) or ""))
+        for folder in folders
+        for path in sorted(folder.iterdir())
+        if path.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    if not items:
+        raise DatasetError(f"no images found under {root} (expected {root}/<emotion>/<image>)")
+    return items
+
+
+def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[NDArray[np.uint8], list[int]]:
+    """Read, optionally detect and crop, and resize; return faces and the indices kept."""
+    from tqdm.auto import tqdm
+
+    detector = None
+    if detect:
+        from facemotion.detection import get_detector
+
+        detector = get_detector("mtcnn")
+    faces: list[NDArray[Any]] = []
+    kept: list[int] = []
+    for i, path in enumerate(tqdm(paths, desc="reading images", unit="img", leave=False, disable=None)):
+        try:
+            image = read_image(path)
+        except FacemotionError as err:
+            log.warning("skipping %s: %s", path, err)
+            continue
+        if detector is not None:
+            from facemotion.detection import crop_face
+
+            found = detector.detect(image)
+            if not found:
+                log.warning("skipping %s: no face found", path)
+                continue
+            image = crop_face(image, max(found, key=lambda f: f.score), prep.margin)
+        faces.append(image)
+        kept.append(i)
+    return (resize_faces(faces, prep) if faces else np.zeros((0, prep.input_size, prep.input_size, prep.channels), np.uint8)), kept
+
+
+def load_image_folder(
+    root: str | Path,
+    prep: Preprocessing,
+    *,
+    detect_faces: bool = False,
+    affect_spread: float = 0.1,
+    seed: int = 0,
+) -> FaceDataset:
+    """Load a folder-per-emotion tree into a :class:`FaceDataset`.
+
+    Args:
+        root: ``root/<emotion>/<image>`` with emotion folder names such as ``happy``.
+        prep: the target model's preprocessing.
+        detect_faces: detect the largest face in each (whole) photo and crop it;
+            leave off when the images are already face crops.
+        affect_spread: standard deviation of the valence–arousal targets around the
+            anchor of each image's emotion (the reference study's synthetic targets).
+        seed: seed of those targets.
+    """
+    items = list_image_folder(root)
+    images, kept = _load_faces([p for p, _ in items], prep, detect_faces)
+    labels = np.array([items[i][1] for i in kept], dtype=np.int64)
+    one_hot = np.eye(len(EMOTIONS), dtype=np.float32)[labels]
+    return FaceDataset(
+        images, labels, one_hot, affect_near_anchor(labels, affect_spread, seed), [str(items[i][0]) for i in kept]
+    )
+
+
+def read_votes(votes_csv: str | Path) -> dict[str, NDArray[np.float32]]:
+    """Read a FER+-style vote file: ``file`` column plus the ten vote columns → counts by file name."""
+    from facemotion.training.targets import FERPLUS_VOTE_COLUMNS
+
+    columns = [name for name, _ in FERPLUS_VOTE_COLUMNS]
+    with open(votes_csv, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"file", *columns} - set(reader.fieldnames or [])
+        if missing:
+            raise DatasetError(f"{votes_csv} lacks the column(s) {sorted(missing)}")
+        return {row["file"]: np.array([float(row[c]) for c in columns], np.float32) for row in reader}
+
+
+def load_vote_folder(
+    root: str | Path, votes_csv: str | Path, prep: Preprocessing, *, hard_weight: float = 0.5
+) -> FaceDataset:
+    """Load a folder-per-emotion tree whose images have crowd votes (FER+).
+
+    Soft labels blend the vote distribution with the folder's label
+    (:func:`~facemotion.training.targets.soft_labels_from_votes`); valence–arousal targets
+    are the vote-weighted mean of the anchors. Images without votes keep one-hot labels.
+    """
+    base = load_image_folder(root, prep)
+    votes = read_votes(votes_csv)
+    names = [Path(p).name for p in base.paths]
+    raw = np.stack([votes.get(name, np.zeros(10, np.float32)) for name in names])
+    counts = votes_to_label_counts(raw)
+    missing = int((counts.sum(axis=1) == 0).sum())
+    if missing:
+        log.warning("%d of %d images in %s have no votes in %s", missing, len(names), root, votes_csv)
+    soft = soft_labels_from_votes(counts, base.labels, hard_weight)
+    dist = soft_labels_from_votes(counts, base.labels, 0.0)
+    return FaceDataset(base.images, base.labels, soft, affect_from_votes(dist), base.paths)
+
+
+def load_affect_csv(csv_path: str | Path, prep: Preprocessing, image_root: str | Path | None = None) -> FaceDataset:
+    """Load real valence–arousal labels: a CSV with ``path,valence,arousal`` (and optional ``emotion``)."""
+    root = Path(image_root) if image_root else Path(csv_path).parent
+    with open(csv_path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or not {"path", "valence", "arousal"} <= set(rows[0]):
+        raise DatasetError(f"{csv_path} needs the columns path, valence, arousal")
+    images, kept = _load_faces([root / r["path"] for r in rows], prep, detect=False)
+    labels = np.array(
+        [EMOTIONS.index(canonical_label(rows[i].get("emotion") or "uncertain") or "uncertain") for i in kept], np.int64
+    )
+    affect = np.clip(np.array([[float(rows[i]["valence"]), float(rows[i]["arousal"])] for i in kept], np.float32), -1, 1)
+    one_hot = np.eye(len(EMOTIONS), dtype=np.float32)[labels]
+    return FaceDataset(images, labels, one_hot, affect, [str(root / rows[i]["path"]) for i in kept])
+
+
+def sampling_weights(labels: NDArray[np.int64], power: float = 0.5) -> NDArray[np.float64]:
+    """Per-image sampling probabilities ∝ class frequency ** -power (0: natural, 1: balanced)."""
+    counts = np.bincount(labels, minlength=len(EMOTIONS)).astype(np.float64)
+    weights = np.maximum(counts[labels], 1.0) ** -power
+    return weights / weights.sum()

@@ -1,0 +1,182 @@
+"""Evaluation: accuracy, macro-F1, per-class precision/recall, confusion matrix, and
+valence–arousal RMSE / Pearson / CCC."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from facemotion.errors import FacemotionError
+from facemotion.labels import EMOTIONS
+
+if TYPE_CHECKING:
+    from facemotion.api import EmotionClassifier
+
+
+def concordance_cc(pred: NDArray[np.floating], true: NDArray[np.floating]) -> float:
+    """Lin's concordance correlation coefficient.
+
+    >>> concordance_cc(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))
+    1.0
+    """
+    pm, tm = pred.mean(), true.mean()
+    cov = ((pred - pm) * (true - tm)).mean()
+    denom = pred.var() + true.var() + (pm - tm) ** 2
+    return float(2 * cov / denom) if denom > 0 else 0.0
+
+
+def affect_metrics(pred: NDArray[np.floating], true: NDArray[np.floating]) -> dict[str, dict[str, float]]:
+    """RMSE, Pearson r and CCC for valence (column 0) and arousal (column 1)."""
+    out = {}
+    for i, name in enumerate(("valence", "arousal")):
+        p, t = np.asarray(pred[:, i], np.float64), np.asarray(true[:, i], np.float64)
+        r = float(np.corrcoef(p, t)[0, 1]) if p.std() > 0 and t.std() > 0 else 0.0
+        out[name] = {"rmse": float(np.sqrt(np.mean((p - t) ** 2))), "pearson": r, "ccc": concordance_cc(p, t)}
+    return out
+
+
+@dataclass
+class EvaluationReport:
+    """Classification metrics over the labels present in the ground truth."""
+
+    labels: tuple[str, ...]
+    confusion: NDArray[np.int64]
+    accuracy: float
+    macro_f1: float
+    n: int
+    per_class: dict[str, dict[str, float]]
+    accuracy_8: float | None = None
+    no_face: int = 0
+    affect: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "accuracy_8": self.accuracy_8,
+            "n": self.n,
+            "no_face": self.no_face,
+            "labels": list(self.labels),
+            "per_class": self.per_class,
+            "confusion": self.confusion.tolist(),
+            "affect": self.affect,
+        }
+
+    def summary(self) -> str:
+        lines = [f"n={self.n}  accuracy={self.accuracy:.4f}  macro-F1={self.macro_f1:.4f}"]
+        if self.accuracy_8 is not None:
+            lines[0] += f"  8-class accuracy={self.accuracy_8:.4f}"
+        if self.no_face:
+            lines.append(f"{self.no_face} image(s) had no detectable face and were left out")
+        lines.append(f"{'label':<10} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
+        for label, m in self.per_class.items():
+            lines.append(f"{label:<10} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {int(m['support']):>8}")
+        for name, m in self.affect.items():
+            lines.append(f"{name}: RMSE {m['rmse']:.3f}  Pearson {m['pearson']:.3f}  CCC {m['ccc']:.3f}")
+        return "\n".join(lines)
+
+    def plot_confusion(self, path: str | Path, normalize: bool = True) -> Path:
+        """Draw the confusion matrix (rows: true label, normalised per row) as a PNG."""
+        from facemotion.draw import _pyplot
+
+        plt = _pyplot()
+        present = [EMOTIONS.index(label) for label in self.per_class]
+        matrix = self.confusion[present].astype(np.float64)
+        if normalize:
+            matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        fig, ax = plt.subplots(figsize=(7.5, 6.5), layout="constrained")
+        im = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+        ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=40, ha="right")
+        ax.set_yticks(range(len(present)), list(self.per_class))
+        for (i, j), v in np.ndenumerate(matrix):
+            ax.text(j, i, f"{v:.2f}" if normalize else str(int(v)), ha="center", va="center", fontsize=8,
+                    color="white" if v > 0.5 * matrix.max() else "black")
+        ax.set(xlabel="predicted", ylabel="true", title=f"Confusion (accuracy {self.accuracy:.3f}, n={self.n})")
+        fig.colorbar(im, ax=ax, shrink=0.8)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return path
+
+
+def classification_report(probabilities: NDArray[np.floating], true: NDArray[np.integer], no_face: int = 0) -> EvaluationReport:
+    """Metrics for predicted probabilities (N, 9) against true label indices (N,).
+
+    Predictions range over all nine labels; per-class figures and macro-F1 cover the
+    labels that occur in ``true``. ``accuracy_8`` scores the images whose label is not
+    ``uncertain`` with the most probable of the eight emotions (the FER+ protocol).
+    """
+    true = np.asarray(true, np.int64)
+    pred = np.asarray(probabilities).argmax(axis=1)
+    k = len(EMOTIONS)
+    confusion = np.zeros((k, k), np.int64)
+    np.add.at(confusion, (true, pred), 1)
+    per_class = {}
+    for c in sorted(set(true.tolist())):
+        tp = confusion[c, c]
+        precision = tp / max(1, confusion[:, c].sum())
+        recall = tp / max(1, confusion[c].sum())
+        f1 = 2 * precision * recall / max(1e-12, precision + recall)
+        per_class[EMOTIONS[c]] = {"precision": float(precision), "recall": float(recall), "f1": float(f1), "support": int(confusion[c].sum())}
+    unc = EMOTIONS.index("uncertain")
+    emotional = true != unc
+    acc8 = None
+    if emotional.any():
+        pred8 = np.asarray(probabilities)[emotional][:, :unc].argmax(axis=1)
+        acc8 = float((pred8 == true[emotional]).mean())
+    return EvaluationReport(
+        labels=EMOTIONS,
+        confusion=confusion,
+        accuracy=float((pred == true).mean()) if len(true) else 0.0,
+        macro_f1=float(np.mean([m["f1"] for m in per_class.values()])) if per_class else 0.0,
+        n=len(true),
+        per_class=per_class,
+        accuracy_8=acc8,
+        no_face=no_face,
+    )
+
+
+def evaluate_folder(classifier: EmotionClassifier, root: str | Path, *, crops: bool = False, batch: int = 256) -> EvaluationReport:
+    """Evaluate on a folder-per-emotion tree; with ``crops=False`` the largest face of each photo is used."""
+    from facemotion.io import read_image
+    from facemotion.training.datasets import list_image_folder
+
+    items = list_image_folder(root)
+    probs: list[NDArray[np.float32]] = []
+    true: list[int] = []
+    no_face = 0
+    for start in range(0, len(items), batch):
+        chunk = items[start : start + batch]
+        images, labels = [], []
+        for path, label in chunk:
+            try:
+                images.append(read_image(path))
+                labels.append(label)
+            except FacemotionError:
+                no_face += 1
+        if crops:
+            faces = classifier.predict_faces(images)
+            probs.extend(np.array([list(f.probabilities.values()) for f in faces], np.float32))
+            true.extend(labels)
+            continue
+        for image, label in zip(images, labels, strict=True):
+            found = classifier.predict(image)
+            if not found:
+                no_face += 1
+                continue
+            face = max(found, key=lambda f: (f.box[2] * f.box[3]) if f.box else 0)
+            probs.append(np.array(list(face.probabilities.values()), np.float32))
+            true.append(label)
+    if not true:
+        raise FacemotionError(f"no face could be evaluated under {root}")
+    return classification_report(np.stack(probs), np.array(true), no_face)
+
+
+def save_report(report: EvaluationReport, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(report.to_dict(), indent=2))

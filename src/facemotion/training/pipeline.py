@@ -1,0 +1,111 @@
+"""``tf.data`` pipelines with augmentation and the model's own normalization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT
+from facemotion.preprocessing import Preprocessing, normalize
+from facemotion.training.datasets import FaceDataset, sampling_weights
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Random changes applied to training faces (set a field to 0 to turn it off).
+
+    Rotation is in degrees; shift and scale are fractions of the face size; erasing is
+    the probability of blanking one random rectangle (random erasing, Zhong et al. 2020).
+    """
+
+    flip: bool = True
+    rotation: float = 10.0
+    shift: float = 0.08
+    scale: float = 0.1
+    brightness: float = 0.2
+    contrast: float = 0.3
+    erasing: float = 0.4
+
+    def layers(self, seed: int = 0) -> list[Any]:
+        import keras
+
+        out: list[Any] = []
+        if self.flip:
+            out.append(keras.layers.RandomFlip("horizontal", seed=seed))
+        if self.rotation:
+            out.append(keras.layers.RandomRotation(self.rotation / 360.0, fill_mode="reflect", seed=seed + 1))
+        if self.shift:
+            out.append(keras.layers.RandomTranslation(self.shift, self.shift, fill_mode="reflect", seed=seed + 2))
+        if self.scale:
+            out.append(keras.layers.RandomZoom(self.scale, fill_mode="reflect", seed=seed + 3))
+        if self.brightness:
+            out.append(keras.layers.RandomBrightness(self.brightness, value_range=(0, 255), seed=seed + 4))
+        if self.contrast:
+            out.append(keras.layers.RandomContrast(self.contrast, value_range=(0, 255), seed=seed + 5))
+        return out
+
+
+def random_erasing(images: tf.Tensor, probability: float, max_fraction: float = 0.3) -> tf.Tensor:
+    """Blank one random rectangle (up to ``max_fraction`` of each side) per image, with the image mean."""
+    shape = tf.shape(images)
+    n, h, w = shape[0], shape[1], shape[2]
+    hf, wf = tf.cast(h, tf.float32), tf.cast(w, tf.float32)
+    eh = tf.cast(tf.random.uniform([n], 0.1, max_fraction) * hf, tf.int32)
+    ew = tf.cast(tf.random.uniform([n], 0.1, max_fraction) * wf, tf.int32)
+    y0 = tf.cast(tf.random.uniform([n]) * tf.cast(h - eh, tf.float32), tf.int32)
+    x0 = tf.cast(tf.random.uniform([n]) * tf.cast(w - ew, tf.float32), tf.int32)
+    ys = tf.range(h)[None, :, None]
+    xs = tf.range(w)[None, None, :]
+    inside = (
+        (ys >= y0[:, None, None]) & (ys < (y0 + eh)[:, None, None]) & (xs >= x0[:, None, None]) & (xs < (x0 + ew)[:, None, None])
+    )
+    apply = tf.random.uniform([n]) < probability
+    mask = tf.cast(inside & apply[:, None, None], images.dtype)[..., None]
+    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+    return images * (1.0 - mask) + mean * mask
+
+
+def make_tf_dataset(
+    data: FaceDataset,
+    prep: Preprocessing,
+    *,
+    batch_size: int = 128,
+    training: bool = False,
+    augmentation: Augmentation | None = None,
+    balance: float = 0.0,
+    tasks: tuple[str, ...] = (EMOTION_OUTPUT, VA_OUTPUT),
+    seed: int = 0,
+) -> tf.data.Dataset:
+    """Batches of ``(normalized images, {"emotion": soft labels, "valence_arousal": targets})``.
+
+    With ``training=True`` an epoch draws ``len(data)`` faces with probabilities ∝ class
+    frequency ** -``balance`` (0 = plain shuffle, 1 = balanced classes) and augments them.
+    """
+    images = tf.constant(data.images)
+    targets = {EMOTION_OUTPUT: tf.constant(data.soft_labels), VA_OUTPUT: tf.constant(data.affect)}
+    targets = {k: v for k, v in targets.items() if k in tasks}
+    n = len(data)
+    if training:
+        logits = tf.constant(np.log(sampling_weights(data.labels, balance)), tf.float32)[None, :]
+        steps = max(1, n // batch_size)
+        index_ds = tf.data.Dataset.range(steps).map(
+            lambda _: tf.random.categorical(logits, batch_size, dtype=tf.int32, seed=seed)[0]
+        )
+    else:
+        index_ds = tf.data.Dataset.range(n).batch(batch_size).map(lambda i: tf.cast(i, tf.int32))
+    augment = (augmentation or Augmentation()).layers(seed) if training else []
+    erasing = (augmentation or Augmentation()).erasing if training else 0.0
+
+    def gather(index: tf.Tensor) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+        x = tf.cast(tf.gather(images, index), tf.float32)
+        for layer in augment:
+            x = layer(x, training=True)
+        if erasing:
+            x = random_erasing(x, erasing)
+        x = normalize(tf.clip_by_value(x, 0.0, 255.0), prep)
+        return x, {k: tf.gather(v, index) for k, v in targets.items()}
+
+    return index_ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)

@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests never touch the network."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+MEDIA = SHARED / "media"
+DATA = SHARED / "data"
+GROUP_PHOTOS = MEDIA / "group_photos"
+VIDEO = MEDIA / "video" / "short_hamilton_clip.mp4"
+
+
+def need(path: Path) -> Path:
+    """Skip the test, saying why, when a piece of the shared data is absent."""
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path} (it lives beside the repository in ../shared)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """scikit-image's astronaut: a real RGB photo with one smiling face."""
+    from skimage import data
+
+    return data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny, untrained compact model saved as a real artifact (fast to load and run)."""
+    from facemotion.artifact import save_pretrained
+    from facemotion.training import build_model, recipe_preprocessing
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path_factory.mktemp("models") / "tiny"
+    return save_pretrained(build_model("compact", width=4), path, recipe_preprocessing("compact"))
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tiny_model_dir: Path):  # type: ignore[no-untyped-def]
+    from facemotion import EmotionClassifier
+
+    return EmotionClassifier(tiny_model_dir)
+
+
+@pytest.fixture(scope="session")
+def face_boxes() -> dict[str, list[dict[str, int]]]:
+    return json.loads(need(GROUP_PHOTOS / "voc_face_boxes.json").read_text())

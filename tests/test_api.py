@@ -1,0 +1,96 @@
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facemotion import EMOTIONS, FaceEmotion, GroupMood, ImageReadError, analyze_group
+
+
+def _check_face(face: FaceEmotion, shape: tuple[int, ...] | None = None) -> None:
+    assert list(face.probabilities) == list(EMOTIONS)
+    assert sum(face.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+    assert face.label == max(face.probabilities, key=face.probabilities.__getitem__)
+    assert -1 <= face.valence <= 1 and -1 <= face.arousal <= 1
+    if shape is not None:
+        x, y, w, h = face.box  # type: ignore[misc]
+        assert 0 <= x and 0 <= y and x + w <= shape[1] and y + h <= shape[0]
+
+
+def test_predict_every_input_kind(tiny_classifier, astronaut: np.ndarray, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "astronaut.png"
+    Image.fromarray(astronaut).save(path)
+    from_array = tiny_classifier.predict(astronaut)
+    assert len(from_array) == 1
+    _check_face(from_array[0], astronaut.shape)
+    for source in (path, str(path), Image.fromarray(astronaut)):
+        again = tiny_classifier.predict(source)
+        assert again[0].box == from_array[0].box
+        np.testing.assert_allclose(list(again[0].probabilities.values()), list(from_array[0].probabilities.values()), atol=1e-5)
+    batch = tiny_classifier.predict([astronaut, np.full((50, 50, 3), 128, np.uint8)])
+    assert [len(r) for r in batch] == [1, 0]
+    assert from_array[0].to_dict()["box"] == list(from_array[0].box)
+
+
+def test_predict_faces_any_size_and_colour(tiny_classifier) -> None:  # type: ignore[no-untyped-def]
+    crops = [np.zeros((10, 30), np.uint8), np.full((300, 200, 3), 200, np.uint8), np.zeros((48, 48, 4), np.uint8)]
+    faces = tiny_classifier.predict_faces(crops)
+    assert len(faces) == 3
+    for face in faces:
+        _check_face(face)
+        assert face.box is None and face.detection_score is None
+
+
+def test_one_traced_graph_for_all_batch_sizes(tiny_classifier) -> None:  # type: ignore[no-untyped-def]
+    for n in (1, 3, 64, 70):
+        tiny_classifier.predict_faces([np.zeros((48, 48), np.uint8)] * n)
+    assert tiny_classifier.model._call.experimental_get_tracing_count() == 1
+
+
+def test_threads_give_the_same_results(tiny_classifier, astronaut: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    crops = [rng.integers(0, 255, (60, 60, 3), dtype=np.uint8) for _ in range(8)]
+    expected = [f.probabilities for f in tiny_classifier.predict_faces(crops)]
+    results: dict[int, list[dict[str, float]]] = {}
+
+    def work(i: int) -> None:
+        results[i] = [f.probabilities for f in tiny_classifier.predict_faces(crops)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 6
+    for got in results.values():
+        for a, b in zip(got, expected):
+            assert a == pytest.approx(b, abs=1e-6)
+
+
+def test_analyze_group(tiny_classifier, astronaut: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    mood = analyze_group(astronaut, tiny_classifier)
+    assert isinstance(mood, GroupMood) and mood.count == 1
+    assert mood.dominant_emotion == mood.faces[0].label
+    assert sum(mood.emotion_shares.values()) == pytest.approx(1.0)
+    assert mood.mean_valence == pytest.approx(mood.faces[0].valence)
+    empty = analyze_group(np.full((64, 64, 3), 90, np.uint8), tiny_classifier)
+    assert empty.count == 0 and empty.mean_valence is None and empty.dominant_emotion is None
+    frame = mood.to_pandas()
+    assert list(frame.columns[:3]) == ["label", "score", "valence"] and len(frame) == 1
+
+
+def test_regressor_shares_the_pipeline(tiny_model_dir: Path, astronaut: np.ndarray) -> None:
+    from facemotion import ValenceArousalRegressor
+
+    reg = ValenceArousalRegressor(tiny_model_dir)
+    faces = reg.predict(astronaut)
+    assert len(faces) == 1 and -1 <= faces[0].valence <= 1
+    assert len(reg.predict_faces([astronaut[100:250, 150:300]])) == 1
+
+
+def test_bad_input_raises_facemotion_errors(tiny_classifier, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ImageReadError):
+        tiny_classifier.predict(tmp_path / "missing.jpg")
+    with pytest.raises(ImageReadError):
+        tiny_classifier.predict_faces([np.zeros((0, 0, 3), np.uint8)])

@@ -1,0 +1,87 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import DATA, GROUP_PHOTOS, need
+from facemotion.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analyze_json_keeps_good_results_and_reports_bad_ones(
+    capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(astronaut).save(folder / "a.jpg")
+    (folder / "broken.jpg").write_bytes(b"not really a jpeg")
+    (folder / "notes.txt").write_text("ignored: not an image suffix")
+    code, out, err = _run(capsys, "analyze", str(folder), str(tmp_path / "missing.png"), "--json", "--model", str(tiny_model_dir))
+    records = json.loads(out)
+    assert code == 1 and "Traceback" not in err
+    assert [Path(r["path"]).name for r in records] == ["a.jpg", "broken.jpg", "missing.png"]
+    good, broken, missing = records
+    assert good["error"] is None and len(good["faces"]) == 1
+    face = good["faces"][0]
+    assert set(face) >= {"box", "score", "emotion", "probabilities", "valence", "arousal"}
+    assert len(face["box"]) == 4 and len(face["probabilities"]) == 9
+    assert "corrupt" in broken["error"] or "not an image" in broken["error"]
+    assert "no such file" in missing["error"]
+
+
+def test_analyze_table_crops_and_annotate(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path) -> None:
+    path = tmp_path / "face.png"
+    Image.fromarray(astronaut[50:250, 120:320]).save(path)
+    code, out, _ = _run(capsys, "analyze", str(path), "--crops", "--model", str(tiny_model_dir))
+    assert code == 0 and "(crop)" in out
+    whole = tmp_path / "whole.png"
+    Image.fromarray(astronaut).save(whole)
+    code, out, _ = _run(capsys, "analyze", str(whole), "--annotate", str(tmp_path / "ann"), "--model", str(tiny_model_dir))
+    drawn = np.asarray(Image.open(tmp_path / "ann" / "whole_annotated.png"))
+    assert code == 0 and drawn.shape == astronaut.shape and not np.array_equal(drawn, astronaut)
+
+
+def test_analyze_out_resumes(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path) -> None:
+    for name in ("one.png", "two.png"):
+        Image.fromarray(astronaut).save(tmp_path / name)
+    out_file = tmp_path / "results.jsonl"
+    out_file.write_text(json.dumps({"path": str(tmp_path / "one.png"), "faces": [], "error": None}) + "\n{\"path\": \"cut sho")
+    code, out, _ = _run(capsys, "analyze", str(tmp_path / "one.png"), str(tmp_path / "two.png"), "--json", "--out", str(out_file),
+                        "--model", str(tiny_model_dir))
+    assert code == 0
+    assert [Path(r["path"]).name for r in json.loads(out)] == ["two.png"]  # one.png was already done
+    lines = out_file.read_text().splitlines()
+    assert json.loads(lines[-1])["path"].endswith("two.png")
+
+
+def test_wrong_model_is_a_clean_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "analyze", "x.jpg", "--model", str(tmp_path))
+    assert code == 2 and "config.json is missing" in err and "Traceback" not in err
+
+
+def test_evaluate_json_on_a_partial_tree(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, tmp_path: Path) -> None:
+    val = need(DATA / "ferplus" / "val")
+    for label in ("happy", "sad"):
+        (tmp_path / label).mkdir()
+        for f in sorted((val / label).iterdir())[:5]:
+            shutil.copy(f, tmp_path / label / f.name)
+    code, out, _ = _run(capsys, "evaluate", str(tmp_path), "--crops", "--json", "--model", str(tiny_model_dir))
+    report = json.loads(out)
+    assert code == 0 and report["n"] == 10
+    assert set(report["per_class"]) == {"happy", "sad"}
+    assert len(report["confusion"]) == 9 and report["labels"][4] == "happy"
+    assert 0 <= report["accuracy"] <= 1 and 0 <= report["macro_f1"] <= 1
+
+
+def test_group_photo_folder(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path) -> None:
+    photo = need(GROUP_PHOTOS / "voc_2007_007763.jpg")
+    code, out, _ = _run(capsys, "analyze", str(photo), "--json", "--model", str(tiny_model_dir))
+    assert code == 0 and len(json.loads(out)[0]["faces"]) == 7

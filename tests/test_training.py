@@ -1,0 +1,130 @@
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import DATA, need
+from facemotion.errors import DatasetError
+from facemotion.labels import ANCHORS, EMOTIONS
+from facemotion.training import (
+    TrainingConfig,
+    affect_from_votes,
+    affect_near_anchor,
+    build_model,
+    finetune,
+    list_image_folder,
+    load_image_folder,
+    load_vote_folder,
+    make_tf_dataset,
+    recipe_preprocessing,
+    soft_labels_from_votes,
+)
+from facemotion.training.evaluate import affect_metrics, classification_report, concordance_cc
+from facemotion.training.targets import votes_to_label_counts
+
+
+def _fer_subset(tmp_path: Path, per_class: int = 6, labels: tuple[str, ...] = ("happiness", "Sad", "angry")) -> Path:
+    val = need(DATA / "ferplus" / "val")
+    for folder in labels:
+        from facemotion.labels import canonical_label
+
+        src = val / (canonical_label(folder) or folder)
+        (tmp_path / folder).mkdir(parents=True)
+        for f in sorted(src.iterdir())[:per_class]:
+            shutil.copy(f, tmp_path / folder / f.name)
+    return tmp_path
+
+
+def test_folder_synonyms_and_unknown_names(tmp_path: Path) -> None:
+    root = _fer_subset(tmp_path / "ok", per_class=2)
+    items = list_image_folder(root)
+    assert {EMOTIONS[label] for _, label in items} == {"happy", "sad", "anger"}
+    (root / "bored").mkdir()
+    with pytest.raises(DatasetError, match="bored"):
+        list_image_folder(root)
+    with pytest.raises(DatasetError, match="not a directory"):
+        list_image_folder(tmp_path / "missing")
+
+
+def test_votes_become_soft_labels_and_affect_targets() -> None:
+    # FER+ column order: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
+    votes = np.array([[2, 8, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 5, 5, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2, 8]], np.float32)
+    counts = votes_to_label_counts(votes)
+    assert counts[0, EMOTIONS.index("happy")] == 8 and counts[2, EMOTIONS.index("uncertain")] == 2
+    hard = np.array([EMOTIONS.index("happy"), EMOTIONS.index("uncertain"), EMOTIONS.index("uncertain")])
+    soft = soft_labels_from_votes(counts, hard, hard_weight=0.5)
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, rtol=1e-6)
+    assert soft[0].argmax() == EMOTIONS.index("happy") and soft[0, EMOTIONS.index("neutral")] == pytest.approx(0.1)
+    assert soft[1].argmax() == EMOTIONS.index("uncertain")  # split votes keep their majority-rule label
+    dist = soft_labels_from_votes(counts, hard, hard_weight=0.0)
+    affect = affect_from_votes(dist)
+    np.testing.assert_allclose(affect[0], 0.8 * ANCHORS[4] + 0.2 * ANCHORS[5], rtol=1e-5)
+    np.testing.assert_allclose(affect[1], (ANCHORS[0] + ANCHORS[6]) / 2, rtol=1e-5)
+
+
+def test_reference_targets_are_seeded_and_near_the_anchor() -> None:
+    labels = np.array([4] * 500)
+    a, b = affect_near_anchor(labels, 0.1, seed=3), affect_near_anchor(labels, 0.1, seed=3)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a.mean(axis=0), ANCHORS[4], atol=0.02)
+    assert np.all(np.abs(a) <= 1)
+
+
+def test_metrics() -> None:
+    probs = np.eye(9)[[4, 4, 5, 8, 0]]
+    report = classification_report(probs, np.array([4, 5, 5, 6, 0]))
+    assert report.n == 5 and report.accuracy == pytest.approx(0.6)
+    assert report.per_class["happy"]["precision"] == pytest.approx(0.5)
+    assert report.per_class["sad"]["recall"] == 0.0
+    assert report.accuracy_8 == pytest.approx(0.6)
+    assert report.confusion[6, 8] == 1
+    x = np.linspace(-1, 1, 50)
+    assert concordance_cc(x, x) == pytest.approx(1.0)
+    assert concordance_cc(x, x + 0.5) < 1.0
+    m = affect_metrics(np.stack([x, x], 1), np.stack([x, -x], 1))
+    assert m["valence"]["pearson"] == pytest.approx(1.0) and m["arousal"]["pearson"] == pytest.approx(-1.0)
+
+
+def test_pipeline_normalizes_like_inference(tmp_path: Path) -> None:
+    prep = recipe_preprocessing("compact")
+    data = load_vote_folder(_fer_subset(tmp_path, 4, ("happy", "sad")), DATA / "ferplus" / "votes.csv", prep)
+    assert data.images.shape == (8, 48, 48, 1) and data.soft_labels.shape == (8, 9)
+    x, y = next(iter(make_tf_dataset(data, prep, batch_size=8)))
+    from facemotion.preprocessing import to_model_input
+
+    np.testing.assert_allclose(x.numpy(), to_model_input(list(data.images), prep), atol=1e-6)
+    assert set(y) == {"emotion", "valence_arousal"}
+    xa, _ = next(iter(make_tf_dataset(data, prep, batch_size=8, training=True)))
+    assert xa.shape == (8, 48, 48, 1) and float(xa.numpy().min()) >= 0.0 and float(xa.numpy().max()) <= 1.0
+
+
+def test_finetune_is_resumable_and_writes_checkpoints(tmp_path: Path) -> None:
+    prep = recipe_preprocessing("compact")
+    data = load_image_folder(_fer_subset(tmp_path / "data", 8), prep)
+    config = TrainingConfig(epochs=2, batch_size=8, warmup_epochs=0)
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        finetune(build_model("compact", width=4), data, data, prep, tmp_path / "work", config, callbacks=[Interrupt()])
+    history = finetune(build_model("compact", width=4), data, data, prep, tmp_path / "work", config)
+    assert len(history.history["loss"]) == 1  # resumed after the finished first epoch
+    assert (tmp_path / "work" / "last.keras").is_file() and (tmp_path / "work" / "best.keras").is_file()
+    rows = (tmp_path / "work" / "history.csv").read_text().splitlines()
+    assert len(rows) == 3 and "val_emotion_accuracy" in rows[0]
+
+
+def test_cli_train_produces_a_loadable_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from facemotion import EmotionClassifier
+    from facemotion.cli import main
+
+    root = _fer_subset(tmp_path / "data", 4)
+    assert main(["train", str(root), "--out", str(tmp_path / "model"), "--epochs", "1", "--batch-size", "4"]) == 0
+    clf = EmotionClassifier(tmp_path / "model")
+    assert len(clf.predict_faces([np.zeros((48, 48), np.uint8)])[0].probabilities) == 9
+    assert "facemotion train" in (tmp_path / "model" / "config.json").read_text()
