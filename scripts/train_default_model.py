@@ -46,7 +46,10 @@ def load(data: Path, cache: Path) -> tuple[FaceDataset, FaceDataset]:
     prep = recipe_preprocessing("compact")
     if cache.exists():
         z = np.load(cache, allow_pickle=False)
-        parts = [FaceDataset(z[f"{s}_images"], z[f"{s}_labels"], z[f"{s}_soft"], z[f"{s}_affect"], list(z[f"{s}_paths"])) for s in ("train", "val")]
+        parts = [
+            FaceDataset(z[f"{s}_images"], z[f"{s}_labels"], z[f"{s}_soft"], z[f"{s}_affect"], list(z[f"{s}_paths"]))
+            for s in ("train", "val")
+        ]
         return parts[0], parts[1]
     votes = data / "ferplus" / "votes.csv"
     train = load_vote_folder(data / "ferplus" / "train", votes, prep)
@@ -59,8 +62,15 @@ def load(data: Path, cache: Path) -> tuple[FaceDataset, FaceDataset]:
     cache.parent.mkdir(parents=True, exist_ok=True)
     arrays = {}
     for name, d in (("train", train), ("val", val)):
-        arrays.update({f"{name}_images": d.images, f"{name}_labels": d.labels, f"{name}_soft": d.soft_labels,
-                       f"{name}_affect": d.affect, f"{name}_paths": np.array(d.paths)})
+        arrays.update(
+            {
+                f"{name}_images": d.images,
+                f"{name}_labels": d.labels,
+                f"{name}_soft": d.soft_labels,
+                f"{name}_affect": d.affect,
+                f"{name}_paths": np.array(d.paths),
+            }
+        )
     np.savez(cache, **arrays)
     return train, val
 
@@ -79,14 +89,22 @@ def main() -> None:
     config = TrainingConfig(epochs=args.epochs)
     model = build_model("compact", width=args.width)
     finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
-    (args.work / "training_config.json").write_text(json.dumps({"epochs": args.epochs, "width": args.width,
-                                                                "config": repr(config)}, indent=2))
+    (args.work / "training_config.json").write_text(
+        json.dumps({"epochs": args.epochs, "width": args.width, "config": repr(config)}, indent=2)
+    )
     from facemotion.artifact import ModelCard, save_pretrained
 
-    save_pretrained(model, args.out, recipe_preprocessing("compact"), recipe="compact",
-                    card=ModelCard(training_data="FER+ train (majority labels blended with crowd votes) + CK+ train",
-                                   training_command="python scripts/train_default_model.py --data ../shared/data "
-                                   f"--work runs/default --epochs {args.epochs}"))
+    save_pretrained(
+        model,
+        args.out,
+        recipe_preprocessing("compact"),
+        recipe="compact",
+        card=ModelCard(
+            training_data="FER+ train (majority labels blended with crowd votes) + CK+ train",
+            training_command="python scripts/train_default_model.py --data ../shared/data "
+            f"--work runs/default --epochs {args.epochs}",
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -38,10 +38,10 @@ def astronaut() -> np.ndarray:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny, untrained compact model saved as a real artifact (fast to load and run)."""
+    import keras
+
     from facemotion.artifact import save_pretrained
     from facemotion.training import build_model, recipe_preprocessing
-
-    import keras
 
     keras.utils.set_random_seed(0)
     path = tmp_path_factory.mktemp("models") / "tiny"

@@ -15,7 +15,7 @@ def _check_face(face: FaceEmotion, shape: tuple[int, ...] | None = None) -> None
     assert -1 <= face.valence <= 1 and -1 <= face.arousal <= 1
     if shape is not None:
         x, y, w, h = face.box  # type: ignore[misc]
-        assert 0 <= x and 0 <= y and x + w <= shape[1] and y + h <= shape[0]
+        assert x >= 0 and y >= 0 and x + w <= shape[1] and y + h <= shape[0]
 
 
 def test_predict_every_input_kind(tiny_classifier, astronaut: np.ndarray, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -27,7 +27,9 @@ def test_predict_every_input_kind(tiny_classifier, astronaut: np.ndarray, tmp_pa
     for source in (path, str(path), Image.fromarray(astronaut)):
         again = tiny_classifier.predict(source)
         assert again[0].box == from_array[0].box
-        np.testing.assert_allclose(list(again[0].probabilities.values()), list(from_array[0].probabilities.values()), atol=1e-5)
+        np.testing.assert_allclose(
+            list(again[0].probabilities.values()), list(from_array[0].probabilities.values()), atol=1e-5
+        )
     batch = tiny_classifier.predict([astronaut, np.full((50, 50, 3), 128, np.uint8)])
     assert [len(r) for r in batch] == [1, 0]
     assert from_array[0].to_dict()["box"] == list(from_array[0].box)
@@ -64,7 +66,7 @@ def test_threads_give_the_same_results(tiny_classifier, astronaut: np.ndarray) -
         t.join()
     assert len(results) == 6
     for got in results.values():
-        for a, b in zip(got, expected):
+        for a, b in zip(got, expected, strict=True):
             assert a == pytest.approx(b, abs=1e-6)
 
 

@@ -52,7 +52,10 @@ def test_broken_artifacts_name_the_file(tiny_model_dir: Path, tmp_path: Path, mu
         ({"format_version": 99}, "upgrade facemotion"),
         ({"labels": ["happy", "sad"]}, "labels must be"),
         ({"tasks": ["age"]}, "tasks must be"),
-        ({"preprocessing": {"input_size": 64, "color_mode": "grayscale", "normalization": "unit", "margin": 0.1}}, "does not match"),
+        (
+            {"preprocessing": {"input_size": 64, "color_mode": "grayscale", "normalization": "unit", "margin": 0.1}},
+            "does not match",
+        ),
         ({"preprocessing": {"input_size": 48, "color_mode": "purple"}}, "invalid field"),
     ],
 )

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DATA, GROUP_PHOTOS, need
 from PIL import Image
 
-from conftest import DATA, GROUP_PHOTOS, need
 from facemotion.cli import main
 
 
@@ -24,7 +24,9 @@ def test_analyze_json_keeps_good_results_and_reports_bad_ones(
     Image.fromarray(astronaut).save(folder / "a.jpg")
     (folder / "broken.jpg").write_bytes(b"not really a jpeg")
     (folder / "notes.txt").write_text("ignored: not an image suffix")
-    code, out, err = _run(capsys, "analyze", str(folder), str(tmp_path / "missing.png"), "--json", "--model", str(tiny_model_dir))
+    code, out, err = _run(
+        capsys, "analyze", str(folder), str(tmp_path / "missing.png"), "--json", "--model", str(tiny_model_dir)
+    )
     records = json.loads(out)
     assert code == 1 and "Traceback" not in err
     assert [Path(r["path"]).name for r in records] == ["a.jpg", "broken.jpg", "missing.png"]
@@ -37,25 +39,42 @@ def test_analyze_json_keeps_good_results_and_reports_bad_ones(
     assert "no such file" in missing["error"]
 
 
-def test_analyze_table_crops_and_annotate(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path) -> None:
+def test_analyze_table_crops_and_annotate(
+    capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path
+) -> None:
     path = tmp_path / "face.png"
     Image.fromarray(astronaut[50:250, 120:320]).save(path)
     code, out, _ = _run(capsys, "analyze", str(path), "--crops", "--model", str(tiny_model_dir))
     assert code == 0 and "(crop)" in out
     whole = tmp_path / "whole.png"
     Image.fromarray(astronaut).save(whole)
-    code, out, _ = _run(capsys, "analyze", str(whole), "--annotate", str(tmp_path / "ann"), "--model", str(tiny_model_dir))
+    code, out, _ = _run(
+        capsys, "analyze", str(whole), "--annotate", str(tmp_path / "ann"), "--model", str(tiny_model_dir)
+    )
     drawn = np.asarray(Image.open(tmp_path / "ann" / "whole_annotated.png"))
     assert code == 0 and drawn.shape == astronaut.shape and not np.array_equal(drawn, astronaut)
 
 
-def test_analyze_out_resumes(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path) -> None:
+def test_analyze_out_resumes(
+    capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path
+) -> None:
     for name in ("one.png", "two.png"):
         Image.fromarray(astronaut).save(tmp_path / name)
     out_file = tmp_path / "results.jsonl"
-    out_file.write_text(json.dumps({"path": str(tmp_path / "one.png"), "faces": [], "error": None}) + "\n{\"path\": \"cut sho")
-    code, out, _ = _run(capsys, "analyze", str(tmp_path / "one.png"), str(tmp_path / "two.png"), "--json", "--out", str(out_file),
-                        "--model", str(tiny_model_dir))
+    out_file.write_text(
+        json.dumps({"path": str(tmp_path / "one.png"), "faces": [], "error": None}) + '\n{"path": "cut sho'
+    )
+    code, out, _ = _run(
+        capsys,
+        "analyze",
+        str(tmp_path / "one.png"),
+        str(tmp_path / "two.png"),
+        "--json",
+        "--out",
+        str(out_file),
+        "--model",
+        str(tiny_model_dir),
+    )
     assert code == 0
     assert [Path(r["path"]).name for r in json.loads(out)] == ["two.png"]  # one.png was already done
     lines = out_file.read_text().splitlines()
@@ -67,7 +86,9 @@ def test_wrong_model_is_a_clean_error(capsys: pytest.CaptureFixture[str], tmp_pa
     assert code == 2 and "config.json is missing" in err and "Traceback" not in err
 
 
-def test_evaluate_json_on_a_partial_tree(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_evaluate_json_on_a_partial_tree(
+    capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, tmp_path: Path
+) -> None:
     val = need(DATA / "ferplus" / "val")
     for label in ("happy", "sad"):
         (tmp_path / label).mkdir()

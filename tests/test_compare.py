@@ -2,8 +2,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import GROUP_PHOTOS, need
+
 from facemotion.apps.compare import GroupSample, compare_groups, compare_samples
 
 

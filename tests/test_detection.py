@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import GROUP_PHOTOS, need
+
 from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector, register_detector
 from facemotion.detection.base import clip_box
 from facemotion.errors import DetectorError
@@ -19,20 +19,22 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
-def test_mtcnn_finds_the_astronaut_with_landmarks(astronaut: np.ndarray) -> None:
-    faces = get_detector("mtcnn").detect(astronaut)
+@pytest.mark.parametrize("name, n_landmarks", [("blazeface", 4), ("mtcnn", 5)])
+def test_detectors_find_the_astronaut_with_landmarks(astronaut: np.ndarray, name: str, n_landmarks: int) -> None:
+    faces = get_detector(name).detect(astronaut)
     assert len(faces) == 1
     face = faces[0]
     x, y, w, h = face.box
-    assert 150 < x + w / 2 < 250 and 50 < y + h / 2 < 150 and face.score > 0.9
-    assert face.landmarks is not None and len(face.landmarks) == 5
-    left_eye, right_eye = face.landmarks[0], face.landmarks[1]
-    assert left_eye[0] < right_eye[0]
+    assert 150 < x + w / 2 < 250 and 50 < y + h / 2 < 150 and face.score > 0.8
+    assert face.landmarks is not None and len(face.landmarks) == n_landmarks
+    assert face.landmarks["left_eye"][1] < face.landmarks["nose"][1]
+    assert face.landmarks["left_eye"][0] < face.landmarks["right_eye"][0]
 
 
-def test_default_detector_on_labelled_group_photos(face_boxes: dict[str, list[dict[str, int]]]) -> None:
+@pytest.mark.parametrize("name", [None, "mtcnn"])
+def test_detectors_on_labelled_group_photos(face_boxes: dict[str, list[dict[str, int]]], name: str | None) -> None:
     """The brief's bar: ≥ 95% of the 43 labelled faces found, at most 2 spurious boxes in all."""
-    detector = get_detector()
+    detector = get_detector(name)
     found = labelled = spurious = 0
     for name, boxes in face_boxes.items():
         image = read_image(need(GROUP_PHOTOS / name))
@@ -58,16 +60,18 @@ def test_big_images_are_shrunk_for_detection_and_boxes_mapped_back(astronaut: np
     assert _iou(big_faces[0].box, expected) > 0.7
 
 
-def test_no_face_and_tiny_images() -> None:
-    detector = get_detector("mtcnn")
+@pytest.mark.parametrize("name", ["blazeface", "mtcnn"])
+def test_no_face_and_tiny_images(name: str) -> None:
+    detector = get_detector(name)
     assert detector.detect(np.full((200, 300, 3), 127, np.uint8)) == []
     assert detector.detect(np.zeros((1, 1, 3), np.uint8)) == []
+    assert detector.detect(np.zeros((5, 4000, 3), np.uint8)) == []
 
 
 def test_crop_levels_the_eyes() -> None:
     image = np.zeros((100, 100, 3), np.uint8)
     image[40:44, 20:80] = 255  # a bright bar tilted below by rotating the landmarks instead
-    face = DetectedFace((20, 20, 60, 60), 1.0, ((30.0, 30.0), (70.0, 70.0), (50.0, 50.0), (35.0, 60.0), (60.0, 65.0)))
+    face = DetectedFace((20, 20, 60, 60), 1.0, {"left_eye": (30.0, 30.0), "right_eye": (70.0, 70.0)})
     crop = crop_face(image, face, margin=0.0)
     assert crop.shape == (60, 60, 3)
     straight = crop_face(image, face, margin=0.0, align=False)

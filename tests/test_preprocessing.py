@@ -47,4 +47,6 @@ def test_vggface_normalization_is_bgr_minus_means() -> None:
 
 def test_invalid_config_is_refused() -> None:
     with pytest.raises(ValueError):
-        Preprocessing.from_dict({"input_size": 48, "color_mode": "grayscale", "normalization": "vggface", "margin": 0.1})
+        Preprocessing.from_dict(
+            {"input_size": 48, "color_mode": "grayscale", "normalization": "vggface", "margin": 0.1}
+        )

@@ -4,8 +4,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-
 from conftest import DATA, need
+
 from facemotion.errors import DatasetError
 from facemotion.labels import ANCHORS, EMOTIONS
 from facemotion.training import (
@@ -50,7 +50,9 @@ def test_folder_synonyms_and_unknown_names(tmp_path: Path) -> None:
 
 def test_votes_become_soft_labels_and_affect_targets() -> None:
     # FER+ column order: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
-    votes = np.array([[2, 8, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 5, 5, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2, 8]], np.float32)
+    votes = np.array(
+        [[2, 8, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 5, 5, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 2, 8]], np.float32
+    )
     counts = votes_to_label_counts(votes)
     assert counts[0, EMOTIONS.index("happy")] == 8 and counts[2, EMOTIONS.index("uncertain")] == 2
     hard = np.array([EMOTIONS.index("happy"), EMOTIONS.index("uncertain"), EMOTIONS.index("uncertain")])

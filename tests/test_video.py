@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import VIDEO, need
+
 from facemotion.apps.tracking import IoUTracker, iou
 from facemotion.apps.video import analyze_video, iter_frames
 from facemotion.errors import VideoReadError

@@ -96,7 +96,8 @@ class EmotionClassifier(_FacePipeline):
         model: ``None`` for the bundled default model, a model directory, or a Hub id.
         revision: Hub revision (tag, branch or commit) when ``model`` is a Hub id.
         cache_dir: Hugging Face cache folder for Hub ids (default: the standard cache).
-        detector: ``"mtcnn"`` (default, offline), ``"retinaface"`` or your own detector.
+        detector: ``"blazeface"`` (default, fast), ``"mtcnn"`` (small faces), ``"retinaface"``
+            (optional extra) or your own detector.
         min_face_size: ignore detected faces smaller than this many pixels.
 
     >>> clf = EmotionClassifier()

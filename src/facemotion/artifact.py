@@ -72,7 +72,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = CONFIG_FILE) -> ModelConfig:
         if data.get("format") != FORMAT:
-            raise ModelLoadError(f"{source}: not a facemotion model config (expected \"format\": \"{FORMAT}\")")
+            raise ModelLoadError(f'{source}: not a facemotion model config (expected "format": "{FORMAT}")')
         if int(data.get("format_version", 0)) > FORMAT_VERSION:
             raise ModelLoadError(
                 f"{source}: format_version {data['format_version']} is newer than this facemotion "
@@ -85,7 +85,9 @@ class ModelConfig:
         except (KeyError, TypeError, ValueError) as err:
             raise ModelLoadError(f"{source}: missing or invalid field: {err}") from None
         if not tasks or set(tasks) - {EMOTION_OUTPUT, VA_OUTPUT}:
-            raise ModelLoadError(f"{source}: tasks must be a subset of [{EMOTION_OUTPUT!r}, {VA_OUTPUT!r}], got {list(tasks)}")
+            raise ModelLoadError(
+                f"{source}: tasks must be a subset of [{EMOTION_OUTPUT!r}, {VA_OUTPUT!r}], got {list(tasks)}"
+            )
         if EMOTION_OUTPUT in tasks and labels != EMOTIONS:
             raise ModelLoadError(f"{source}: labels must be {list(EMOTIONS)} in this order, got {list(labels)}")
         card = ModelCard(
@@ -116,7 +118,9 @@ def save_pretrained(
     outputs = model.output if isinstance(model.output, dict) else {}
     tasks = tuple(name for name in (EMOTION_OUTPUT, VA_OUTPUT) if name in outputs)
     if not tasks:
-        raise ModelLoadError("the model must have an 'emotion' and/or 'valence_arousal' output (see facemotion.models.attach_heads)")
+        raise ModelLoadError(
+            "the model must have an 'emotion' and/or 'valence_arousal' output (see facemotion.models.attach_heads)"
+        )
     config = ModelConfig(tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard())
     model.save(out / WEIGHTS_FILE)
     (out / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
@@ -200,4 +204,3 @@ def _check_outputs(model: keras.Model, config: ModelConfig, source: Path) -> Non
     prep = config.preprocessing
     if shape != (prep.input_size, prep.input_size, prep.channels):
         raise ModelLoadError(f"{source}: model input {shape} does not match config.json preprocessing {prep}")
-

@@ -37,7 +37,16 @@ def _text(img: NDArray[np.uint8], text: str, org: tuple[int, int], scale: float,
     y = min(max(th + 4, org[1]), img.shape[0] - base)
     cv2.rectangle(img, (x, y - th - 4), (x + tw + 4, y + base), color, -1)
     dark = sum(color) > 380
-    cv2.putText(img, text, (x + 2, y - 2), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0) if dark else (255, 255, 255), thickness, cv2.LINE_AA)
+    cv2.putText(
+        img,
+        text,
+        (x + 2, y - 2),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        scale,
+        (0, 0, 0) if dark else (255, 255, 255),
+        thickness,
+        cv2.LINE_AA,
+    )
 
 
 def annotate(image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect]) -> NDArray[np.uint8]:
@@ -59,7 +68,11 @@ def annotate(image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect]
         label = getattr(face, "label", None)
         color = COLORS.get(label or "neutral", (255, 255, 255))
         cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, round(scale * 2)))
-        text = f"{label} {face.score:.0%}" if isinstance(face, FaceEmotion) else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
+        text = (
+            f"{label} {face.score:.0%}"
+            if isinstance(face, FaceEmotion)
+            else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
+        )
         _text(out, text, (x, y - 2), scale * 0.6, color)
         side = max(16, min(48, w // 2))
         mx, my = x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)
@@ -107,10 +120,18 @@ def plot_affect_plane(faces: Sequence[FaceEmotion | FaceAffect], ax: Any = None,
         ax.annotate(label, (v, a), textcoords="offset points", xytext=(6, 4), fontsize=9, color="0.25")
     if faces:
         colors = [np.array(COLORS.get(getattr(f, "label", "neutral"), (0, 0, 0))) / 255 for f in faces]
-        ax.scatter([f.valence for f in faces], [f.arousal for f in faces], c=colors, s=70, edgecolor="k", lw=1.2, zorder=3)
+        ax.scatter(
+            [f.valence for f in faces], [f.arousal for f in faces], c=colors, s=70, edgecolor="k", lw=1.2, zorder=3
+        )
         for i, f in enumerate(faces):
             ax.annotate(str(i + 1), (f.valence, f.arousal), textcoords="offset points", xytext=(-3, -12), fontsize=8)
-    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="valence (unpleasant → pleasant)", ylabel="arousal (calm → excited)", title=title)
+    ax.set(
+        xlim=(-1.1, 1.1),
+        ylim=(-1.1, 1.1),
+        xlabel="valence (unpleasant → pleasant)",
+        ylabel="arousal (calm → excited)",
+        title=title,
+    )
     ax.set_aspect("equal")
     return ax
 

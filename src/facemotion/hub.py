@@ -15,7 +15,9 @@ from facemotion.errors import ModelLoadError
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
 
 
-def resolve_model(model: str | Path | None = None, revision: str | None = None, cache_dir: str | Path | None = None) -> Path:
+def resolve_model(
+    model: str | Path | None = None, revision: str | None = None, cache_dir: str | Path | None = None
+) -> Path:
     """Return a local directory for ``model``: ``None`` (bundled default), a directory, or a Hub id.
 
     A Hub id (``"org/name"``) is fetched with :func:`huggingface_hub.snapshot_download`
@@ -47,7 +49,11 @@ def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) 
     try:
         return Path(
             snapshot_download(
-                repo_id, revision=revision, cache_dir=cache_dir, allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, "*.tflite"])
+                repo_id,
+                revision=revision,
+                cache_dir=cache_dir,
+                allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, "*.tflite"],
+            )
         )
     except LocalEntryNotFoundError:
         raise ModelLoadError(
@@ -55,7 +61,9 @@ def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) 
             "reached (offline?); connect once to download it, or unset HF_HUB_OFFLINE"
         ) from None
     except RepositoryNotFoundError:
-        raise ModelLoadError(f"{repo_id} does not exist on the Hub (or is private: log in with `hf auth login`)") from None
+        raise ModelLoadError(
+            f"{repo_id} does not exist on the Hub (or is private: log in with `hf auth login`)"
+        ) from None
     except (HfHubHTTPError, OSError, ValueError) as err:
         raise ModelLoadError(f"could not download {repo_id}: {err}") from None
 

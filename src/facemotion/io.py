@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,13 +17,16 @@ from numpy.typing import NDArray
 from facemotion.errors import ImageReadError
 from facemotion.preprocessing import to_uint8_rgb
 
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
 #: Largest image accepted, in pixels (default 100 megapixels).
 MAX_PIXELS = 100_000_000
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"})
 
 #: Anything accepted as one image: a path, an (H, W[, C]) array, or a PIL image.
-ImageLike = Union[str, os.PathLike[str], NDArray[Any], Any]
+ImageLike: TypeAlias = "str | os.PathLike[str] | NDArray[Any] | PILImage"
 
 
 def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[np.uint8]:
@@ -41,7 +44,9 @@ def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[n
         return _check_array(source, limit, "the array")
     if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image
         return _from_pil(source, limit, "the PIL image")
-    raise ImageReadError(f"cannot read an image from a {type(source).__name__}; pass a path, a numpy array or a PIL image")
+    raise ImageReadError(
+        f"cannot read an image from a {type(source).__name__}; pass a path, a numpy array or a PIL image"
+    )
 
 
 def _check_array(array: NDArray[Any], limit: int, what: str) -> NDArray[np.uint8]:
@@ -88,7 +93,9 @@ def _read_file(path: Path, limit: int) -> NDArray[np.uint8]:
     except ImageReadError:
         raise
     except Image.DecompressionBombError as err:
-        raise ImageReadError(f"{path} is refused as a decompression bomb: over the limit of Pillow's pixel guard ({err})") from None
+        raise ImageReadError(
+            f"{path} is refused as a decompression bomb: over the limit of Pillow's pixel guard ({err})"
+        ) from None
     except UnidentifiedImageError:
         raise ImageReadError(f"{path} is not an image file Pillow can read") from None
     except (OSError, ValueError, SyntaxError) as err:

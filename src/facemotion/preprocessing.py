@@ -66,9 +66,9 @@ def to_uint8_rgb(image: NDArray[Any]) -> NDArray[np.uint8]:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim == 2:
-        return cv2.cvtColor(array, cv2.COLOR_GRAY2RGB)
+        return np.asarray(cv2.cvtColor(array, cv2.COLOR_GRAY2RGB), dtype=np.uint8)
     if array.ndim == 3 and array.shape[2] == 4:
-        return cv2.cvtColor(array, cv2.COLOR_RGBA2RGB)
+        return np.asarray(cv2.cvtColor(array, cv2.COLOR_RGBA2RGB), dtype=np.uint8)
     if array.ndim == 3 and array.shape[2] == 3:
         return np.ascontiguousarray(array)
     raise ValueError(f"expected an image of shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {array.shape}")

@@ -48,7 +48,9 @@ class FaceModel:
         self.batch_size = batch_size
         prep = self.config.preprocessing
         spec = tf.TensorSpec([None, prep.input_size, prep.input_size, prep.channels], tf.float32)
-        self._call = tf.function(lambda x: self.keras_model(x, training=False), input_signature=[spec], reduce_retracing=True)
+        self._call = tf.function(
+            lambda x: self.keras_model(x, training=False), input_signature=[spec], reduce_retracing=True
+        )
         self._lock = threading.Lock()
 
     @property

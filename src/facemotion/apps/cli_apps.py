@@ -28,7 +28,9 @@ def _video_text(s: dict[str, Any], out: str) -> str:
         lines.append(f"mean valence {s['mean_valence']:+.2f}, mean arousal {s['mean_arousal']:+.2f}")
         lines.append(f"most positive moment at {s['peak_valence']:.0f} s, most negative at {s['lowest_valence']:.0f} s")
     for seg in s["segments"]:
-        lines.append(f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: {seg['dominant_emotion'] or '-'} ({seg['faces']} faces)")
+        lines.append(
+            f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: {seg['dominant_emotion'] or '-'} ({seg['faces']} faces)"
+        )
     lines.append(f"written: {out}/timeline.csv, frames.csv, people.csv, summary.json, timeline.png")
     return "\n".join(lines)
 
@@ -48,7 +50,9 @@ def add_app_commands(sub: Any) -> None:
 
     p = sub.add_parser("video", help="audience reaction over a video: timeline, people, plot")
     p.add_argument("file")
-    p.add_argument("--out", required=True, help="folder for timeline.csv, frames.csv, people.csv, timeline.png, summary.json")
+    p.add_argument(
+        "--out", required=True, help="folder for timeline.csv, frames.csv, people.csv, timeline.png, summary.json"
+    )
     p.add_argument("--fps", type=float, default=5.0, help="frames analysed per second of video (default 5)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_model_options(p)

@@ -67,8 +67,10 @@ class GroupComparison:
         if self.delta_valence is None:
             return f"No comparison possible: {self.n_a} face(s) entering vs {self.n_b} leaving."
         if self.ci_low is None or self.ci_high is None:
-            return (f"Too few faces for a reliable comparison (n={self.n_a} vs {self.n_b}, need {MIN_FACES} each): "
-                    f"valence {self.delta_valence:+.2f}, not a meaningful estimate yet.")
+            return (
+                f"Too few faces for a reliable comparison (n={self.n_a} vs {self.n_b}, need {MIN_FACES} each): "
+                f"valence {self.delta_valence:+.2f}, not a meaningful estimate yet."
+            )
         level = f"{self.confidence:.0%} CI {self.ci_low:+.2f} to {self.ci_high:+.2f}, n={self.n_a} vs {self.n_b}"
         if self.ci_low > 0:
             verdict = "Visitors leave happier"
@@ -88,7 +90,9 @@ def _mean(x: NDArray[np.float64]) -> float | None:
     return float(x.mean()) if len(x) else None
 
 
-def compare_samples(a: GroupSample, b: GroupSample, *, confidence: float = 0.95, n_resamples: int = 5000, seed: int = 0) -> GroupComparison:
+def compare_samples(
+    a: GroupSample, b: GroupSample, *, confidence: float = 0.95, n_resamples: int = 5000, seed: int = 0
+) -> GroupComparison:
     """Compare two samples of faces: mean difference, bootstrap CI and permutation p-value (scipy)."""
     from scipy import stats
 
@@ -97,23 +101,58 @@ def compare_samples(a: GroupSample, b: GroupSample, *, confidence: float = 0.95,
 
     dv = _mean(b.valence) - _mean(a.valence) if a.n and b.n else None  # type: ignore[operator]
     da = _mean(b.arousal) - _mean(a.arousal) if a.n and b.n else None  # type: ignore[operator]
-    ci = (None, None)
-    aci = (None, None)
-    p = None
+    ci: tuple[float | None, float | None] = (None, None)
+    aci: tuple[float | None, float | None] = (None, None)
+    p: float | None = None
     if a.n >= MIN_FACES and b.n >= MIN_FACES:
         rng = np.random.default_rng(seed)
-        boot = stats.bootstrap((b.valence, a.valence), diff, confidence_level=confidence, n_resamples=n_resamples,
-                               vectorized=True, method="percentile", random_state=rng)
+        boot = stats.bootstrap(
+            (b.valence, a.valence),
+            diff,
+            confidence_level=confidence,
+            n_resamples=n_resamples,
+            vectorized=True,
+            method="percentile",
+            random_state=rng,
+        )
         ci = (float(boot.confidence_interval.low), float(boot.confidence_interval.high))
-        boot_a = stats.bootstrap((b.arousal, a.arousal), diff, confidence_level=confidence, n_resamples=n_resamples,
-                                 vectorized=True, method="percentile", random_state=rng)
+        boot_a = stats.bootstrap(
+            (b.arousal, a.arousal),
+            diff,
+            confidence_level=confidence,
+            n_resamples=n_resamples,
+            vectorized=True,
+            method="percentile",
+            random_state=rng,
+        )
         aci = (float(boot_a.confidence_interval.low), float(boot_a.confidence_interval.high))
-        perm = stats.permutation_test((b.valence, a.valence), diff, permutation_type="independent", vectorized=True,
-                                      n_resamples=n_resamples, alternative="two-sided", random_state=rng)
+        perm = stats.permutation_test(
+            (b.valence, a.valence),
+            diff,
+            permutation_type="independent",
+            vectorized=True,
+            n_resamples=n_resamples,
+            alternative="two-sided",
+            random_state=rng,
+        )
         p = float(perm.pvalue)
     return GroupComparison(
-        a.n, b.n, _mean(a.valence), _mean(b.valence), _mean(a.arousal), _mean(b.arousal), dv, da,
-        ci[0], ci[1], aci[0], aci[1], p, confidence, a.shares(), b.shares(),
+        a.n,
+        b.n,
+        _mean(a.valence),
+        _mean(b.valence),
+        _mean(a.arousal),
+        _mean(b.arousal),
+        dv,
+        da,
+        ci[0],
+        ci[1],
+        aci[0],
+        aci[1],
+        p,
+        confidence,
+        a.shares(),
+        b.shares(),
     )
 
 
@@ -123,14 +162,20 @@ def collect_group(source: str | Path | Sequence[ImageLike], classifier: Any, *, 
         from facemotion.apps.video import analyze_video
 
         people = analyze_video(source, classifier, sample_fps=sample_fps).people()
-        return GroupSample(np.array([p["valence"] for p in people], float), np.array([p["arousal"] for p in people], float),
-                           tuple(p["dominant_emotion"] for p in people))
+        return GroupSample(
+            np.array([p["valence"] for p in people], float),
+            np.array([p["arousal"] for p in people], float),
+            tuple(p["dominant_emotion"] for p in people),
+        )
     items: list[Any] = expand_paths([source]) if isinstance(source, (str, Path)) else list(source)
     if isinstance(source, (str, Path)) and not Path(source).exists():
         raise FacemotionError(f"{source}: no such file or folder")
     faces = [f for image_faces in classifier.predict(items) for f in image_faces] if items else []
-    return GroupSample(np.array([f.valence for f in faces], float), np.array([f.arousal for f in faces], float),
-                       tuple(f.label for f in faces))
+    return GroupSample(
+        np.array([f.valence for f in faces], float),
+        np.array([f.arousal for f in faces], float),
+        tuple(f.label for f in faces),
+    )
 
 
 def compare_groups(
@@ -157,8 +202,13 @@ def compare_groups(
         for src in (a, b):
             items = expand_paths([src]) if isinstance(src, (str, Path)) else list(src)
             faces = clf.predict_faces(items)
-            samples.append(GroupSample(np.array([f.valence for f in faces], float), np.array([f.arousal for f in faces], float),
-                                       tuple(f.label for f in faces)))
+            samples.append(
+                GroupSample(
+                    np.array([f.valence for f in faces], float),
+                    np.array([f.arousal for f in faces], float),
+                    tuple(f.label for f in faces),
+                )
+            )
         sa, sb = samples
     else:
         sa, sb = collect_group(a, clf), collect_group(b, clf)

@@ -27,8 +27,16 @@ def plot_timeline(timeline: Sequence[dict[str, Any]], path: str | Path | None = 
     for label in EMOTIONS:
         share = np.array([r[label] or 0.0 for r in timeline], float)
         if share.any():
-            bottom.bar(t, share, bottom=bottom_acc, width=0.9 * (t[1] - t[0] if len(t) > 1 else 1), align="edge",
-                       color=np.array(COLORS[label]) / 255, label=label, edgecolor="none")
+            bottom.bar(
+                t,
+                share,
+                bottom=bottom_acc,
+                width=0.9 * (t[1] - t[0] if len(t) > 1 else 1),
+                align="edge",
+                color=np.array(COLORS[label]) / 255,
+                label=label,
+                edgecolor="none",
+            )
             bottom_acc += share
     faces = [r["faces"] for r in timeline]
     bottom.set(ylim=(0, 1), ylabel="emotion share", xlabel="time (s)")

@@ -52,7 +52,7 @@ class IoUTracker:
         if self._tracks and boxes:
             scores = np.array([[iou(t.box, b) for b in boxes] for t in self._tracks])
             while scores.size and scores.max() >= self.min_iou:
-                ti, bi = np.unravel_index(int(scores.argmax()), scores.shape)
+                ti, bi = (int(v) for v in np.unravel_index(int(scores.argmax()), scores.shape))
                 track = self._tracks[ti]
                 ids[bi] = track.track_id
                 track.box, track.missed = boxes[bi], -1

@@ -73,7 +73,7 @@ class VideoReport:
         for f in self.faces:
             bins[int(f.time // step)].append(f)
         rows = []
-        for b in range(int(math.ceil(self.duration / step)) if self.duration > 0 else 0):
+        for b in range(math.ceil(self.duration / step) if self.duration > 0 else 0):
             faces = bins.get(b, [])
             row: dict[str, Any] = {"time": b * step, "faces": len(faces)}
             row["valence"] = float(np.mean([f.valence for f in faces])) if faces else None
@@ -91,15 +91,17 @@ class VideoReport:
         rows = []
         for pid, faces in sorted(by_person.items()):
             probs = np.mean([f.probabilities for f in faces], axis=0)
-            rows.append({
-                "person": pid,
-                "first_seen": faces[0].time,
-                "last_seen": faces[-1].time,
-                "frames": len(faces),
-                "valence": float(np.mean([f.valence for f in faces])),
-                "arousal": float(np.mean([f.arousal for f in faces])),
-                "dominant_emotion": EMOTIONS[int(np.argmax(probs))],
-            })
+            rows.append(
+                {
+                    "person": pid,
+                    "first_seen": faces[0].time,
+                    "last_seen": faces[-1].time,
+                    "frames": len(faces),
+                    "valence": float(np.mean([f.valence for f in faces])),
+                    "arousal": float(np.mean([f.arousal for f in faces])),
+                    "dominant_emotion": EMOTIONS[int(np.argmax(probs))],
+                }
+            )
         return rows
 
     def summary(self, segments: int = 5) -> dict[str, Any]:
@@ -124,7 +126,9 @@ class VideoReport:
         for i in range(segments if length else 0):
             faces = [f for f in self.faces if i * length <= f.time < (i + 1) * length]
             dominant = EMOTIONS[int(np.argmax(np.mean([f.probabilities for f in faces], axis=0)))] if faces else None
-            parts.append({"start": i * length, "end": (i + 1) * length, "faces": len(faces), "dominant_emotion": dominant})
+            parts.append(
+                {"start": i * length, "end": (i + 1) * length, "faces": len(faces), "dominant_emotion": dominant}
+            )
         out["segments"] = parts
         return out
 
@@ -143,7 +147,11 @@ class VideoReport:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         frame_fields = [*FrameFace.__dataclass_fields__.keys()]
-        frame_fields = [k for k in frame_fields if k not in ("probabilities", "box")] + ["x", "y", "w", "h"] + [f"p_{e}" for e in EMOTIONS]
+        frame_fields = (
+            [k for k in frame_fields if k not in ("probabilities", "box")]
+            + ["x", "y", "w", "h"]
+            + [f"p_{e}" for e in EMOTIONS]
+        )
         _write_csv(out / "frames.csv", [f.to_row() for f in self.faces], frame_fields)
         _write_csv(out / "timeline.csv", self.timeline(), ["time", "faces", "valence", "arousal", *EMOTIONS])
         people_fields = ["person", "first_seen", "last_seen", "frames", "valence", "arousal", "dominant_emotion"]
@@ -192,7 +200,8 @@ def iter_frames(path: str | Path, sample_fps: float) -> Iterator[tuple[int, floa
             failures = 0
             if index % every == 0:
                 ok, frame = cap.retrieve()
-                yield index, index / fps, (cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if ok and frame is not None else None)
+                rgb = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
+                yield index, index / fps, rgb
             index += 1
     finally:
         cap.release()
@@ -249,8 +258,19 @@ def analyze_video(
                 assert out is not None
                 probs = out.probabilities[i]
                 top = int(np.argmax(probs))
-                report.faces.append(FrameFace(frame, time, pid, face.box, EMOTIONS[top], float(probs[top]),
-                                              float(out.affect[i, 0]), float(out.affect[i, 1]), tuple(float(p) for p in probs)))
+                report.faces.append(
+                    FrameFace(
+                        frame,
+                        time,
+                        pid,
+                        face.box,
+                        EMOTIONS[top],
+                        float(probs[top]),
+                        float(out.affect[i, 0]),
+                        float(out.affect[i, 1]),
+                        tuple(float(p) for p in probs),
+                    )
+                )
                 i += 1
         pending.clear()
 

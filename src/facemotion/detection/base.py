@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import cv2
@@ -11,8 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 Point = tuple[float, float]
-#: Landmark names, in order, when a backend gives them.
-LANDMARKS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+#: Landmark names a backend may give; ``left_eye`` is the eye on the image's left.
+LANDMARKS = ("left_eye", "right_eye", "nose", "mouth", "mouth_left", "mouth_right")
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,13 @@ class DetectedFace:
     Attributes:
         box: ``(x, y, w, h)`` in pixels of the input image, clipped to it.
         score: detector confidence in [0, 1].
-        landmarks: five ``(x, y)`` points in :data:`LANDMARKS` order (``left_eye`` is the
-            eye on the image's left), or ``None`` when the backend gives none.
+        landmarks: named ``(x, y)`` points (see :data:`LANDMARKS`; always both eyes, with
+            ``left_eye`` the eye on the image's left), or ``None`` when the backend gives none.
     """
 
     box: tuple[int, int, int, int]
     score: float
-    landmarks: tuple[Point, ...] | None = None
+    landmarks: Mapping[str, Point] | None = None
 
 
 @runtime_checkable
@@ -47,14 +48,16 @@ class FaceDetector(Protocol):
 
 def clip_box(box: tuple[float, float, float, float], width: int, height: int) -> tuple[int, int, int, int] | None:
     """Clip an ``(x, y, w, h)`` box to the image; ``None`` when nothing is left."""
-    x0, y0 = max(0, int(round(box[0]))), max(0, int(round(box[1])))
-    x1, y1 = min(width, int(round(box[0] + box[2]))), min(height, int(round(box[1] + box[3])))
+    x0, y0 = max(0, round(box[0])), max(0, round(box[1]))
+    x1, y1 = min(width, round(box[0] + box[2])), min(height, round(box[1] + box[3]))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     return x0, y0, x1 - x0, y1 - y0
 
 
-def crop_face(image: NDArray[np.uint8], face: DetectedFace, margin: float = 0.15, align: bool = True) -> NDArray[np.uint8]:
+def crop_face(
+    image: NDArray[np.uint8], face: DetectedFace, margin: float = 0.15, align: bool = True
+) -> NDArray[np.uint8]:
     """Cut a square crop around ``face`` with ``margin`` (fraction of the box per side).
 
     With eye landmarks and ``align=True`` the crop is rotated so the eyes are level.
@@ -66,17 +69,18 @@ def crop_face(image: NDArray[np.uint8], face: DetectedFace, margin: float = 0.15
     """
     x, y, w, h = face.box
     cx, cy = x + w / 2.0, y + h / 2.0
-    side = max(2, int(round(max(w, h) * (1.0 + 2.0 * margin))))
+    side = max(2, round(max(w, h) * (1.0 + 2.0 * margin)))
     angle = 0.0
     if align and face.landmarks is not None:
-        (lx, ly), (rx, ry) = face.landmarks[0], face.landmarks[1]
+        (lx, ly), (rx, ry) = face.landmarks["left_eye"], face.landmarks["right_eye"]
         angle = math.degrees(math.atan2(ry - ly, rx - lx))
         if abs(angle) > 45:  # implausible landmarks: do not rotate
             angle = 0.0
     matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
     matrix[0, 2] += side / 2.0 - cx
     matrix[1, 2] += side / 2.0 - cy
-    return cv2.warpAffine(image, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    crop = cv2.warpAffine(image, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(crop, dtype=np.uint8)
 
 
 def scale_faces(faces: list[DetectedFace], factor: float, width: int, height: int) -> list[DetectedFace]:
@@ -86,14 +90,22 @@ def scale_faces(faces: list[DetectedFace], factor: float, width: int, height: in
         box = clip_box(tuple(v * factor for v in f.box), width, height)  # type: ignore[arg-type]
         if box is None:
             continue
-        marks = tuple((px * factor, py * factor) for px, py in f.landmarks) if f.landmarks else None
+        marks = {k: (px * factor, py * factor) for k, (px, py) in f.landmarks.items()} if f.landmarks else None
         out.append(DetectedFace(box, f.score, marks))
     return out
 
 
-def as_landmarks(keypoints: dict[str, Any]) -> tuple[Point, ...] | None:
-    """Order a backend's landmark dict as :data:`LANDMARKS`; ``None`` if any is missing."""
+def as_landmarks(keypoints: Mapping[str, Any]) -> dict[str, Point] | None:
+    """Keep a backend's known landmarks as float points; ``None`` unless both eyes are there.
+
+    The eyes are named by image side: ``left_eye`` is the one with the smaller x.
+    """
     try:
-        return tuple((float(keypoints[name][0]), float(keypoints[name][1])) for name in LANDMARKS)
-    except (KeyError, TypeError, IndexError):
+        points = {k: (float(v[0]), float(v[1])) for k, v in keypoints.items() if k in LANDMARKS}
+    except (TypeError, IndexError, ValueError):
         return None
+    if "left_eye" not in points or "right_eye" not in points:
+        return None
+    left, right = sorted([points["left_eye"], points["right_eye"]])
+    points.update(left_eye=left, right_eye=right)
+    return points

@@ -40,7 +40,11 @@ class MTCNNDetector:
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
         height, width = image.shape[:2]
         factor = max(1.0, max(height, width) / self.max_side)
-        small = image if factor == 1.0 else cv2.resize(image, (round(width / factor), round(height / factor)), interpolation=cv2.INTER_AREA)
+        small = (
+            image
+            if factor == 1.0
+            else cv2.resize(image, (round(width / factor), round(height / factor)), interpolation=cv2.INTER_AREA)
+        )
         if min(small.shape[:2]) < 12:
             return []
         with self._lock:

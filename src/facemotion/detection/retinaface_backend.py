@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.detection.base import DetectedFace, clip_box
+from facemotion.detection.base import DetectedFace, as_landmarks, clip_box
 from facemotion.errors import DetectorError
 
 _ENV_KEYS = ("TF_USE_LEGACY_KERAS",)
@@ -65,13 +65,6 @@ class RetinaFaceDetector:
             box = clip_box((x0, y0, x1 - x0, y1 - y0), image.shape[1], image.shape[0])
             if box is None:
                 continue
-            marks = item.get("landmarks", {})
-            # retina-face names eyes from the subject's view; LANDMARKS uses the image's left.
-            points = [marks.get(k) for k in ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")]
-            landmarks = None
-            if all(p is not None for p in points):
-                ordered = sorted(points[:2], key=lambda p: p[0]) + sorted(points[3:], key=lambda p: p[0])
-                ordered.insert(2, points[2])
-                landmarks = tuple((float(p[0]), float(p[1])) for p in ordered)
-            faces.append(DetectedFace(box, float(item["score"]), landmarks))
+            # retina-face names eyes from the subject's view; as_landmarks names them by image side.
+            faces.append(DetectedFace(box, float(item["score"]), as_landmarks(item.get("landmarks", {}))))
         return faces

@@ -10,7 +10,7 @@ from facemotion.training.datasets import (
     load_image_folder,
     load_vote_folder,
 )
-from facemotion.training.finetune import TrainingConfig, build_model, finetune, recipe_preprocessing
+from facemotion.training.finetune import TrainingConfig, build_model, finetune, plot_history, recipe_preprocessing
 from facemotion.training.pipeline import Augmentation, make_tf_dataset
 from facemotion.training.targets import affect_from_votes, affect_near_anchor, soft_labels_from_votes
 
@@ -27,6 +27,7 @@ __all__ = [
     "load_image_folder",
     "load_vote_folder",
     "make_tf_dataset",
+    "plot_history",
     "recipe_preprocessing",
     "soft_labels_from_votes",
 ]

@@ -133,7 +133,9 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
             image = crop_face(image, max(found, key=lambda f: f.score), prep.margin)
         faces.append(image)
         kept.append(i)
-    return (resize_faces(faces, prep) if faces else np.zeros((0, prep.input_size, prep.input_size, prep.channels), np.uint8)), kept
+    return (
+        resize_faces(faces, prep) if faces else np.zeros((0, prep.input_size, prep.input_size, prep.channels), np.uint8)
+    ), kept
 
 
 def load_image_folder(
@@ -210,7 +212,9 @@ def load_affect_csv(csv_path: str | Path, prep: Preprocessing, image_root: str |
     labels = np.array(
         [EMOTIONS.index(canonical_label(rows[i].get("emotion") or "uncertain") or "uncertain") for i in kept], np.int64
     )
-    affect = np.clip(np.array([[float(rows[i]["valence"]), float(rows[i]["arousal"])] for i in kept], np.float32), -1, 1)
+    affect = np.clip(
+        np.array([[float(rows[i]["valence"]), float(rows[i]["arousal"])] for i in kept], np.float32), -1, 1
+    )
     one_hot = np.eye(len(EMOTIONS), dtype=np.float32)[labels]
     return FaceDataset(images, labels, one_hot, affect, [str(root / rows[i]["path"]) for i in kept])
 
@@ -219,4 +223,4 @@ def sampling_weights(labels: NDArray[np.int64], power: float = 0.5) -> NDArray[n
     """Per-image sampling probabilities ∝ class frequency ** -power (0: natural, 1: balanced)."""
     counts = np.bincount(labels, minlength=len(EMOTIONS)).astype(np.float64)
     weights = np.maximum(counts[labels], 1.0) ** -power
-    return weights / weights.sum()
+    return np.asarray(weights / weights.sum(), dtype=np.float64)

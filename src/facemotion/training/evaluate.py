@@ -75,7 +75,9 @@ class EvaluationReport:
             lines.append(f"{self.no_face} image(s) had no detectable face and were left out")
         lines.append(f"{'label':<10} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
         for label, m in self.per_class.items():
-            lines.append(f"{label:<10} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {int(m['support']):>8}")
+            lines.append(
+                f"{label:<10} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {int(m['support']):>8}"
+            )
         for name, m in self.affect.items():
             lines.append(f"{name}: RMSE {m['rmse']:.3f}  Pearson {m['pearson']:.3f}  CCC {m['ccc']:.3f}")
         return "\n".join(lines)
@@ -94,8 +96,15 @@ class EvaluationReport:
         ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=40, ha="right")
         ax.set_yticks(range(len(present)), list(self.per_class))
         for (i, j), v in np.ndenumerate(matrix):
-            ax.text(j, i, f"{v:.2f}" if normalize else str(int(v)), ha="center", va="center", fontsize=8,
-                    color="white" if v > 0.5 * matrix.max() else "black")
+            ax.text(
+                j,
+                i,
+                f"{v:.2f}" if normalize else str(int(v)),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if v > 0.5 * matrix.max() else "black",
+            )
         ax.set(xlabel="predicted", ylabel="true", title=f"Confusion (accuracy {self.accuracy:.3f}, n={self.n})")
         fig.colorbar(im, ax=ax, shrink=0.8)
         path = Path(path)
@@ -105,7 +114,9 @@ class EvaluationReport:
         return path
 
 
-def classification_report(probabilities: NDArray[np.floating], true: NDArray[np.integer], no_face: int = 0) -> EvaluationReport:
+def classification_report(
+    probabilities: NDArray[np.floating], true: NDArray[np.integer], no_face: int = 0
+) -> EvaluationReport:
     """Metrics for predicted probabilities (N, 9) against true label indices (N,).
 
     Predictions range over all nine labels; per-class figures and macro-F1 cover the
@@ -123,7 +134,12 @@ def classification_report(probabilities: NDArray[np.floating], true: NDArray[np.
         precision = tp / max(1, confusion[:, c].sum())
         recall = tp / max(1, confusion[c].sum())
         f1 = 2 * precision * recall / max(1e-12, precision + recall)
-        per_class[EMOTIONS[c]] = {"precision": float(precision), "recall": float(recall), "f1": float(f1), "support": int(confusion[c].sum())}
+        per_class[EMOTIONS[c]] = {
+            "precision": float(precision),
+            "recall": float(recall),
+            "f1": float(f1),
+            "support": int(confusion[c].sum()),
+        }
     unc = EMOTIONS.index("uncertain")
     emotional = true != unc
     acc8 = None
@@ -142,7 +158,9 @@ def classification_report(probabilities: NDArray[np.floating], true: NDArray[np.
     )
 
 
-def evaluate_folder(classifier: EmotionClassifier, root: str | Path, *, crops: bool = False, batch: int = 256) -> EvaluationReport:
+def evaluate_folder(
+    classifier: EmotionClassifier, root: str | Path, *, crops: bool = False, batch: int = 256
+) -> EvaluationReport:
     """Evaluate on a folder-per-emotion tree; with ``crops=False`` the largest face of each photo is used."""
     from facemotion.io import read_image
     from facemotion.training.datasets import list_image_folder

@@ -145,8 +145,35 @@ def finetune(
         keras.callbacks.CSVLogger(str(work / "history.csv"), append=True),
     ]
     if val_ds is not None:
-        callbacks.append(keras.callbacks.ModelCheckpoint(str(work / "best.keras"), monitor=monitor, mode=mode, save_best_only=True))
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(str(work / "best.keras"), monitor=monitor, mode=mode, save_best_only=True)
+        )
         if config.early_stopping:
             callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.early_stopping))
     verbose = 1 if sys.stderr.isatty() else 2
-    return model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False)
+    return model.fit(
+        train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False
+    )
+
+
+def plot_history(history_csv: str | Path, path: str | Path) -> Path:
+    """Plot the loss and emotion accuracy per epoch from ``work_dir/history.csv`` as a PNG."""
+    import csv
+
+    from facemotion.draw import _pyplot
+
+    with open(history_csv, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    plt = _pyplot()
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    epochs = [int(r["epoch"]) + 1 for r in rows]
+    for key, ax in (("loss", ax_loss), ("emotion_accuracy", ax_acc)):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            if rows and prefix + key in rows[0]:
+                ax.plot(epochs, [float(r[prefix + key]) for r in rows], style, label=(prefix or "train_") + key)
+        ax.set(xlabel="epoch", title=key)
+        ax.legend()
+    out = Path(path)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out

@@ -60,7 +60,10 @@ def random_erasing(images: tf.Tensor, probability: float, max_fraction: float = 
     ys = tf.range(h)[None, :, None]
     xs = tf.range(w)[None, None, :]
     inside = (
-        (ys >= y0[:, None, None]) & (ys < (y0 + eh)[:, None, None]) & (xs >= x0[:, None, None]) & (xs < (x0 + ew)[:, None, None])
+        (ys >= y0[:, None, None])
+        & (ys < (y0 + eh)[:, None, None])
+        & (xs >= x0[:, None, None])
+        & (xs < (x0 + ew)[:, None, None])
     )
     apply = tf.random.uniform([n]) < probability
     mask = tf.cast(inside & apply[:, None, None], images.dtype)[..., None]

@@ -64,7 +64,7 @@ def soft_labels_from_votes(
 def affect_from_votes(distribution: NDArray[np.float32]) -> NDArray[np.float32]:
     """Vote-weighted mean of the anchors: a (N, 9) distribution → (N, 2) valence, arousal."""
     totals = distribution.sum(axis=1, keepdims=True)
-    return ((distribution / np.maximum(totals, 1e-6)) @ ANCHORS).astype(np.float32)
+    return np.asarray((distribution / np.maximum(totals, 1e-6)) @ ANCHORS, dtype=np.float32)
 
 
 def affect_near_anchor(labels: NDArray[np.integer], spread: float = 0.1, seed: int = 0) -> NDArray[np.float32]:
@@ -75,4 +75,4 @@ def affect_near_anchor(labels: NDArray[np.integer], spread: float = 0.1, seed: i
     """
     rng = np.random.default_rng(seed)
     points = ANCHORS[np.asarray(labels)] + rng.normal(0.0, spread, size=(len(labels), 2))
-    return np.clip(points, -1.0, 1.0).astype(np.float32)
+    return np.asarray(np.clip(points, -1.0, 1.0), dtype=np.float32)

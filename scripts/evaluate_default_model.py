@@ -1,0 +1,69 @@
+"""Evaluate a model on FER+ val (duplicates of training images removed) and record the metrics.
+
+    python scripts/evaluate_default_model.py --data ../shared/data [--model DIR] [--write-card]
+
+Prints 9-class accuracy and macro-F1, 8-class accuracy (images whose label is not
+``uncertain``, most probable of the eight emotions), per-class recall, valence–arousal
+RMSE / Pearson / CCC against the vote-derived targets, and writes the confusion matrix
+picture to docs/images/confusion.png. ``--write-card`` stores the metrics in the model's
+config.json and model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from train_default_model import duplicate_val_files  # noqa: E402
+
+from facemotion import EmotionClassifier  # noqa: E402
+from facemotion.artifact import ModelCard, ModelConfig, render_card  # noqa: E402
+from facemotion.training import load_vote_folder  # noqa: E402
+from facemotion.training.evaluate import affect_metrics, classification_report  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--confusion", type=Path, default=Path("docs/images/confusion.png"))
+    parser.add_argument("--write-card", action="store_true")
+    args = parser.parse_args()
+
+    clf = EmotionClassifier(args.model)
+    prep = clf.model.config.preprocessing
+    val = load_vote_folder(args.data / "ferplus" / "val", args.data / "ferplus" / "votes.csv", prep)
+    dup = duplicate_val_files(args.data / "ferplus" / "duplicates.csv")
+    val = val.subset(np.array([Path(p).name not in dup for p in val.paths]))
+    out = clf.model.run(list(val.images))
+    report = classification_report(out.probabilities, val.labels)
+    report.affect = affect_metrics(out.affect, val.affect)
+    print(report.summary())
+    report.plot_confusion(args.confusion)
+    metrics = {
+        "ferplus_val_n": report.n,
+        "ferplus_val_accuracy_9": round(report.accuracy, 4),
+        "ferplus_val_macro_f1_9": round(report.macro_f1, 4),
+        "ferplus_val_accuracy_8": round(report.accuracy_8 or 0.0, 4),
+        "ferplus_val_recall": {k: round(v["recall"], 3) for k, v in report.per_class.items()},
+        "ferplus_val_valence_ccc": round(report.affect["valence"]["ccc"], 3),
+        "ferplus_val_arousal_ccc": round(report.affect["arousal"]["ccc"], 3),
+    }
+    print(json.dumps(metrics, indent=2))
+    if args.write_card:
+        path = clf.model.path / "config.json"
+        data = json.loads(path.read_text())
+        data["metrics"] = metrics
+        path.write_text(json.dumps(data, indent=2) + "\n")
+        (clf.model.path / "README.md").write_text(render_card(ModelConfig.from_dict(data, str(path))))
+        _ = ModelCard
+
+
+if __name__ == "__main__":
+    main()
