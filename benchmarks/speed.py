@@ -87,15 +87,25 @@ def main() -> None:
         per_photo = []
         for p in photos:
             per_photo.append(median_time(lambda p=p: clf.predict(read_image(p)), max(3, args.repeats // 4), warmup=1))
-        rows.append(("photo end to end (mtcnn), median", f"{statistics.median(per_photo) * 1e3:.0f} ms",
-                     f"{len(photos)} VOC group photos, decode → detect → crop/align → model"))
+        rows.append(
+            (
+                "photo end to end (mtcnn), median",
+                f"{statistics.median(per_photo) * 1e3:.0f} ms",
+                f"{len(photos)} VOC group photos, decode → detect → crop/align → model",
+            )
+        )
     video = SHARED / "media" / "video" / "short_hamilton_clip.mp4"
     if video.exists():
         start = time.perf_counter()
         report = analyze_video(video, clf, sample_fps=1000, progress=False)
         seconds = time.perf_counter() - start
-        rows.append(("video, every frame (640×360)", f"{report.frames_analyzed / seconds:.1f} frames/s",
-                     f"{report.frames_analyzed} frames, {len(report.faces)} faces"))
+        rows.append(
+            (
+                "video, every frame (640×360)",
+                f"{report.frames_analyzed / seconds:.1f} frames/s",
+                f"{report.frames_analyzed} frames, {len(report.faces)} faces",
+            )
+        )
 
     rows += fer_rows(crops, photos, args.repeats)
     print("| measurement | result | notes |\n|---|---|---|")

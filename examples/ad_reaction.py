@@ -1,6 +1,6 @@
 """Viewers' reaction to an ad or a trailer, filmed: a timeline of emotions and valence–arousal.
 
-    python examples/ad_reaction.py ../shared/media/video/short_hamilton_clip.mp4 --out reaction/
+python examples/ad_reaction.py ../shared/media/video/short_hamilton_clip.mp4 --out reaction/
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Fine-tune a model on your own folder-per-emotion dataset, evaluate it, and save it.
 
-    my_faces/
-        happy/  img001.jpg ...
-        sad/    ...
-        angry/  ...            (common synonyms are fine)
+my_faces/
+    happy/  img001.jpg ...
+    sad/    ...
+    angry/  ...            (common synonyms are fine)
 
-    python examples/finetune_folder.py my_faces/ --val my_faces_val/ --out my_model --epochs 20
+python examples/finetune_folder.py my_faces/ --val my_faces_val/ --out my_model --epochs 20
 """
 
 from __future__ import annotations

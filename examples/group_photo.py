@@ -1,6 +1,6 @@
 """The mood of a group photo: faces, emotions, valence–arousal, and one summary picture.
 
-    python examples/group_photo.py ../shared/media/group_photos/voc_2007_007763.jpg --out group.png
+python examples/group_photo.py ../shared/media/group_photos/voc_2007_007763.jpg --out group.png
 """
 
 from __future__ import annotations

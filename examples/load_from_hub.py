@@ -1,6 +1,6 @@
 """Load a model from the Hugging Face Hub at a pinned revision and use it (cached for offline use).
 
-    python examples/load_from_hub.py your-org/facemotion-model --revision v1.0 photo.jpg
+python examples/load_from_hub.py your-org/facemotion-model --revision v1.0 photo.jpg
 """
 
 from __future__ import annotations

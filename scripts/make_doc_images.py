@@ -1,6 +1,6 @@
 """Draw the pictures of the README and the docs with the bundled model on the shared media.
 
-    python scripts/make_doc_images.py --media ../shared/media
+python scripts/make_doc_images.py --media ../shared/media
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_dete
 from facemotion.io import ImageLike, read_image
 from facemotion.labels import EMOTIONS
 from facemotion.results import FaceAffect, FaceEmotion, GroupMood
-from facemotion.runtime import FaceModel, ModelOutput
+from facemotion.runtime import FaceModel, ModelOutput, Runtime
 
 SelfT = TypeVar("SelfT", bound="_FacePipeline")
 
@@ -33,8 +33,11 @@ class _FacePipeline:
         detector: str | FaceDetector | None = None,
         min_face_size: int = 0,
         cache_dir: str | Path | None = None,
+        runtime: Runtime = "auto",
     ) -> None:
-        self.model = model if isinstance(model, FaceModel) else FaceModel(model, revision, cache_dir=cache_dir)
+        self.model = (
+            model if isinstance(model, FaceModel) else FaceModel(model, revision, cache_dir=cache_dir, runtime=runtime)
+        )
         self._detector_spec = detector
         self.min_face_size = min_face_size
 
@@ -99,6 +102,7 @@ class EmotionClassifier(_FacePipeline):
         detector: ``"blazeface"`` (default, fast), ``"mtcnn"`` (small faces), ``"retinaface"``
             (optional extra) or your own detector.
         min_face_size: ignore detected faces smaller than this many pixels.
+        runtime: ``"auto"`` (the model's LiteRT export when it has one), ``"keras"`` or ``"tflite"``.
 
     >>> clf = EmotionClassifier()
     >>> faces = clf.predict("group.jpg")  # doctest: +SKIP

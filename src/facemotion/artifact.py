@@ -51,6 +51,7 @@ class ModelConfig:
     recipe: str = "compact"
     version: str = __version__
     card: ModelCard = field(default_factory=ModelCard)
+    runtimes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class ModelConfig:
             "metrics": self.card.metrics,
             "license": self.card.license,
             "description": self.card.description,
+            "runtimes": self.runtimes,
         }
 
     @classmethod
@@ -97,7 +99,12 @@ class ModelConfig:
             metrics=dict(data.get("metrics", {})),
             license=str(data.get("license", "unknown")),
         )
-        return cls(tasks, labels, prep, str(data.get("recipe", "unknown")), str(data.get("version", "")), card)
+        runtimes = data.get("runtimes", {})
+        if not isinstance(runtimes, dict):
+            raise ModelLoadError(f"{source}: runtimes must be an object")
+        return cls(
+            tasks, labels, prep, str(data.get("recipe", "unknown")), str(data.get("version", "")), card, runtimes
+        )
 
 
 def save_pretrained(

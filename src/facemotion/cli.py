@@ -143,7 +143,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None, help="model directory or Hub id (default: the bundled model)")
     p.add_argument("--revision", default=None, help="Hub revision (tag, branch or commit)")
-    p.add_argument("--detector", default=None, help="face detector: blazeface (default, fast), mtcnn (small faces) or retinaface (extra)")
+    p.add_argument(
+        "--detector",
+        default=None,
+        help="face detector: blazeface (default, fast), mtcnn (small faces) or retinaface (extra)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -49,11 +49,14 @@ def _text(img: NDArray[np.uint8], text: str, org: tuple[int, int], scale: float,
     )
 
 
-def annotate(image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect]) -> NDArray[np.uint8]:
+def annotate(
+    image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect], numbered: bool = False
+) -> NDArray[np.uint8]:
     """Draw each face's box, its emotion and confidence, and a small valence–arousal mark.
 
     The mark is a square under the box: the dot's horizontal position is valence
-    (left negative, right positive) and its height arousal (up is excited).
+    (left negative, right positive) and its height arousal (up is excited). With
+    ``numbered=True`` each label starts with the face's number (as in :func:`plot_affect_plane`).
 
     >>> import numpy as np
     >>> annotate(np.zeros((60, 80, 3), np.uint8), []).shape
@@ -61,7 +64,7 @@ def annotate(image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect]
     """
     out = np.ascontiguousarray(image.copy())
     scale = max(0.4, min(1.2, max(out.shape[:2]) / 900))
-    for face in faces:
+    for number, face in enumerate(faces, 1):
         if face.box is None:
             continue
         x, y, w, h = face.box
@@ -73,7 +76,7 @@ def annotate(image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect]
             if isinstance(face, FaceEmotion)
             else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
         )
-        _text(out, text, (x, y - 2), scale * 0.6, color)
+        _text(out, f"{number} {text}" if numbered else text, (x, y - 2), scale * 0.6, color)
         side = max(16, min(48, w // 2))
         mx, my = x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)
         cv2.rectangle(out, (mx, my), (mx + side, my + side), (255, 255, 255), -1)
@@ -106,6 +109,20 @@ def _pyplot() -> Any:
     return plt
 
 
+# Where each anchor's name goes (points, alignment), so that close anchors stay readable.
+_LABEL_OFFSETS: dict[str, tuple[int, int, str]] = {
+    "anger": (-7, -3, "right"),
+    "fear": (6, 5, "left"),
+    "disgust": (-7, -9, "right"),
+    "uncertain": (6, -11, "left"),
+    "contempt": (6, -11, "left"),
+    "sad": (-7, -4, "right"),
+    "neutral": (6, -4, "left"),
+    "happy": (-4, 7, "right"),
+    "surprise": (-6, 7, "right"),
+}
+
+
 def plot_affect_plane(faces: Sequence[FaceEmotion | FaceAffect], ax: Any = None, title: str = "Valence–arousal") -> Any:
     """Plot each face as a point on the valence–arousal plane with the nine anchors labelled."""
     plt = _pyplot()
@@ -117,7 +134,8 @@ def plot_affect_plane(faces: Sequence[FaceEmotion | FaceAffect], ax: Any = None,
     for label, (v, a) in zip(EMOTIONS, ANCHORS, strict=True):
         rgb = np.array(COLORS[label]) / 255
         ax.scatter([v], [a], marker="s", s=50, color=rgb, edgecolor="k", zorder=2)
-        ax.annotate(label, (v, a), textcoords="offset points", xytext=(6, 4), fontsize=9, color="0.25")
+        dx, dy, align = _LABEL_OFFSETS.get(label, (6, 4, "left"))
+        ax.annotate(label, (v, a), textcoords="offset points", xytext=(dx, dy), ha=align, fontsize=9, color="0.2")
     if faces:
         colors = [np.array(COLORS.get(getattr(f, "label", "neutral"), (0, 0, 0))) / 255 for f in faces]
         ax.scatter(
@@ -154,12 +172,12 @@ def plot_emotion_shares(shares: Mapping[str, float], ax: Any = None, title: str 
 def group_figure(image: NDArray[np.uint8], faces: Sequence[FaceEmotion], shares: Mapping[str, float]) -> Any:
     """One figure: the annotated photo, its faces on the plane, and the emotion shares."""
     plt = _pyplot()
-    fig = plt.figure(figsize=(13, 5.2), layout="constrained")
-    grid = fig.add_gridspec(2, 2, width_ratios=[1.6, 1])
-    ax_img = fig.add_subplot(grid[:, 0])
-    ax_img.imshow(annotate(image, faces))
+    fig, (ax_img, ax_plane, ax_bars) = plt.subplots(
+        1, 3, figsize=(17, 5.4), width_ratios=[1.5, 1, 1], layout="constrained"
+    )
+    ax_img.imshow(annotate(image, faces, numbered=True))
     ax_img.set_axis_off()
     ax_img.set_title(f"{len(faces)} face(s)")
-    plot_affect_plane(faces, fig.add_subplot(grid[0, 1]))
-    plot_emotion_shares(shares, fig.add_subplot(grid[1, 1]))
+    plot_affect_plane(faces, ax_plane, title="Faces on the valence–arousal plane")
+    plot_emotion_shares(shares, ax_bars)
     return fig

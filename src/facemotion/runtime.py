@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import tensorflow as tf
 from numpy.typing import NDArray
 
 from facemotion.artifact import ModelConfig, load_artifact
+from facemotion.errors import ModelLoadError
 from facemotion.hub import resolve_model
 from facemotion.labels import expected_affect
 from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT
@@ -27,12 +28,58 @@ class ModelOutput:
     affect_from_head: bool
 
 
+Runtime = Literal["auto", "keras", "tflite"]
+
+
+class TFLiteRunner:
+    """Run a ``.tflite`` export in the LiteRT interpreter for batches of any size.
+
+    Batches are padded to a few fixed sizes so that the interpreter is rarely resized.
+    """
+
+    BUCKETS = (1, 4, 16, 64)
+
+    def __init__(self, model: bytes | Path, tasks: tuple[str, ...], threads: int = 2) -> None:
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:  # pragma: no cover - a dependency; TF's copy is the fallback
+            Interpreter = tf.lite.Interpreter
+        content = model if isinstance(model, bytes) else Path(model).read_bytes()
+        self._interpreter = Interpreter(model_content=content, num_threads=threads)
+        self._interpreter.allocate_tensors()
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._outputs: dict[str, int] = {}
+        for detail in self._interpreter.get_output_details():
+            width = int(detail["shape"][-1])
+            name = EMOTION_OUTPUT if width != 2 else VA_OUTPUT
+            if name in tasks:
+                self._outputs[name] = detail["index"]
+        self._batch = 1
+        self._lock = threading.Lock()
+
+    def __call__(self, batch: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
+        n = len(batch)
+        size = next((b for b in self.BUCKETS if b >= n), n)
+        if size != n:
+            batch = np.concatenate([batch, np.zeros((size - n, *batch.shape[1:]), np.float32)])
+        with self._lock:
+            if size != self._batch:
+                self._interpreter.resize_tensor_input(self._input, batch.shape)
+                self._interpreter.allocate_tensors()
+                self._batch = size
+            self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch, np.float32))
+            self._interpreter.invoke()
+            return {k: np.array(self._interpreter.get_tensor(i)[:n]) for k, i in self._outputs.items()}
+
+
 class FaceModel:
     """A facemotion model ready for inference.
 
-    The Keras model is wrapped in a ``tf.function`` with a batch-agnostic input
-    signature, so it is traced once and every batch is a single compiled call.
-    Safe to share between threads.
+    With ``runtime="keras"`` the Keras model is wrapped in a ``tf.function`` with a
+    batch-agnostic input signature, so it is traced once and every batch is a single
+    compiled call. ``"tflite"`` uses the model's LiteRT export (``model.tflite``, checked
+    against Keras when it was exported); ``"auto"`` (default) takes the export when the
+    model has one. Safe to share between threads.
     """
 
     def __init__(
@@ -42,6 +89,7 @@ class FaceModel:
         *,
         cache_dir: str | Path | None = None,
         batch_size: int = 64,
+        runtime: Runtime = "auto",
     ) -> None:
         self.path = resolve_model(source, revision, cache_dir)
         self.keras_model, self.config = load_artifact(self.path)
@@ -51,7 +99,22 @@ class FaceModel:
         self._call = tf.function(
             lambda x: self.keras_model(x, training=False), input_signature=[spec], reduce_retracing=True
         )
-        self._lock = threading.Lock()
+        self._tflite: TFLiteRunner | None = None
+        export = self.config.runtimes.get("tflite", {}).get("file")
+        if runtime == "tflite" and not export:
+            raise ModelLoadError(
+                f"{self.path} has no TFLite export; make one with facemotion.training.export.export_tflite"
+            )
+        if runtime in ("auto", "tflite") and export:
+            if not (self.path / export).is_file():
+                raise ModelLoadError(f"{self.path / export} is listed in config.json but missing")
+            self._tflite = TFLiteRunner(self.path / export, self.config.tasks)
+        self.runtime = "tflite" if self._tflite else "keras"
+
+    def _forward(self, batch: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
+        if self._tflite is not None:
+            return self._tflite(batch)
+        return {k: v.numpy() for k, v in self._call(tf.constant(batch)).items()}
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -64,12 +127,14 @@ class FaceModel:
         affect = np.zeros((n, 2), np.float32)
         for start in range(0, n, self.batch_size):
             batch = to_model_input(faces[start : start + self.batch_size], self.config.preprocessing)
-            out = self._call(tf.constant(batch))
+            out = self._forward(batch)
             stop = start + len(batch)
             if EMOTION_OUTPUT in out:
-                probs[start:stop] = tf.nn.softmax(out[EMOTION_OUTPUT]).numpy()
+                logits = out[EMOTION_OUTPUT].astype(np.float64)
+                exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+                probs[start:stop] = exp / exp.sum(axis=1, keepdims=True)
             if VA_OUTPUT in out:
-                affect[start:stop] = np.clip(out[VA_OUTPUT].numpy(), -1.0, 1.0)
+                affect[start:stop] = np.clip(out[VA_OUTPUT], -1.0, 1.0)
         has_head = VA_OUTPUT in self.config.tasks
         if not has_head:
             affect = expected_affect(probs)

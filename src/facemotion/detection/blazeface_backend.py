@@ -43,7 +43,12 @@ def _anchors() -> NDArray[np.float32]:
     return np.stack([xs.ravel(), ys.ravel()], axis=1)
 
 
-def weighted_nms(boxes: NDArray[np.float32], scores: NDArray[np.float32], points: NDArray[np.float32], threshold: float = 0.3) -> list[tuple[NDArray[np.float32], float, NDArray[np.float32]]]:
+def weighted_nms(
+    boxes: NDArray[np.floating],
+    scores: NDArray[np.floating],
+    points: NDArray[np.floating],
+    threshold: float = 0.3,
+) -> list[tuple[NDArray[np.floating], float, NDArray[np.floating]]]:
     """MediaPipe's weighted NMS: overlapping boxes (IoU > ``threshold``) are averaged by score.
 
     ``boxes`` are (N, 4) as x0, y0, x1, y1; ``points`` (N, K, 2).
@@ -130,7 +135,11 @@ class BlazeFaceDetector:
             px = (pts[:, 0] * INPUT_SIZE - pad_x) / scale
             py = (pts[:, 1] * INPUT_SIZE - pad_y) / scale
             eyes = sorted([(float(px[0]), float(py[0])), (float(px[1]), float(py[1]))])
-            landmarks = {"left_eye": eyes[0], "right_eye": eyes[1], "nose": (float(px[2]), float(py[2])),
-                         "mouth": (float(px[3]), float(py[3]))}
+            landmarks = {
+                "left_eye": eyes[0],
+                "right_eye": eyes[1],
+                "nose": (float(px[2]), float(py[2])),
+                "mouth": (float(px[3]), float(py[3])),
+            }
             faces.append(DetectedFace(clipped, score, landmarks))
         return faces

@@ -1,0 +1,67 @@
+"""The bundled default model: present in the package, loads offline, and reads real faces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA, GROUP_PHOTOS, need
+from facemotion import EMOTIONS, EmotionClassifier, ValenceArousalRegressor
+from facemotion.hub import DEFAULT_MODEL_DIR
+
+
+@pytest.fixture(scope="module")
+def default() -> EmotionClassifier:
+    return EmotionClassifier()
+
+
+def test_bundled_model_is_small_and_complete() -> None:
+    files = {p.name for p in DEFAULT_MODEL_DIR.iterdir()}
+    assert {"config.json", "model.keras", "README.md"} <= files
+    size = sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir())
+    assert size < 10_000_000
+
+
+def test_smiling_astronaut_is_happy(default: EmotionClassifier, astronaut: np.ndarray) -> None:
+    faces = default.predict(astronaut)
+    assert len(faces) == 1
+    assert faces[0].label == "happy"
+    assert faces[0].valence > 0.2
+
+
+def test_both_heads_in_one_pass(default: EmotionClassifier) -> None:
+    assert default.model.config.tasks == ("emotion", "valence_arousal")
+    reg = ValenceArousalRegressor(default.model)
+    assert reg.model is default.model
+
+
+def test_accuracy_on_a_slice_of_ferplus_val(default: EmotionClassifier) -> None:
+    """A quick check on 40 validation faces per main class (the full figures are in docs/models.md)."""
+    val = need(DATA / "ferplus" / "val")
+    from facemotion.io import read_image
+
+    correct = total = 0
+    for label in ("happy", "neutral", "surprise", "sad", "anger"):
+        files = sorted((val / label).iterdir())[:40]
+        faces = default.predict_faces([read_image(f) for f in files])
+        correct += sum(f.label == label for f in faces)
+        total += len(faces)
+    assert correct / total > 0.7, f"{correct}/{total}"
+
+
+def test_group_photo_gives_sensible_answers(default: EmotionClassifier) -> None:
+    photo = need(GROUP_PHOTOS / "whitehouse_obama_and_biden.jpg")
+    faces = default.predict(photo)
+    assert len(faces) >= 2
+    assert all(f.label in EMOTIONS for f in faces)
+    # Biden, the largest-smiling face on the left, reads as happy
+    left = min(faces, key=lambda f: f.box[0])  # type: ignore[index]
+    assert left.label == "happy"
+
+
+def test_default_model_path_is_inside_the_package() -> None:
+    import facemotion
+
+    assert Path(facemotion.__file__).parent in DEFAULT_MODEL_DIR.parents

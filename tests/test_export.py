@@ -1,0 +1,50 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facemotion import EmotionClassifier, ModelLoadError
+from facemotion.runtime import FaceModel
+from facemotion.training.export import export_tflite
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("export") / "model"
+    shutil.copytree(tiny_model_dir, path)
+    diff = export_tflite(path)
+    assert diff < 1e-4
+    return path
+
+
+def test_tflite_runtime_matches_keras(exported: Path) -> None:
+    config = json.loads((exported / "config.json").read_text())
+    assert config["runtimes"]["tflite"]["file"] == "model.tflite"
+    fast, slow = FaceModel(exported), FaceModel(exported, runtime="keras")
+    assert (fast.runtime, slow.runtime) == ("tflite", "keras")
+    rng = np.random.default_rng(0)
+    for n in (1, 3, 17, 70):  # bucket padding and chunking
+        faces = [rng.integers(0, 255, (50, 40, 3), dtype=np.uint8) for _ in range(n)]
+        a, b = fast.run(faces), slow.run(faces)
+        np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-4)
+        np.testing.assert_allclose(a.affect, b.affect, atol=1e-4)
+
+
+def test_classifier_uses_the_export(exported: Path, astronaut: np.ndarray) -> None:
+    fast = EmotionClassifier(exported)
+    slow = EmotionClassifier(exported, runtime="keras")
+    a, b = fast.predict(astronaut), slow.predict(astronaut)
+    assert fast.model.runtime == "tflite" and len(a) == len(b) == 1
+    assert a[0].probabilities == pytest.approx(b[0].probabilities, abs=1e-4)
+
+
+def test_missing_export_is_explained(exported: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="no TFLite export"):
+        FaceModel(tiny_model_dir, runtime="tflite")
+    broken = tmp_path / "broken"
+    shutil.copytree(exported, broken)
+    (broken / "model.tflite").unlink()
+    with pytest.raises(ModelLoadError, match=r"listed in config\.json but missing"):
+        FaceModel(broken)
