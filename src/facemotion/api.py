@@ -6,7 +6,7 @@ list of these. A single input gives a list of faces; a list gives one list per i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -20,6 +20,7 @@ from facemotion.results import FaceAffect, FaceEmotion, GroupMood
 from facemotion.runtime import FaceModel, ModelOutput, Runtime
 
 SelfT = TypeVar("SelfT", bound="_FacePipeline")
+ResultT = TypeVar("ResultT", FaceEmotion, FaceAffect)
 
 
 class _FacePipeline:
@@ -65,6 +66,22 @@ class _FacePipeline:
             crops.extend(face_crops)
         return detections, self.model.run(crops)
 
+    def _predict(self, images: Any, make: Callable[[ModelOutput, int, DetectedFace | None], ResultT]) -> Any:
+        """Shared body of ``predict``: one model call for the faces of every input."""
+        batch = list(images) if _is_batch(images) else [images]
+        detections, out = self._analyze(batch)
+        results, i = [], 0
+        for faces in detections:
+            results.append([make(out, i + k, face) for k, face in enumerate(faces)])
+            i += len(faces)
+        return results if _is_batch(images) else results[0]
+
+    def _predict_faces(
+        self, crops: Sequence[ImageLike], make: Callable[[ModelOutput, int, DetectedFace | None], ResultT]
+    ) -> list[ResultT]:
+        out = self.model.run([read_image(c) for c in crops])
+        return [make(out, i, None) for i in range(len(crops))]
+
 
 def _is_batch(images: Any) -> bool:
     return isinstance(images, (list, tuple))
@@ -82,14 +99,6 @@ def _emotion(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceEmotion
         box=face.box if face else None,
         detection_score=face.score if face else None,
     )
-
-
-def _split(detections: list[list[DetectedFace]], out: ModelOutput, make: Any) -> list[list[Any]]:
-    results, i = [], 0
-    for faces in detections:
-        results.append([make(out, i + k, face) for k, face in enumerate(faces)])
-        i += len(faces)
-    return results
 
 
 class EmotionClassifier(_FacePipeline):
@@ -116,15 +125,11 @@ class EmotionClassifier(_FacePipeline):
     def predict(self, images: ImageLike) -> list[FaceEmotion]: ...
     def predict(self, images: Any) -> Any:
         """Detect faces and classify each; a list of inputs gives a list of results."""
-        batch = list(images) if _is_batch(images) else [images]
-        detections, out = self._analyze(batch)
-        results = _split(detections, out, _emotion)
-        return results if _is_batch(images) else results[0]
+        return self._predict(images, _emotion)
 
     def predict_faces(self, crops: Sequence[ImageLike]) -> list[FaceEmotion]:
         """Classify already-cropped faces (any size, grey or colour), all in one batch."""
-        out = self.model.run([read_image(c) for c in crops])
-        return [_emotion(out, i, None) for i in range(len(crops))]
+        return self._predict_faces(crops, _emotion)
 
 
 def _affect(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceAffect:
@@ -153,15 +158,11 @@ class ValenceArousalRegressor(_FacePipeline):
     def predict(self, images: ImageLike) -> list[FaceAffect]: ...
     def predict(self, images: Any) -> Any:
         """Detect faces and place each on the plane; a list of inputs gives a list of results."""
-        batch = list(images) if _is_batch(images) else [images]
-        detections, out = self._analyze(batch)
-        results = _split(detections, out, _affect)
-        return results if _is_batch(images) else results[0]
+        return self._predict(images, _affect)
 
     def predict_faces(self, crops: Sequence[ImageLike]) -> list[FaceAffect]:
         """Place already-cropped faces on the plane, all in one batch."""
-        out = self.model.run([read_image(c) for c in crops])
-        return [_affect(out, i, None) for i in range(len(crops))]
+        return self._predict_faces(crops, _affect)
 
 
 _DEFAULT_CLASSIFIER: EmotionClassifier | None = None

@@ -11,6 +11,12 @@ from facemotion.labels import EMOTIONS
 Box = tuple[int, int, int, int]
 
 
+def _face_dict(face: FaceEmotion | FaceAffect) -> dict[str, Any]:
+    data = asdict(face)
+    data["box"] = list(face.box) if face.box else None
+    return data
+
+
 @dataclass(frozen=True)
 class FaceEmotion:
     """The emotion of one face.
@@ -34,9 +40,7 @@ class FaceEmotion:
     detection_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["box"] = list(self.box) if self.box else None
-        return data
+        return _face_dict(self)
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,7 @@ class FaceAffect:
     detection_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["box"] = list(self.box) if self.box else None
-        return data
+        return _face_dict(self)
 
 
 @dataclass(frozen=True)

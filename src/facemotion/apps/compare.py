@@ -106,26 +106,21 @@ def compare_samples(
     p: float | None = None
     if a.n >= MIN_FACES and b.n >= MIN_FACES:
         rng = np.random.default_rng(seed)
-        boot = stats.bootstrap(
-            (b.valence, a.valence),
-            diff,
-            confidence_level=confidence,
-            n_resamples=n_resamples,
-            vectorized=True,
-            method="percentile",
-            random_state=rng,
-        )
-        ci = (float(boot.confidence_interval.low), float(boot.confidence_interval.high))
-        boot_a = stats.bootstrap(
-            (b.arousal, a.arousal),
-            diff,
-            confidence_level=confidence,
-            n_resamples=n_resamples,
-            vectorized=True,
-            method="percentile",
-            random_state=rng,
-        )
-        aci = (float(boot_a.confidence_interval.low), float(boot_a.confidence_interval.high))
+
+        def interval(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float | None, float | None]:
+            boot = stats.bootstrap(
+                (x, y),
+                diff,
+                confidence_level=confidence,
+                n_resamples=n_resamples,
+                vectorized=True,
+                method="percentile",
+                random_state=rng,
+            )
+            return float(boot.confidence_interval.low), float(boot.confidence_interval.high)
+
+        ci = interval(b.valence, a.valence)
+        aci = interval(b.arousal, a.arousal)
         perm = stats.permutation_test(
             (b.valence, a.valence),
             diff,
