@@ -5,7 +5,9 @@
 Prints a Markdown table: faces/s on already-cropped faces (batch 1 and 64), FLOPs per
 face and the share of this CPU's measured float32 matrix-multiply peak, end-to-end
 latency per photo on ../shared/media/group_photos, and frames/s on the shared video.
-For the peer, install it without its PyTorch stack: ``pip install --no-deps fer "setuptools<81"``.
+The peer runs in its own virtual environment (see fer_peer.py) given by ``--fer-python``.
+
+    python benchmarks/speed.py --fer-python /tmp/fervenv/bin/python
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -54,87 +57,163 @@ def model_flops(keras_model: tf.keras.Model, shape: tuple[int, ...]) -> float:
     return float(profile(fn.graph, options=opts).total_float_ops)
 
 
+FER_SEVEN = ("anger", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+def detection_counts(clf: object, photos: list[Path]) -> tuple[int, int, int]:
+    """Labelled faces found, labelled faces, spurious boxes on the VOC group photos."""
+    import json
+
+    from facemotion.apps.tracking import iou
+
+    boxes = json.loads((SHARED / "media" / "group_photos" / "voc_face_boxes.json").read_text())
+    found = labelled = spurious = 0
+    for p in photos:
+        faces = [f.box for f in clf.predict(p)]  # type: ignore[attr-defined]
+        truth = [(b["left"], b["top"], b["width"], b["height"]) for b in boxes[p.name]]
+        labelled += len(truth)
+        found += sum(any(iou(f, t) > 0.3 for f in faces) for t in truth)
+        spurious += sum(not any(iou(f, t) > 0.3 for t in truth) for f in faces)
+    return found, labelled, spurious
+
+
+def seven_class_accuracy(clf: object) -> tuple[float, int]:
+    """FER+ val faces whose label is one of fer's seven classes, argmax over those seven."""
+    from facemotion.io import read_image
+    from facemotion.labels import EMOTIONS
+
+    keep = [EMOTIONS.index(label) for label in FER_SEVEN]
+    correct = total = 0
+    for label in FER_SEVEN:
+        files = sorted((SHARED / "data" / "ferplus" / "val" / label).glob("*.png"))
+        out = clf.model.run([read_image(f) for f in files])  # type: ignore[attr-defined]
+        pred = out.probabilities[:, keep].argmax(axis=1)
+        correct += int((pred == FER_SEVEN.index(label)).sum())
+        total += len(files)
+    return correct / max(total, 1), total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--fer-python", default=None, help="python of a virtual env with `fer` (see fer_peer.py)")
     args = parser.parse_args()
 
     from facemotion import EmotionClassifier
     from facemotion.apps.video import analyze_video
     from facemotion.io import read_image
 
-    clf = EmotionClassifier(args.model)
-    prep = clf.model.config.preprocessing
+    rows: list[tuple[str, str, str, str]] = []
+    peer = run_peer(args.fer_python)
     rng = np.random.default_rng(0)
     crops = [rng.integers(0, 255, (96, 96, 3), dtype=np.uint8) for _ in range(64)]
-    rows: list[tuple[str, str, str]] = []
-
-    t1 = median_time(lambda: clf.model.run(crops[:1]), args.repeats * 5)
+    clf = EmotionClassifier(args.model)
+    prep = clf.model.config.preprocessing
+    t1 = median_time(lambda: clf.model.run(crops[:1]), args.repeats * 10)
     t64 = median_time(lambda: clf.model.run(crops), args.repeats)
+    keras_clf = EmotionClassifier(args.model, runtime="keras")
+    k1 = median_time(lambda: keras_clf.model.run(crops[:1]), args.repeats * 5)
+    k64 = median_time(lambda: keras_clf.model.run(crops), args.repeats)
     flops = model_flops(clf.model.keras_model, (prep.input_size, prep.input_size, prep.channels))
     peak = matmul_peak()
+
+    def ratio(ours: float, theirs: float | None, higher_is_better: bool = True) -> str:
+        if not theirs:
+            return ""
+        r = ours / theirs if higher_is_better else theirs / ours
+        return f"{r:.1f}× {'faster' if r >= 1 else 'slower'}"
+
+    fer_b1 = peer.get("crop_batch1_ms")
+    fer_b64 = peer.get("crop_batch64_faces_per_s")
     rows += [
-        ("crops, batch 1 (latency)", f"{t1 * 1e3:.2f} ms", "emotion + valence–arousal, with preprocessing"),
-        ("crops, batch 64", f"{64 / t64:,.0f} faces/s", ""),
-        ("FLOPs per face", f"{flops / 1e6:.1f} MFLOP", ""),
-        ("matmul peak (float32, 2048²)", f"{peak:.0f} GFLOP/s", "measured here"),
-        ("share of peak at batch 64", f"{64 / t64 * flops / 1e9 / peak:.0%}", ""),
+        (
+            f"crops, batch 1 latency ({clf.model.runtime})",
+            f"{t1 * 1e3:.2f} ms",
+            f"{fer_b1:.2f} ms" if fer_b1 else "-",
+            ratio(t1, fer_b1 / 1e3 if fer_b1 else None, higher_is_better=False),
+        ),
+        (
+            f"crops, batch 64 ({clf.model.runtime})",
+            f"{64 / t64:,.0f} faces/s",
+            f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
+            ratio(64 / t64, fer_b64),
+        ),
+        ("crops, batch 1 latency (keras)", f"{k1 * 1e3:.2f} ms", "", ""),
+        ("crops, batch 64 (keras)", f"{64 / k64:,.0f} faces/s", "", ""),
+        ("FLOPs per face (emotion + valence–arousal)", f"{flops / 1e6:.1f} MFLOP", "", ""),
+        ("measured matmul peak (float32, 2048²)", f"{peak:.0f} GFLOP/s", "", ""),
+        (
+            "share of that peak, batch 64 keras / fast runtime",
+            f"{64 / k64 * flops / 1e9 / peak:.0%} / {64 / t64 * flops / 1e9 / peak:.0%}",
+            "",
+            "",
+        ),
     ]
 
     photos = sorted((SHARED / "media" / "group_photos").glob("voc_*.jpg"))
     if photos:
-        per_photo = []
-        for p in photos:
-            per_photo.append(median_time(lambda p=p: clf.predict(read_image(p)), max(3, args.repeats // 4), warmup=1))
-        rows.append(
-            (
-                "photo end to end (mtcnn), median",
-                f"{statistics.median(per_photo) * 1e3:.0f} ms",
-                f"{len(photos)} VOC group photos, decode → detect → crop/align → model",
+        for detector in ("blazeface", "mtcnn"):
+            det_clf = EmotionClassifier(args.model, detector=detector)
+            per_photo = [median_time(lambda p=p, c=det_clf: c.predict(read_image(p)), 5, warmup=1) for p in photos]
+            found, labelled, spurious = detection_counts(det_clf, photos)
+            ms = statistics.median(per_photo) * 1e3
+            haar = peer.get("haar", {})
+            rows.append(
+                (
+                    f"photo end to end, {detector} (median of {len(photos)} VOC photos)",
+                    f"{ms:.0f} ms, {found}/{labelled} faces, {spurious} spurious",
+                    f"{haar['median_ms']:.0f} ms, {haar['found']}/{haar['labelled']} faces (Haar)" if haar else "-",
+                    ratio(ms, haar.get("median_ms"), higher_is_better=False) if haar else "",
+                )
             )
-        )
+        fer_mtcnn = peer.get("mtcnn", {})
+        if "error" in fer_mtcnn:
+            rows.append(("fer pipeline with mtcnn=True", "", "not measured", fer_mtcnn["error"][:80]))
     video = SHARED / "media" / "video" / "short_hamilton_clip.mp4"
     if video.exists():
-        start = time.perf_counter()
-        report = analyze_video(video, clf, sample_fps=1000, progress=False)
-        seconds = time.perf_counter() - start
+        for fps in (5.0, 1000.0):
+            start = time.perf_counter()
+            report = analyze_video(video, clf, sample_fps=fps, progress=False)
+            seconds = time.perf_counter() - start
+            what = "default 5 fps sampling" if fps == 5 else "every frame"
+            rows.append(
+                (
+                    f"video 640×360, {what}",
+                    f"{report.frames_analyzed / seconds:.1f} analysed frames/s",
+                    "",
+                    f"{report.frames_analyzed} frames, {len(report.faces)} faces",
+                )
+            )
+    if (SHARED / "data" / "ferplus" / "val").exists():
+        acc, n = seven_class_accuracy(clf)
+        fer_acc = peer.get("ferplus_val_7class_accuracy")
         rows.append(
             (
-                "video, every frame (640×360)",
-                f"{report.frames_analyzed / seconds:.1f} frames/s",
-                f"{report.frames_analyzed} frames, {len(report.faces)} faces",
+                f"FER+ val accuracy, fer's 7 classes (n={n})",
+                f"{acc:.3f}",
+                f"{fer_acc:.3f}" if fer_acc else "-",
+                f"{acc - fer_acc:+.3f}" if fer_acc else "",
             )
         )
 
-    rows += fer_rows(crops, photos, args.repeats)
-    print("| measurement | result | notes |\n|---|---|---|")
-    for name, value, note in rows:
-        print(f"| {name} | {value} | {note} |")
+    print("| measurement | facemotion | fer | ratio |\n|---|---|---|---|")
+    for name, ours, theirs, note in rows:
+        print(f"| {name} | {ours} | {theirs} | {note} |")
 
 
-def fer_rows(crops: list[np.ndarray], photos: list[Path], repeats: int) -> list[tuple[str, str, str]]:
-    try:
-        from fer.fer import FER
-    except Exception as err:  # not installed, or its optional deps missing
-        return [("fer (peer)", "not measured", f"import failed: {type(err).__name__}")]
-    import cv2
+def run_peer(python: str | None) -> dict[str, Any]:
+    if not python:
+        return {}
+    import json
+    import subprocess
 
-    detector = FER()
-    grey = [cv2.cvtColor(c, cv2.COLOR_RGB2GRAY) for c in crops]
-
-    def fer_one() -> None:
-        face = cv2.resize(grey[0], (64, 64)).astype("float32") / 255.0
-        detector._FER__emotion_classifier.predict(((face - 0.5) * 2.0)[None, :, :, None], verbose=0)
-
-    rows = [("fer model, batch 1", f"{median_time(fer_one, repeats * 5) * 1e3:.2f} ms", "its Keras model via predict")]
-    if photos:
-        from facemotion.io import read_image
-
-        images = [cv2.cvtColor(read_image(p), cv2.COLOR_RGB2BGR) for p in photos]
-        t = statistics.median(median_time(lambda im=im: detector.detect_emotions(im), 3, warmup=1) for im in images)
-        rows.append(("fer pipeline (Haar), median", f"{t * 1e3:.0f} ms", ""))
-    return rows
+    script = Path(__file__).with_name("fer_peer.py")
+    proc = subprocess.run([python, str(script), str(SHARED)], capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        print(f"fer peer failed: {proc.stderr[-500:]}")
+        return {}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 if __name__ == "__main__":

@@ -87,6 +87,7 @@ def main() -> None:
     train, val = load(args.data, args.work / "data.npz")
     print(f"train {len(train)} {train.class_counts()}\nval {len(val)} {val.class_counts()}", flush=True)
     config = TrainingConfig(epochs=args.epochs)
+    args.work.mkdir(parents=True, exist_ok=True)
     model = build_model("compact", width=args.width)
     finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
     (args.work / "training_config.json").write_text(
@@ -100,9 +101,11 @@ def main() -> None:
         recipe_preprocessing("compact"),
         recipe="compact",
         card=ModelCard(
+            description=f"The bundled default model: compact ResNet (width {args.width}) on 48×48 grey faces, "
+            "nine emotions and valence–arousal in one pass.",
             training_data="FER+ train (majority labels blended with crowd votes) + CK+ train",
             training_command="python scripts/train_default_model.py --data ../shared/data "
-            f"--work runs/default --epochs {args.epochs}",
+            f"--work {args.work} --epochs {args.epochs} --width {args.width}",
         ),
     )
 

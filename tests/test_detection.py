@@ -128,3 +128,26 @@ def _installed(name: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(name) is not None
+
+
+@pytest.mark.parametrize("name", ["blazeface", "mtcnn"])
+def test_boxes_reproduce_fer_framing(name: str) -> None:
+    """The default model learned FER2013's framing: a detected box (no margin) must match it."""
+    import cv2
+
+    from conftest import DATA
+
+    files = sorted((need(DATA / "ferplus" / "val") / "happy").iterdir())[:60]
+    detector = get_detector(name)
+    ratios, shifts = [], []
+    for f in files:
+        face = cv2.resize(read_image(f), (192, 192), interpolation=cv2.INTER_CUBIC)
+        canvas = cv2.copyMakeBorder(face, 96, 96, 96, 96, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        found = detector.detect(canvas)
+        if found:
+            x, y, w, h = max(found, key=lambda g: g.score).box
+            ratios.append(max(w, h) / 192)
+            shifts.append((y + h / 2 - 192) / 192)
+    assert len(ratios) > 40
+    assert 0.85 < float(np.median(ratios)) < 1.15
+    assert abs(float(np.median(shifts))) < 0.06

@@ -30,13 +30,14 @@ class Preprocessing:
         color_mode: ``"grayscale"`` (1 channel) or ``"rgb"`` (3 channels).
         normalization: ``"unit"`` divides by 255; ``"vggface"`` turns RGB into BGR and
             subtracts the VGGFace channel means (no scaling).
-        margin: extra border around a detected face box, as a fraction of its size per side.
+        margin: extra border around a detected face box, as a fraction of its size per side
+            (0: the crop is the box's longer side, which matches FER2013's framing).
     """
 
     input_size: int = 48
     color_mode: ColorMode = "grayscale"
     normalization: Normalization = "unit"
-    margin: float = 0.15
+    margin: float = 0.0
 
     @property
     def channels(self) -> int:

@@ -56,7 +56,7 @@ def clip_box(box: tuple[float, float, float, float], width: int, height: int) ->
 
 
 def crop_face(
-    image: NDArray[np.uint8], face: DetectedFace, margin: float = 0.15, align: bool = True
+    image: NDArray[np.uint8], face: DetectedFace, margin: float = 0.0, align: bool = True
 ) -> NDArray[np.uint8]:
     """Cut a square crop around ``face`` with ``margin`` (fraction of the box per side).
 

@@ -23,6 +23,12 @@ from facemotion.detection.base import DetectedFace, clip_box
 MODEL_PATH = Path(__file__).parent / "data" / "face_detection_full_range_sparse.tflite"
 INPUT_SIZE = 192
 GRID = 48  # stride 4
+# BlazeFace boxes are square and tight around eyes and mouth. Scaled by BOX_SCALE and moved
+# up by BOX_SHIFT of their side they frame a face like MTCNN's boxes and like FER2013's
+# crops (measured on 300 FER+ faces and on the shared group photos), so that every
+# detector gives the emotion model the framing it was trained on.
+BOX_SCALE = 1.13
+BOX_SHIFT = 0.053
 
 
 def _interpreter(path: Path, threads: int) -> Any:
@@ -129,7 +135,9 @@ class BlazeFaceDetector:
             # from the letterboxed 192×192 square back to input pixels
             x0, y0 = (box[0] * INPUT_SIZE - pad_x) / scale, (box[1] * INPUT_SIZE - pad_y) / scale
             x1, y1 = (box[2] * INPUT_SIZE - pad_x) / scale, (box[3] * INPUT_SIZE - pad_y) / scale
-            clipped = clip_box((x0, y0, x1 - x0, y1 - y0), width, height)
+            side = max(x1 - x0, y1 - y0) * BOX_SCALE
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - BOX_SHIFT * max(x1 - x0, y1 - y0)
+            clipped = clip_box((cx - side / 2, cy - side / 2, side, side), width, height)
             if clipped is None:
                 continue
             px = (pts[:, 0] * INPUT_SIZE - pad_x) / scale

@@ -26,7 +26,8 @@ def recipe_preprocessing(recipe: Recipe) -> Preprocessing:
     """The preprocessing each recipe's network expects."""
     if recipe == "vggface":
         return Preprocessing(input_size=224, color_mode="rgb", normalization="vggface", margin=0.2)
-    return Preprocessing(input_size=48, color_mode="grayscale", normalization="unit", margin=0.15)
+    # Detector boxes already match FER2013's framing (see facemotion.detection), hence no margin.
+    return Preprocessing(input_size=48, color_mode="grayscale", normalization="unit", margin=0.0)
 
 
 def build_model(
