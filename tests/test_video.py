@@ -72,3 +72,38 @@ def test_frames_are_streamed() -> None:
     first = next(frames)
     assert first[0] == 0 and first[2] is not None and first[2].shape == (360, 640, 3)
     assert isinstance(first[2], np.ndarray)
+
+
+def _mjpeg_video(path: Path, frames: int, image: np.ndarray | None) -> None:
+    import cv2
+
+    size = (image.shape[1], image.shape[0]) if image is not None else (64, 64)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, size)
+    for _ in range(frames):
+        writer.write(image[:, :, ::-1] if image is not None else np.zeros((64, 64, 3), np.uint8))
+    writer.release()
+
+
+def test_corrupt_frame_in_the_middle_is_skipped_and_counted(tmp_path: Path, tiny_classifier, astronaut: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "faces.avi"
+    _mjpeg_video(path, 30, astronaut)
+    blob = bytearray(path.read_bytes())
+    starts = [i for i in range(len(blob) - 1) if blob[i] == 0xFF and blob[i + 1] == 0xD8]
+    assert len(starts) == 30
+    for k in range(starts[15] + 200, starts[16] - 100):  # wreck frame 15's entropy-coded data
+        blob[k] = 0xFF if k % 3 == 0 else 0x00
+    path.write_bytes(bytes(blob))
+    report = analyze_video(path, tiny_classifier, sample_fps=1000, progress=False)
+    assert report.frames_skipped == 1
+    assert report.frames_analyzed == 29
+    frames_with_faces = sorted({f.frame for f in report.faces})
+    assert frames_with_faces[0] == 0 and frames_with_faces[-1] == 29  # results before and after the fault
+    assert len({f.person for f in report.faces}) == 1  # the tracker bridges the gap
+    assert report.summary()["frames_skipped"] == 1
+
+
+def test_zero_frame_video(tmp_path: Path, tiny_classifier) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "empty.avi"
+    _mjpeg_video(path, 0, None)
+    with pytest.raises(VideoReadError):
+        analyze_video(path, tiny_classifier, progress=False)

@@ -129,10 +129,18 @@ def save_pretrained(
             "the model must have an 'emotion' and/or 'valence_arousal' output (see facemotion.models.attach_heads)"
         )
     config = ModelConfig(tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard())
+    if getattr(model, "optimizer", None) is not None:  # ship weights only, not the training state
+        model = _without_optimizer(model)
     model.save(out / WEIGHTS_FILE)
     (out / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     (out / CARD_FILE).write_text(render_card(config))
     return out
+
+
+def _without_optimizer(model: keras.Model) -> keras.Model:
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
 
 
 def render_card(config: ModelConfig) -> str:

@@ -40,10 +40,11 @@ def plot_timeline(timeline: Sequence[dict[str, Any]], path: str | Path | None = 
             bottom_acc += share
     faces = [r["faces"] for r in timeline]
     bottom.set(ylim=(0, 1), ylabel="emotion share", xlabel="time (s)")
-    bottom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=9, fontsize=8, frameon=False)
     twin = bottom.twinx()
     twin.plot(t + 0.45, faces, color="k", lw=1, ls=":", label="faces")
-    twin.set_ylabel("faces seen")
+    twin.set_ylabel("faces seen (dotted)")
+    twin.set_ylim(0, max([*faces, 1]) * 1.1)
     if path is not None:
         fig.savefig(path, dpi=110)
         plt.close(fig)
