@@ -134,7 +134,6 @@ def _installed(name: str) -> bool:
 def test_boxes_reproduce_fer_framing(name: str) -> None:
     """The default model learned FER2013's framing: a detected box (no margin) must match it."""
     import cv2
-
     from conftest import DATA
 
     files = sorted((need(DATA / "ferplus" / "val") / "happy").iterdir())[:60]
@@ -145,7 +144,7 @@ def test_boxes_reproduce_fer_framing(name: str) -> None:
         canvas = cv2.copyMakeBorder(face, 96, 96, 96, 96, cv2.BORDER_CONSTANT, value=(0, 0, 0))
         found = detector.detect(canvas)
         if found:
-            x, y, w, h = max(found, key=lambda g: g.score).box
+            _, y, w, h = max(found, key=lambda g: g.score).box
             ratios.append(max(w, h) / 192)
             shifts.append((y + h / 2 - 192) / 192)
     assert len(ratios) > 40

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, GROUP_PHOTOS, VIDEO, need
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -58,8 +57,16 @@ def test_load_from_hub(tmp_path: Path, tiny_model_dir: Path) -> None:
 
     _fill_hub_cache(tmp_path / "cache", "facemotion/tiny", tiny_model_dir, "v1.0")
     photo = need(GROUP_PHOTOS / "whitehouse_two_people.jpg")
-    out = _run(str(EXAMPLES / "load_from_hub.py"), "facemotion/tiny", str(photo), "--revision", "v1.0",
-               "--cache-dir", "cache", cwd=tmp_path)
+    out = _run(
+        str(EXAMPLES / "load_from_hub.py"),
+        "facemotion/tiny",
+        str(photo),
+        "--revision",
+        "v1.0",
+        "--cache-dir",
+        "cache",
+        cwd=tmp_path,
+    )
     assert "loaded facemotion/tiny" in out and out.count("valence") == 2
 
 

@@ -84,7 +84,9 @@ def _mjpeg_video(path: Path, frames: int, image: np.ndarray | None) -> None:
     writer.release()
 
 
-def test_corrupt_frame_in_the_middle_is_skipped_and_counted(tmp_path: Path, tiny_classifier, astronaut: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+def test_corrupt_frame_in_the_middle_is_skipped_and_counted(
+    tmp_path: Path, tiny_classifier, astronaut: np.ndarray
+) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "faces.avi"
     _mjpeg_video(path, 30, astronaut)
     blob = bytearray(path.read_bytes())

@@ -19,7 +19,7 @@ def plot_timeline(timeline: Sequence[dict[str, Any]], path: str | Path | None = 
     t = np.array([r["time"] for r in timeline], float)
     for key, color in (("valence", "#d62728"), ("arousal", "#1f77b4")):
         y = np.array([np.nan if r[key] is None else r[key] for r in timeline], float)
-        top.plot(t, y, "-o", ms=3, color=color, label=key)
+        top.plot(t + 0.45, y, "-o", ms=3, color=color, label=key)
     top.axhline(0, color="0.7", lw=1)
     top.set(ylim=(-1, 1), ylabel="mean per second", title=f"Audience reaction {title}".strip())
     top.legend(loc="upper right")
