@@ -48,3 +48,22 @@ def test_missing_export_is_explained(exported: Path, tiny_model_dir: Path, tmp_p
     (broken / "model.tflite").unlink()
     with pytest.raises(ModelLoadError, match=r"listed in config\.json but missing"):
         FaceModel(broken)
+
+
+def test_int8_export_of_the_bundled_model_agrees_with_keras(tmp_path: Path) -> None:
+    """The quantized export must keep the top label on real faces (what ships in the wheel)."""
+    from conftest import DATA, need
+    from facemotion.hub import DEFAULT_MODEL_DIR
+    from facemotion.io import read_image
+    from facemotion.preprocessing import Preprocessing, to_model_input
+
+    files = sorted((need(DATA / "ferplus" / "val") / "happy").iterdir())[:40]
+    files += sorted((DATA / "ferplus" / "val" / "neutral").iterdir())[:40]
+    model_dir = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, model_dir)
+    samples = to_model_input([read_image(f) for f in files], Preprocessing())
+    diff = export_tflite(model_dir, quantization="int8", samples=samples)
+    runtime = json.loads((model_dir / "config.json").read_text())["runtimes"]["tflite"]
+    assert runtime["quantization"] == "int8" and runtime["top_label_agreement"] >= 0.97 and diff <= 0.25
+    with pytest.raises(ModelLoadError, match="differs from the Keras model"):
+        export_tflite(model_dir, quantization="int8", samples=samples, tolerance=1e-6)

@@ -114,7 +114,7 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
     if detect:
         from facemotion.detection import get_detector
 
-        detector = get_detector("mtcnn")
+        detector = get_detector()
     faces: list[NDArray[Any]] = []
     kept: list[int] = []
     for i, path in enumerate(tqdm(paths, desc="reading images", unit="img", leave=False, disable=None)):
