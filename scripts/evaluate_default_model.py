@@ -20,12 +20,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from train_default_model import duplicate_val_files
-
 from facemotion import EmotionClassifier
 from facemotion.artifact import ModelCard, ModelConfig, render_card
 from facemotion.training import load_vote_folder
 from facemotion.training.evaluate import affect_metrics, classification_report
+
+from train_default_model import duplicate_val_files
 
 
 def main() -> None:

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, GROUP_PHOTOS, need
 from PIL import Image
 
 from facemotion.cli import main
+
+from conftest import DATA, GROUP_PHOTOS, need
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

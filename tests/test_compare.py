@@ -2,9 +2,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import GROUP_PHOTOS, need
 
 from facemotion.apps.compare import GroupSample, compare_groups, compare_samples
+
+from conftest import GROUP_PHOTOS, need
 
 
 def _sample(values: np.ndarray) -> GroupSample:

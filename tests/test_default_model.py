@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA, GROUP_PHOTOS, need
 
 from facemotion import EMOTIONS, EmotionClassifier, ValenceArousalRegressor
 from facemotion.hub import DEFAULT_MODEL_DIR
+
+from conftest import DATA, GROUP_PHOTOS, need
 
 
 @pytest.fixture(scope="module")

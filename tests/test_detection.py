@@ -4,12 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import GROUP_PHOTOS, need
 
 from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector, register_detector
 from facemotion.detection.base import clip_box
 from facemotion.errors import DetectorError
 from facemotion.io import read_image
+
+from conftest import GROUP_PHOTOS, need
 
 
 def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -134,6 +135,7 @@ def _installed(name: str) -> bool:
 def test_boxes_reproduce_fer_framing(name: str) -> None:
     """The default model learned FER2013's framing: a detected box (no margin) must match it."""
     import cv2
+
     from conftest import DATA
 
     files = sorted((need(DATA / "ferplus" / "val") / "happy").iterdir())[:60]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import DATA, GROUP_PHOTOS, VIDEO, need
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -52,10 +52,11 @@ def test_missing_export_is_explained(exported: Path, tiny_model_dir: Path, tmp_p
 
 def test_int8_export_of_the_bundled_model_agrees_with_keras(tmp_path: Path) -> None:
     """The quantized export must keep the top label on real faces (what ships in the wheel)."""
-    from conftest import DATA, need
     from facemotion.hub import DEFAULT_MODEL_DIR
     from facemotion.io import read_image
     from facemotion.preprocessing import Preprocessing, to_model_input
+
+    from conftest import DATA, need
 
     files = sorted((need(DATA / "ferplus" / "val") / "happy").iterdir())[:40]
     files += sorted((DATA / "ferplus" / "val" / "neutral").iterdir())[:40]

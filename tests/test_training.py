@@ -4,7 +4,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import DATA, need
 
 from facemotion.errors import DatasetError
 from facemotion.labels import ANCHORS, EMOTIONS
@@ -23,6 +22,8 @@ from facemotion.training import (
 )
 from facemotion.training.evaluate import affect_metrics, classification_report, concordance_cc
 from facemotion.training.targets import votes_to_label_counts
+
+from conftest import DATA, need
 
 
 def _fer_subset(tmp_path: Path, per_class: int = 6, labels: tuple[str, ...] = ("happiness", "Sad", "angry")) -> Path:

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import VIDEO, need
 
 from facemotion.apps.tracking import IoUTracker, iou
 from facemotion.apps.video import analyze_video, iter_frames
 from facemotion.errors import VideoReadError
 from facemotion.labels import EMOTIONS
+
+from conftest import VIDEO, need
 
 
 def test_tracker_keeps_ids_through_small_moves_and_gaps() -> None:
