@@ -96,3 +96,30 @@ def test_bad_input_raises_facemotion_errors(tiny_classifier, tmp_path: Path) -> 
         tiny_classifier.predict(tmp_path / "missing.jpg")
     with pytest.raises(ImageReadError):
         tiny_classifier.predict_faces([np.zeros((0, 0, 3), np.uint8)])
+
+
+@pytest.mark.parametrize("orientation, rotate", [(6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270)])
+def test_exif_rotated_photo_is_read_upright(
+    tiny_classifier, astronaut: np.ndarray, tmp_path: Path, orientation: int, rotate: Image.Transpose
+) -> None:  # type: ignore[no-untyped-def]
+    """A camera that stores the photo sideways plus an EXIF orientation tag: the face is found upright."""
+    stored = Image.fromarray(astronaut).transpose(rotate)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "sideways.jpg"
+    stored.save(path, exif=exif, quality=95)
+    faces = tiny_classifier.predict(path)
+    assert len(faces) == 1
+    x, y, w, h = faces[0].box
+    assert 150 < x + w / 2 < 260 and 50 < y + h / 2 < 160  # where the face is in the upright photo
+
+
+def test_very_large_photo(tiny_classifier, astronaut: np.ndarray, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import cv2
+
+    big = cv2.resize(astronaut, (6000, 6000), interpolation=cv2.INTER_LINEAR)
+    path = tmp_path / "big.jpg"
+    Image.fromarray(big).save(path, quality=80)
+    faces = tiny_classifier.predict(path)
+    assert len(faces) == 1
+    assert faces[0].box[2] > 1000  # the box is in the big photo's pixels
