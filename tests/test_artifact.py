@@ -122,3 +122,30 @@ def test_uncached_hub_id_offline_says_what_to_do(tmp_path: Path) -> None:
 def test_nonsense_model_name() -> None:
     with pytest.raises(ModelLoadError, match="neither an existing model directory nor a Hub id"):
         resolve_model("no/such/dir")
+
+
+def test_push_to_hub_refuses_a_directory_that_is_not_a_model(tmp_path: Path) -> None:
+    from facemotion.hub import push_to_hub
+
+    with pytest.raises(ModelLoadError, match="not a model directory"):
+        push_to_hub(tmp_path, "someone/model")
+
+
+def test_saved_artifact_has_no_optimizer_state(tmp_path: Path) -> None:
+    from facemotion.training import build_model, recipe_preprocessing
+
+    model = build_model("compact", width=4)
+    model.compile(optimizer="adam", loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    path = save_pretrained(model, tmp_path / "m", recipe_preprocessing("compact"))
+    import zipfile
+
+    names = zipfile.ZipFile(path / "model.keras").namelist()
+    reloaded, _ = load_artifact(path)
+    assert not hasattr(reloaded, "optimizer") or reloaded.optimizer is None
+    assert "model.weights.h5" in names
+    with zipfile.ZipFile(path / "model.keras") as z, z.open("model.weights.h5") as f:
+        import h5py
+
+        with h5py.File(f) as h5:
+            assert "optimizer" not in h5

@@ -138,7 +138,7 @@ def save_pretrained(
 
 
 def _without_optimizer(model: keras.Model) -> keras.Model:
-    clone = keras.models.clone_model(model)
+    clone = model.__class__.from_config(model.get_config())  # built from the config: not compiled
     clone.set_weights(model.get_weights())
     return clone
 
