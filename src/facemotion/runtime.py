@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 from numpy.typing import NDArray
 
-from facemotion.artifact import ModelConfig, load_artifact
+from facemotion.artifact import load_artifact
 from facemotion.errors import ModelLoadError
 from facemotion.hub import resolve_model
 from facemotion.labels import expected_affect
@@ -139,7 +139,3 @@ class FaceModel:
         if not has_head:
             affect = expected_affect(probs)
         return ModelOutput(probs, affect, has_head)
-
-    @property
-    def model_config(self) -> ModelConfig:
-        return self.config
