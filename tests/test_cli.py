@@ -107,3 +107,15 @@ def test_group_photo_folder(capsys: pytest.CaptureFixture[str], tiny_model_dir: 
     photo = need(GROUP_PHOTOS / "voc_2007_007763.jpg")
     code, out, _ = _run(capsys, "analyze", str(photo), "--json", "--model", str(tiny_model_dir))
     assert code == 0 and len(json.loads(out)[0]["faces"]) == 7
+
+
+def test_crops_folder_with_a_bad_file(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        Image.fromarray(rng.integers(0, 255, (40 + i, 40), dtype=np.uint8)).save(tmp_path / f"face{i}.png")
+    (tmp_path / "face2.png").write_bytes(b"\x89PNG broken")
+    code, out, _ = _run(capsys, "analyze", str(tmp_path), "--crops", "--json", "--model", str(tiny_model_dir))
+    records = json.loads(out)
+    assert code == 1 and [Path(r["path"]).name for r in records] == [f"face{i}.png" for i in range(5)]
+    assert [r["error"] is None for r in records] == [True, True, False, True, True]
+    assert all(len(r["faces"]) == 1 and r["faces"][0]["box"] is None for r in records if r["error"] is None)

@@ -72,7 +72,6 @@ def _table(records: Sequence[dict[str, Any]]) -> str:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from facemotion.api import EmotionClassifier
     from facemotion.inputs import expand_paths
-    from facemotion.io import read_image
 
     clf = EmotionClassifier(args.model, revision=args.revision, detector=args.detector)
     paths = expand_paths(args.paths)
@@ -81,34 +80,56 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if out_file and out_file.exists() and not out_file.read_bytes().endswith(b"\n") and out_file.stat().st_size:
         with out_file.open("a") as handle:
             handle.write("\n")  # end a line cut short by an interruption
+    todo = [p for p in paths if str(p) not in done]
     records: list[dict[str, Any]] = []
-    failed = False
     from tqdm.auto import tqdm
 
-    for path in tqdm(paths, desc="analyzing", unit="img", disable=None if not args.json else True):
-        if str(path) in done:
-            continue
-        record: dict[str, Any] = {"path": str(path), "faces": [], "error": None}
-        try:
-            image = read_image(path)
-            faces = clf.predict_faces([image]) if args.crops else clf.predict(image)
-            record["faces"] = [_face_json(f) for f in faces]
-            if args.annotate and not args.crops:
-                from facemotion.draw import annotate, save_image
-
-                save_image(annotate(image, faces), Path(args.annotate) / f"{path.stem}_annotated.png")
-        except FacemotionError as err:
-            record["error"] = str(err)
-            failed = True
-        records.append(record)
-        if out_file:
-            with out_file.open("a") as handle:
-                handle.write(json.dumps(record) + "\n")
+    chunk = 64 if args.crops else 1  # crops from many files share one model call
+    with tqdm(total=len(todo), desc="analyzing", unit="img", disable=None) as bar:
+        for start in range(0, len(todo), chunk):
+            batch = _analyze_files(clf, todo[start : start + chunk], args)
+            records.extend(batch)
+            bar.update(len(batch))
+            if out_file:
+                with out_file.open("a") as handle:
+                    handle.writelines(json.dumps(r) + "\n" for r in batch)
     if args.json:
         print(json.dumps(records, indent=2))
     else:
         print(_table(records))
-    return 1 if failed else 0
+    return 1 if any(r["error"] for r in records) else 0
+
+
+def _analyze_files(clf: Any, paths: list[Path], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Records for some files, in order; a file that fails gets an error message instead of faces."""
+    from facemotion.draw import annotate, save_image
+    from facemotion.io import read_image
+
+    records: list[dict[str, Any]] = [{"path": str(p), "faces": [], "error": None} for p in paths]
+    images = {}
+    for record, path in zip(records, paths, strict=True):
+        try:
+            images[str(path)] = read_image(path)
+        except FacemotionError as err:
+            record["error"] = str(err)
+    if args.crops:
+        faces = clf.predict_faces(list(images.values())) if images else []
+        by_path = dict(zip(images, faces, strict=True))
+        for record in records:
+            if record["path"] in by_path:
+                record["faces"] = [_face_json(by_path[record["path"]])]
+        return records
+    for record, path in zip(records, paths, strict=True):
+        if record["error"] is not None:
+            continue
+        try:
+            faces = clf.predict(images[str(path)])
+            record["faces"] = [_face_json(f) for f in faces]
+            if args.annotate:
+                save_image(annotate(images[str(path)], faces), Path(args.annotate) / f"{path.stem}_annotated.png")
+        except (FacemotionError, OSError) as err:
+            record["error"] = str(err)
+    return records
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
