@@ -17,13 +17,13 @@ import json
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import cv2
 import numpy as np
+from speed import median_time  # this folder is on sys.path when run as a script
 
 SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared"
 FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
@@ -36,17 +36,6 @@ FERPLUS_TO_FER = {
     "surprise": "surprise",
     "neutral": "neutral",
 }
-
-
-def median_time(fn, repeats: int, warmup: int = 2) -> float:  # type: ignore[no-untyped-def]
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def iou(a, b) -> float:  # type: ignore[no-untyped-def]
