@@ -22,10 +22,12 @@ from facemotion.training import (
     FaceDataset,
     TrainingConfig,
     build_model,
+    distill_targets,
     finetune,
     load_image_folder,
     load_vote_folder,
     recipe_preprocessing,
+    teacher_probabilities,
 )
 
 
@@ -75,6 +77,19 @@ def load(data: Path, cache: Path) -> tuple[FaceDataset, FaceDataset]:
     return train, val
 
 
+def teacher_targets(paths: list[Path], train: FaceDataset, cache: Path) -> np.ndarray:
+    """Teacher probabilities on the training faces, computed once and cached in the work dir."""
+    if cache.exists():
+        return np.load(cache)
+    import keras
+
+    teachers = [keras.saving.load_model(p, compile=False) for p in paths]
+    probs = teacher_probabilities(teachers, train, recipe_preprocessing("compact"))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, probs)
+    return probs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -82,16 +97,29 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("src/facemotion/default_model"))
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--width", type=int, default=24)
+    parser.add_argument("--teachers", type=Path, nargs="*", default=[], help="trained .keras models to distil from")
+    parser.add_argument("--distill", type=float, default=0.5, help="weight of the teachers in the targets")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     train, val = load(args.data, args.work / "data.npz")
+    if args.teachers:
+        train = distill_targets(train, teacher_targets(args.teachers, train, args.work / "teachers.npy"), args.distill)
     print(f"train {len(train)} {train.class_counts()}\nval {len(val)} {val.class_counts()}", flush=True)
     config = TrainingConfig(epochs=args.epochs)
     args.work.mkdir(parents=True, exist_ok=True)
     model = build_model("compact", width=args.width)
     finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
     (args.work / "training_config.json").write_text(
-        json.dumps({"epochs": args.epochs, "width": args.width, "config": repr(config)}, indent=2)
+        json.dumps(
+            {
+                "epochs": args.epochs,
+                "width": args.width,
+                "teachers": [str(p) for p in args.teachers],
+                "distill": args.distill if args.teachers else 0.0,
+                "config": repr(config),
+            },
+            indent=2,
+        )
     )
     from facemotion.artifact import ModelCard, save_pretrained
 
@@ -105,7 +133,8 @@ def main() -> None:
             "nine emotions and valence–arousal in one pass.",
             training_data="FER+ train (majority labels blended with crowd votes) + CK+ train",
             training_command="python scripts/train_default_model.py --data ../shared/data "
-            f"--work {args.work} --epochs {args.epochs} --width {args.width}",
+            f"--work {args.work} --epochs {args.epochs} --width {args.width}"
+            + (f" --teachers {' '.join(map(str, args.teachers))} --distill {args.distill}" if args.teachers else ""),
         ),
     )
 

@@ -131,3 +131,45 @@ def test_cli_train_produces_a_loadable_model(tmp_path: Path, capsys: pytest.Capt
     clf = EmotionClassifier(tmp_path / "model")
     assert len(clf.predict_faces([np.zeros((48, 48), np.uint8)])[0].probabilities) == 9
     assert "facemotion train" in (tmp_path / "model" / "config.json").read_text()
+
+
+def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
+    from facemotion.preprocessing import normalize
+    from facemotion.training.datasets import FaceDataset
+    from facemotion.training.distill import distill_targets, teacher_probabilities
+
+    rng = np.random.default_rng(0)
+    n = 6
+    labels = rng.integers(0, 9, n)
+    data = FaceDataset(
+        rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8),
+        labels,
+        np.eye(9, dtype=np.float32)[labels],
+        np.zeros((n, 2), np.float32),
+        [f"{i}.png" for i in range(n)],
+    )
+    prep = recipe_preprocessing("compact")
+    teacher = build_model("compact", width=4)
+    probs = teacher_probabilities([teacher], data, prep)
+    x = normalize(data.images.astype(np.float32), prep)
+    by_hand = np.mean(
+        [
+            keras.ops.convert_to_numpy(keras.ops.softmax(teacher.predict(v, verbose=0)["emotion"]))
+            for v in (x, x[:, :, ::-1])
+        ],
+        axis=0,
+    )
+    np.testing.assert_allclose(probs, by_hand, atol=1e-5)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(probs, teacher_probabilities([teacher], data, prep, mirror=False))
+
+    half = distill_targets(data, probs, 0.5)
+    np.testing.assert_allclose(half.soft_labels, 0.5 * data.soft_labels + 0.5 * probs, atol=1e-6)
+    np.testing.assert_array_equal(half.labels, data.labels)  # hard labels (used for sampling) unchanged
+    np.testing.assert_allclose(distill_targets(data, probs, 0.0).soft_labels, data.soft_labels)
+    with pytest.raises(ValueError, match="weight"):
+        distill_targets(data, probs, 1.5)
+    with pytest.raises(ValueError, match="shape"):
+        distill_targets(data, probs[:3], 0.5)
+    with pytest.raises(ValueError, match="at least one"):
+        teacher_probabilities([], data, prep)

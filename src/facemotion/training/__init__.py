@@ -10,6 +10,7 @@ from facemotion.training.datasets import (
     load_image_folder,
     load_vote_folder,
 )
+from facemotion.training.distill import distill_targets, teacher_probabilities
 from facemotion.training.finetune import TrainingConfig, build_model, finetune, plot_history, recipe_preprocessing
 from facemotion.training.pipeline import Augmentation, make_tf_dataset
 from facemotion.training.targets import affect_from_votes, affect_near_anchor, soft_labels_from_votes
@@ -21,6 +22,7 @@ __all__ = [
     "affect_from_votes",
     "affect_near_anchor",
     "build_model",
+    "distill_targets",
     "finetune",
     "list_image_folder",
     "load_affect_csv",
@@ -30,4 +32,5 @@ __all__ = [
     "plot_history",
     "recipe_preprocessing",
     "soft_labels_from_votes",
+    "teacher_probabilities",
 ]
