@@ -101,6 +101,10 @@ def test_evaluate_json_on_a_partial_tree(
     assert set(report["per_class"]) == {"happy", "sad"}
     assert len(report["confusion"]) == 9 and report["labels"][4] == "happy"
     assert 0 <= report["accuracy"] <= 1 and 0 <= report["macro_f1"] <= 1
+    code, out, _ = _run(
+        capsys, "evaluate", str(tmp_path), "--crops", "--json", "--mirror", "--model", str(tiny_model_dir)
+    )
+    assert code == 0 and json.loads(out)["n"] == 10
 
 
 def test_group_photo_folder(capsys: pytest.CaptureFixture[str], tiny_model_dir: Path) -> None:

@@ -66,3 +66,19 @@ def test_default_model_path_is_inside_the_package() -> None:
     import facemotion
 
     assert Path(facemotion.__file__).parent in DEFAULT_MODEL_DIR.parents
+
+
+def test_mirror_averages_a_face_with_its_mirror_image(default: EmotionClassifier) -> None:
+    val = need(DATA / "ferplus" / "val")
+    from facemotion.io import read_image
+
+    crops = [read_image(f) for f in sorted((val / "sad").iterdir())[:8]]
+    flipped = [np.ascontiguousarray(c[:, ::-1]) for c in crops]
+    mirrored = EmotionClassifier(mirror=True)
+    plain, plain_flipped = default.model.run(crops), default.model.run(flipped)
+    both = mirrored.model.run(crops)
+    np.testing.assert_allclose(both.probabilities, (plain.probabilities + plain_flipped.probabilities) / 2, atol=1e-5)
+    np.testing.assert_allclose(both.affect, (plain.affect + plain_flipped.affect) / 2, atol=1e-5)
+    # the averaged prediction no longer depends on which way the face looks
+    np.testing.assert_allclose(mirrored.model.run(flipped).probabilities, both.probabilities, atol=1e-5)
+    assert not np.allclose(plain.probabilities, plain_flipped.probabilities, atol=1e-3)

@@ -18,9 +18,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from facemotion.errors import FacemotionError
+
+if TYPE_CHECKING:
+    from facemotion.api import EmotionClassifier
 
 log = logging.getLogger("facemotion")
 
@@ -70,10 +73,9 @@ def _table(records: Sequence[dict[str, Any]]) -> str:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from facemotion.api import EmotionClassifier
     from facemotion.inputs import expand_paths
 
-    clf = EmotionClassifier(args.model, revision=args.revision, detector=args.detector)
+    clf = classifier_from_args(args)
     paths = expand_paths(args.paths)
     out_file = Path(args.out) if args.out else None
     done = _done_paths(out_file) if out_file else set()
@@ -133,10 +135,9 @@ def _analyze_files(clf: Any, paths: list[Path], args: argparse.Namespace) -> lis
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from facemotion.api import EmotionClassifier
     from facemotion.training.evaluate import evaluate_folder
 
-    clf = EmotionClassifier(args.model, revision=args.revision, detector=args.detector)
+    clf = classifier_from_args(args)
     report = evaluate_folder(clf, args.data_dir, crops=args.crops)
     if args.confusion_png:
         report.plot_confusion(args.confusion_png)
@@ -161,6 +162,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def classifier_from_args(args: argparse.Namespace) -> EmotionClassifier:
+    """The classifier chosen by the model options of a sub-command."""
+    from facemotion.api import EmotionClassifier
+
+    return EmotionClassifier(args.model, revision=args.revision, detector=args.detector, mirror=args.mirror)
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None, help="model directory or Hub id (default: the bundled model)")
     p.add_argument("--revision", default=None, help="Hub revision (tag, branch or commit)")
@@ -168,6 +176,9 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         "--detector",
         default=None,
         help="face detector: blazeface (default, fast), mtcnn (small faces) or retinaface (extra)",
+    )
+    p.add_argument(
+        "--mirror", action="store_true", help="average each face with its mirror image (more accurate, 2x model time)"
     )
 
 

@@ -79,7 +79,9 @@ class FaceModel:
     batch-agnostic input signature, so it is traced once and every batch is a single
     compiled call. ``"tflite"`` uses the model's LiteRT export (``model.tflite``, checked
     against Keras when it was exported); ``"auto"`` (default) takes the export when the
-    model has one. Safe to share between threads.
+    model has one. ``mirror=True`` also runs every face flipped left–right and averages
+    the two predictions (test-time augmentation: about one point more accuracy for twice
+    the model time). Safe to share between threads.
     """
 
     def __init__(
@@ -90,7 +92,9 @@ class FaceModel:
         cache_dir: str | Path | None = None,
         batch_size: int = 64,
         runtime: Runtime = "auto",
+        mirror: bool = False,
     ) -> None:
+        self.mirror = mirror
         self.path = resolve_model(source, revision, cache_dir)
         self.keras_model, self.config = load_artifact(self.path)
         self.batch_size = batch_size
@@ -127,14 +131,15 @@ class FaceModel:
         affect = np.zeros((n, 2), np.float32)
         for start in range(0, n, self.batch_size):
             batch = to_model_input(faces[start : start + self.batch_size], self.config.preprocessing)
-            out = self._forward(batch)
+            views = [batch, np.ascontiguousarray(batch[:, :, ::-1])] if self.mirror else [batch]
             stop = start + len(batch)
-            if EMOTION_OUTPUT in out:
-                logits = out[EMOTION_OUTPUT].astype(np.float64)
-                exp = np.exp(logits - logits.max(axis=1, keepdims=True))
-                probs[start:stop] = exp / exp.sum(axis=1, keepdims=True)
-            if VA_OUTPUT in out:
-                affect[start:stop] = np.clip(out[VA_OUTPUT], -1.0, 1.0)
+            for out in map(self._forward, views):
+                if EMOTION_OUTPUT in out:
+                    logits = out[EMOTION_OUTPUT].astype(np.float64)
+                    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+                    probs[start:stop] += exp / exp.sum(axis=1, keepdims=True) / len(views)
+                if VA_OUTPUT in out:
+                    affect[start:stop] += np.clip(out[VA_OUTPUT], -1.0, 1.0) / len(views)
         has_head = VA_OUTPUT in self.config.tasks
         if not has_head:
             affect = expected_affect(probs)

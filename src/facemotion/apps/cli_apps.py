@@ -8,10 +8,10 @@ from typing import Any
 
 
 def cmd_video(args: argparse.Namespace) -> int:
-    from facemotion.api import EmotionClassifier
     from facemotion.apps.video import analyze_video
+    from facemotion.cli import classifier_from_args
 
-    clf = EmotionClassifier(args.model, revision=args.revision, detector=args.detector)
+    clf = classifier_from_args(args)
     report = analyze_video(args.file, clf, sample_fps=args.fps)
     out = report.save(args.out)
     summary = report.summary()
@@ -36,10 +36,10 @@ def _video_text(s: dict[str, Any], out: str) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from facemotion.api import EmotionClassifier
     from facemotion.apps.compare import compare_groups
+    from facemotion.cli import classifier_from_args
 
-    clf = EmotionClassifier(args.model, revision=args.revision, detector=args.detector)
+    clf = classifier_from_args(args)
     result = compare_groups(args.a, args.b, clf, crops=args.crops, seed=args.seed)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.sentence)
     return 0
