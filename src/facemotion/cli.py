@@ -40,16 +40,20 @@ def _face_json(face: Any) -> dict[str, Any]:
     }
 
 
-def _done_paths(out: Path) -> set[str]:
-    """Paths already written to a results JSONL file (for resuming)."""
+def _resume(out: Path) -> set[str]:
+    """Paths already written to a results JSONL file; a line cut short by an interruption is ended."""
     if not out.exists():
         return set()
+    text = out.read_text()
+    if text and not text.endswith("\n"):
+        with out.open("a") as handle:
+            handle.write("\n")
     done = set()
-    for line in out.read_text().splitlines():
+    for line in text.splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            continue  # a line cut short by an interruption is redone
+            continue  # the cut-short line is redone
         if isinstance(record, dict) and record.get("error") is None and "path" in record:
             done.add(str(record["path"]))
     return done
@@ -78,10 +82,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     clf = classifier_from_args(args)
     paths = expand_paths(args.paths)
     out_file = Path(args.out) if args.out else None
-    done = _done_paths(out_file) if out_file else set()
-    if out_file and out_file.exists() and not out_file.read_bytes().endswith(b"\n") and out_file.stat().st_size:
-        with out_file.open("a") as handle:
-            handle.write("\n")  # end a line cut short by an interruption
+    done = _resume(out_file) if out_file else set()
     todo = [p for p in paths if str(p) not in done]
     records: list[dict[str, Any]] = []
     from tqdm.auto import tqdm
