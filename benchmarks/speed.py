@@ -112,6 +112,8 @@ def main() -> None:
     prep = clf.model.config.preprocessing
     t1 = median_time(lambda: clf.model.run(crops[:1]), args.repeats * 10)
     t64 = median_time(lambda: clf.model.run(crops), args.repeats)
+    mirror_clf = EmotionClassifier(args.model, mirror=True)
+    m64 = median_time(lambda: mirror_clf.model.run(crops), args.repeats)
     keras_clf = EmotionClassifier(args.model, runtime="keras")
     k1 = median_time(lambda: keras_clf.model.run(crops[:1]), args.repeats * 5)
     k64 = median_time(lambda: keras_clf.model.run(crops), args.repeats)
@@ -138,6 +140,12 @@ def main() -> None:
             f"{64 / t64:,.0f} faces/s",
             f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
             ratio(64 / t64, fer_b64),
+        ),
+        (
+            f"crops, batch 64, mirror=True ({clf.model.runtime})",
+            f"{64 / m64:,.0f} faces/s",
+            f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
+            ratio(64 / m64, fer_b64),
         ),
         ("crops, batch 1 latency (keras)", f"{k1 * 1e3:.2f} ms", "", ""),
         ("crops, batch 64 (keras)", f"{64 / k64:,.0f} faces/s", "", ""),

@@ -1,6 +1,6 @@
 """Evaluate a model on FER+ val (duplicates of training images removed) and record the metrics.
 
-    python scripts/evaluate_default_model.py --data ../shared/data [--model DIR] [--write-card]
+    python scripts/evaluate_default_model.py --data ../shared/data [--model DIR] [--mirror] [--write-card]
 
 Prints 9-class accuracy and macro-F1, 8-class accuracy (images whose label is not
 ``uncertain``, most probable of the eight emotions), per-class recall, valence–arousal
@@ -33,10 +33,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--model", default=None)
     parser.add_argument("--confusion", type=Path, default=Path("docs/images/confusion.png"))
+    parser.add_argument("--mirror", action="store_true", help="average each face with its mirror image")
     parser.add_argument("--write-card", action="store_true")
     args = parser.parse_args()
 
-    clf = EmotionClassifier(args.model)
+    clf = EmotionClassifier(args.model, mirror=args.mirror)
     prep = clf.model.config.preprocessing
     val = load_vote_folder(args.data / "ferplus" / "val", args.data / "ferplus" / "votes.csv", prep)
     dup = duplicate_val_files(args.data / "ferplus" / "duplicates.csv")
