@@ -1,6 +1,6 @@
-"""Add the int8 LiteRT export to a model directory, calibrated and checked on FER+ train faces.
+"""Add the LiteRT export to a model directory, calibrated (int8) and checked on FER+ train faces.
 
-python scripts/export_default_model.py --data ../shared/data [--model src/facemotion/default_model]
+python scripts/export_default_model.py --data ../shared/data [--model src/facemotion/default_model] [--quantization int8]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--model", type=Path, default=Path("src/facemotion/default_model"))
     parser.add_argument("--per-class", type=int, default=64)
+    parser.add_argument("--quantization", choices=["int8", "dynamic", "float16", "none"], default="int8")
     args = parser.parse_args()
     _, config = load_artifact(args.model)
     rng = np.random.default_rng(0)
@@ -29,8 +30,10 @@ def main() -> None:
         images = sorted(folder.glob("*.png"))
         files += [images[i] for i in rng.permutation(len(images))[: args.per_class]]
     samples = to_model_input([read_image(f) for f in files], config.preprocessing)
-    diff = export_tflite(args.model, quantization="int8", samples=samples)
-    print(f"int8 export written: largest difference from Keras {diff:.4f} on {len(files)} training faces")
+    diff = export_tflite(args.model, quantization=args.quantization, samples=samples)
+    print(
+        f"{args.quantization} export written: largest difference from Keras {diff:.4f} on {len(files)} training faces"
+    )
 
 
 if __name__ == "__main__":
