@@ -1,8 +1,11 @@
 """Train the bundled default model (compact multi-task network) on FER+ (+ CK+ train).
 
-Reproduce with::
+The shipped model is a student distilled from two earlier runs (its teachers)::
 
-    python scripts/train_default_model.py --data ../shared/data --work runs/default --epochs 40
+    python scripts/train_default_model.py --work runs/default --out runs/default/model --epochs 40 --width 24
+    python scripts/train_default_model.py --work runs/w32 --out runs/w32/model --epochs 32 --width 32
+    python scripts/train_default_model.py --work runs/kd --out runs/kd/model --epochs 45 --width 32 \
+        --teachers runs/w32/last.keras runs/default/last.keras --distill 0.5
 
 Resumable: re-run the same command after an interruption. When it finishes, the model
 artifact is written to ``src/facemotion/default_model`` (use ``--out`` to change).
@@ -131,7 +134,9 @@ def main() -> None:
         card=ModelCard(
             description=f"The bundled default model: compact ResNet (width {args.width}) on 48×48 grey faces, "
             "nine emotions and valence–arousal in one pass.",
-            training_data="FER+ train (majority labels blended with crowd votes) + CK+ train",
+            training_data="FER+ train (majority labels blended with crowd votes"
+            + (f", {args.distill:.0%} distilled from the teachers' predictions" if args.teachers else "")
+            + ") + CK+ train",
             training_command="python scripts/train_default_model.py --data ../shared/data "
             f"--work {args.work} --epochs {args.epochs} --width {args.width}"
             + (f" --teachers {' '.join(map(str, args.teachers))} --distill {args.distill}" if args.teachers else ""),
