@@ -6,7 +6,7 @@ Prints 9-class accuracy and macro-F1, 8-class accuracy (images whose label is no
 ``uncertain``, most probable of the eight emotions), per-class recall, valence–arousal
 RMSE / Pearson / CCC against the vote-derived targets, and writes the confusion matrix
 picture to docs/images/confusion.png. ``--write-card`` stores the metrics in the model's
-config.json and model card.
+config.json and model card, and makes the evaluated ``--mirror`` setting the model's default.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 from facemotion import EmotionClassifier
-from facemotion.artifact import ModelCard, ModelConfig, render_card
+from facemotion.artifact import ModelConfig, render_card
 from facemotion.training import load_vote_folder
 from facemotion.training.evaluate import affect_metrics, classification_report
 
@@ -33,7 +33,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--model", default=None)
     parser.add_argument("--confusion", type=Path, default=Path("docs/images/confusion.png"))
-    parser.add_argument("--mirror", action="store_true", help="average each face with its mirror image")
+    parser.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="average each face with its mirror image (default: the model's setting)",
+    )
     parser.add_argument("--write-card", action="store_true")
     args = parser.parse_args()
 
@@ -61,9 +66,9 @@ def main() -> None:
         path = clf.model.path / "config.json"
         data = json.loads(path.read_text())
         data["metrics"] = metrics
+        data["mirror"] = clf.model.mirror  # the metrics describe this setting, so it becomes the default
         path.write_text(json.dumps(data, indent=2) + "\n")
         (clf.model.path / "README.md").write_text(render_card(ModelConfig.from_dict(data, str(path))))
-        _ = ModelCard
 
 
 if __name__ == "__main__":

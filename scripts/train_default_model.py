@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -102,15 +103,29 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=24)
     parser.add_argument("--teachers", type=Path, nargs="*", default=[], help="trained .keras models to distil from")
     parser.add_argument("--distill", type=float, default=0.5, help="weight of the teachers in the targets")
+    parser.add_argument("--init", type=Path, default=None, help="continue from this trained .keras model")
+    parser.add_argument("--balance", type=float, default=TrainingConfig.balance, help="rare-class oversampling")
+    parser.add_argument("--learning-rate", type=float, default=TrainingConfig.learning_rate)
+    parser.add_argument("--warmup-epochs", type=int, default=TrainingConfig.warmup_epochs)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     train, val = load(args.data, args.work / "data.npz")
     if args.teachers:
         train = distill_targets(train, teacher_targets(args.teachers, train, args.work / "teachers.npy"), args.distill)
     print(f"train {len(train)} {train.class_counts()}\nval {len(val)} {val.class_counts()}", flush=True)
-    config = TrainingConfig(epochs=args.epochs)
+    config = TrainingConfig(
+        epochs=args.epochs,
+        balance=args.balance,
+        learning_rate=args.learning_rate,
+        warmup_epochs=args.warmup_epochs,
+    )
     args.work.mkdir(parents=True, exist_ok=True)
-    model = build_model("compact", width=args.width)
+    if args.init:
+        import keras
+
+        model = keras.saving.load_model(args.init, compile=False)
+    else:
+        model = build_model("compact", width=args.width)
     finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
     (args.work / "training_config.json").write_text(
         json.dumps(
@@ -137,9 +152,7 @@ def main() -> None:
             training_data="FER+ train (majority labels blended with crowd votes"
             + (f", {args.distill:.0%} distilled from the teachers' predictions" if args.teachers else "")
             + ") + CK+ train",
-            training_command="python scripts/train_default_model.py --data ../shared/data "
-            f"--work {args.work} --epochs {args.epochs} --width {args.width}"
-            + (f" --teachers {' '.join(map(str, args.teachers))} --distill {args.distill}" if args.teachers else ""),
+            training_command=" ".join(["python scripts/train_default_model.py", *sys.argv[1:]]),
         ),
     )
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from facemotion import EmotionClassifier, ModelLoadError
-from facemotion.artifact import load_artifact, save_pretrained
+from facemotion.artifact import load_artifact, render_card, save_pretrained
 from facemotion.hub import resolve_model
 from facemotion.preprocessing import Preprocessing
 
@@ -57,6 +57,7 @@ def test_broken_artifacts_name_the_file(tiny_model_dir: Path, tmp_path: Path, mu
             "does not match",
         ),
         ({"preprocessing": {"input_size": 48, "color_mode": "purple"}}, "invalid field"),
+        ({"mirror": "yes"}, "mirror must be true or false"),
     ],
 )
 def test_config_mismatches_are_explained(tiny_model_dir: Path, tmp_path: Path, change: dict, message: str) -> None:  # type: ignore[type-arg]
@@ -149,3 +150,18 @@ def test_saved_artifact_has_no_optimizer_state(tmp_path: Path) -> None:
 
         with h5py.File(f) as h5:
             assert "optimizer" not in h5
+
+
+def test_mirror_setting_comes_from_the_config_unless_given(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from facemotion.runtime import FaceModel
+
+    assert FaceModel(tiny_model_dir).mirror is False
+    mirrored = _copy(tiny_model_dir, tmp_path / "mirrored")
+    config = json.loads((mirrored / "config.json").read_text())
+    older = _copy(tiny_model_dir, tmp_path / "older")
+    (older / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k != "mirror"}))
+    assert FaceModel(older).mirror is False  # configs written before the field existed
+    (mirrored / "config.json").write_text(json.dumps({**config, "mirror": True}))
+    assert FaceModel(mirrored).mirror is True
+    assert FaceModel(mirrored, mirror=False).mirror is False
+    assert "Mirror averaging by default: yes" in render_card(load_artifact(mirrored)[1])

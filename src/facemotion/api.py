@@ -35,7 +35,7 @@ class _FacePipeline:
         min_face_size: int = 0,
         cache_dir: str | Path | None = None,
         runtime: Runtime = "auto",
-        mirror: bool = False,
+        mirror: bool | None = None,
     ) -> None:
         self.model = (
             model
@@ -115,7 +115,8 @@ class EmotionClassifier(_FacePipeline):
             (optional extra) or your own detector.
         min_face_size: ignore detected faces smaller than this many pixels.
         runtime: ``"auto"`` (the model's LiteRT export when it has one), ``"keras"`` or ``"tflite"``.
-        mirror: also run each face flipped left–right and average (more accurate, 2× model time).
+        mirror: also run each face flipped left–right and average (more accurate, 2× model
+            time); ``None`` (default) follows the model's setting, on for the bundled model.
 
     >>> clf = EmotionClassifier()
     >>> faces = clf.predict("group.jpg")  # doctest: +SKIP

@@ -52,6 +52,7 @@ class ModelConfig:
     version: str = __version__
     card: ModelCard = field(default_factory=ModelCard)
     runtimes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mirror: bool = False  # average each face with its mirror image unless the user says otherwise
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class ModelConfig:
             "license": self.card.license,
             "description": self.card.description,
             "runtimes": self.runtimes,
+            "mirror": self.mirror,
         }
 
     @classmethod
@@ -102,8 +104,18 @@ class ModelConfig:
         runtimes = data.get("runtimes", {})
         if not isinstance(runtimes, dict):
             raise ModelLoadError(f"{source}: runtimes must be an object")
+        mirror = data.get("mirror", False)
+        if not isinstance(mirror, bool):
+            raise ModelLoadError(f"{source}: mirror must be true or false")
         return cls(
-            tasks, labels, prep, str(data.get("recipe", "unknown")), str(data.get("version", "")), card, runtimes
+            tasks,
+            labels,
+            prep,
+            str(data.get("recipe", "unknown")),
+            str(data.get("version", "")),
+            card,
+            runtimes,
+            mirror,
         )
 
 
@@ -161,6 +173,7 @@ tags: [facial-expression-recognition, emotion, valence-arousal, keras]
 - Labels (index order): {", ".join(config.labels)}
 - Input: {config.preprocessing.input_size}×{config.preprocessing.input_size} {config.preprocessing.color_mode}, normalization `{config.preprocessing.normalization}`
 - Recipe: {config.recipe}
+- Mirror averaging by default: {"yes" if config.mirror else "no"}
 - Training data: {card.training_data}
 - Reproduce: `{card.training_command or "n/a"}`
 

@@ -179,7 +179,10 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
         help="face detector: blazeface (default, fast), mtcnn (small faces) or retinaface (extra)",
     )
     p.add_argument(
-        "--mirror", action="store_true", help="average each face with its mirror image (more accurate, 2x model time)"
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="average each face with its mirror image (more accurate, 2x model time; default: the model's setting)",
     )
 
 

@@ -81,7 +81,8 @@ class FaceModel:
     against Keras when it was exported); ``"auto"`` (default) takes the export when the
     model has one. ``mirror=True`` also runs every face flipped left–right and averages
     the two predictions (test-time augmentation: about one point more accuracy for twice
-    the model time). Safe to share between threads.
+    the model time); ``None`` takes the model's own setting (``"mirror"`` in its
+    ``config.json``). Safe to share between threads.
     """
 
     def __init__(
@@ -92,11 +93,11 @@ class FaceModel:
         cache_dir: str | Path | None = None,
         batch_size: int = 64,
         runtime: Runtime = "auto",
-        mirror: bool = False,
+        mirror: bool | None = None,
     ) -> None:
-        self.mirror = mirror
         self.path = resolve_model(source, revision, cache_dir)
         self.keras_model, self.config = load_artifact(self.path)
+        self.mirror = self.config.mirror if mirror is None else mirror
         self.batch_size = batch_size
         prep = self.config.preprocessing
         spec = tf.TensorSpec([None, prep.input_size, prep.input_size, prep.channels], tf.float32)
