@@ -1,14 +1,20 @@
 """Train the bundled default model (compact multi-task network) on FER+ (+ CK+ train).
 
-The shipped model is a student distilled from two earlier runs (its teachers)::
+The shipped model is a student distilled from two earlier runs (its teachers), then given
+a short phase of stronger rare-class oversampling::
 
     python scripts/train_default_model.py --work runs/default --out runs/default/model --epochs 40 --width 24
     python scripts/train_default_model.py --work runs/w32 --out runs/w32/model --epochs 32 --width 32
     python scripts/train_default_model.py --work runs/kd --out runs/kd/model --epochs 45 --width 32 \
         --teachers runs/w32/last.keras runs/default/last.keras --distill 0.5
+    python scripts/train_default_model.py --work runs/kd_rb --out src/facemotion/default_model --epochs 12 \
+        --width 32 --teachers runs/w32/last.keras runs/default/last.keras --distill 0.5 \
+        --init runs/kd/last.keras --balance 0.6 --learning-rate 3e-4 --warmup-epochs 0
 
 Resumable: re-run the same command after an interruption. When it finishes, the model
-artifact is written to ``src/facemotion/default_model`` (use ``--out`` to change).
+artifact is written to ``src/facemotion/default_model`` (use ``--out`` to change). The
+work dir caches the loaded data and the teachers' predictions: use a new one after
+changing ``--data`` or ``--teachers``.
 """
 
 from __future__ import annotations

@@ -23,10 +23,9 @@ def teacher_probabilities(
 ) -> NDArray[np.float32]:
     """Mean emotion probabilities of ``teachers`` on ``data`` (and on its mirror image).
 
-    >>> from facemotion.training import build_model
+    >>> from facemotion.training import build_model, recipe_preprocessing
     >>> faces = FaceDataset(np.zeros((2, 48, 48, 1), np.uint8), np.zeros(2, np.int64),
     ...                     np.full((2, 9), 1 / 9, np.float32), np.zeros((2, 2), np.float32), ["a", "b"])
-    >>> from facemotion.training import recipe_preprocessing
     >>> teacher_probabilities([build_model("compact", width=4)], faces, recipe_preprocessing("compact")).shape
     (2, 9)
     """
