@@ -8,7 +8,7 @@ facemotion's opencv-python-headless), so it lives in a separate virtual environm
     /tmp/fervenv/bin/pip install --no-deps fer facenet-pytorch ffmpeg-python moviepy
     /tmp/fervenv/bin/pip install torch==2.13.0          # only for fer's mtcnn=True pipeline
 
-Prints one JSON object.
+Prints one JSON object; ``fer_peer.py SHARED --photos LIST`` prints fer's label (or null) for each photo in LIST.
 """
 
 from __future__ import annotations
@@ -65,9 +65,26 @@ def pipeline(detector, photos, boxes) -> dict[str, float]:  # type: ignore[no-un
     return {"median_ms": statistics.median(times) * 1e3, "found": found, "labelled": labelled, "spurious": spurious}
 
 
+def photo_labels(list_file: Path) -> None:
+    """fer's own pipeline (its detector, largest face) on each listed photo: one JSON label or null per line."""
+    from fer.fer import FER
+
+    detector = FER()
+    for line in list_file.read_text().splitlines():
+        found = detector.detect_emotions(cv2.imread(line))
+        if not found:
+            print(json.dumps(None))
+            continue
+        face = max(found, key=lambda f: f["box"][2] * f["box"][3])
+        print(json.dumps(max(face["emotions"], key=face["emotions"].get)))
+
+
 def main() -> None:
     from fer.fer import FER
 
+    if len(sys.argv) > 2 and sys.argv[2] == "--photos":
+        photo_labels(Path(sys.argv[3]))
+        return
     out: dict[str, object] = {}
     detector = FER()
     rng = np.random.default_rng(0)

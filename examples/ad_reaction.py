@@ -6,6 +6,7 @@ python examples/ad_reaction.py ../shared/media/video/short_hamilton_clip.mp4 --o
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from facemotion.apps import analyze_video
 
@@ -25,7 +26,7 @@ def main() -> None:
         print(f"mean valence {summary['mean_valence']:+.2f}; most positive moment at {summary['peak_valence']:.0f} s")
     for seg in summary["segments"]:
         print(f"  {seg['start']:5.1f}-{seg['end']:5.1f} s: {seg['dominant_emotion']}")
-    print(f"timeline plot: {args.out}/timeline.png")
+    print(f"timeline plot: {Path(args.out) / 'timeline.png'}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facemotion.preprocessing import Preprocessing
 from facemotion.training import (
     FaceDataset,
     TrainingConfig,
@@ -39,6 +40,11 @@ from facemotion.training import (
     recipe_preprocessing,
     teacher_probabilities,
 )
+from facemotion.training.datasets import identity_split
+from facemotion.training.pipeline import Augmentation
+
+#: Share of the portraits' people kept for validation only (``identity_split``); the same in the evaluation script.
+PORTRAITS_HELD_OUT = 0.2
 
 
 def duplicate_val_files(duplicates_csv: Path) -> set[str]:
@@ -54,7 +60,14 @@ def duplicate_val_files(duplicates_csv: Path) -> set[str]:
     return out
 
 
-def load(data: Path, cache: Path) -> tuple[FaceDataset, FaceDataset]:
+def portraits_train(data: Path, prep: Preprocessing, repeat: int) -> FaceDataset:
+    """The training people of ``portraits`` (never the held-out ones), framed by the default detector."""
+    faces = load_image_folder(data / "portraits", prep, detect_faces=True, seed=1)
+    train = faces.subset(~identity_split(faces.paths, PORTRAITS_HELD_OUT))
+    return FaceDataset.concatenate([train] * repeat)
+
+
+def load(data: Path, cache: Path, portraits: int = 0) -> tuple[FaceDataset, FaceDataset]:
     prep = recipe_preprocessing("compact")
     if cache.exists():
         z = np.load(cache, allow_pickle=False)
@@ -68,6 +81,8 @@ def load(data: Path, cache: Path) -> tuple[FaceDataset, FaceDataset]:
     ck = data / "ckplus48" / "train"
     if ck.is_dir():
         train = FaceDataset.concatenate([train, load_image_folder(ck, prep, affect_spread=0.1, seed=0)])
+    if portraits and (data / "portraits").is_dir():
+        train = FaceDataset.concatenate([train, portraits_train(data, prep, portraits)])
     val = load_vote_folder(data / "ferplus" / "val", votes, prep)
     dup = duplicate_val_files(data / "ferplus" / "duplicates.csv")
     val = val.subset(np.array([Path(p).name not in dup for p in val.paths]))
@@ -113,9 +128,13 @@ def main() -> None:
     parser.add_argument("--balance", type=float, default=TrainingConfig.balance, help="rare-class oversampling")
     parser.add_argument("--learning-rate", type=float, default=TrainingConfig.learning_rate)
     parser.add_argument("--warmup-epochs", type=int, default=TrainingConfig.warmup_epochs)
+    parser.add_argument(
+        "--portraits", type=int, default=0, help="add the portraits' training people, repeated this many times"
+    )
+    parser.add_argument("--photometric", type=float, default=0.0, help="probability of each camera degradation")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    train, val = load(args.data, args.work / "data.npz")
+    train, val = load(args.data, args.work / "data.npz", args.portraits)
     if args.teachers:
         train = distill_targets(train, teacher_targets(args.teachers, train, args.work / "teachers.npy"), args.distill)
     print(f"train {len(train)} {train.class_counts()}\nval {len(val)} {val.class_counts()}", flush=True)
@@ -124,6 +143,7 @@ def main() -> None:
         balance=args.balance,
         learning_rate=args.learning_rate,
         warmup_epochs=args.warmup_epochs,
+        augmentation=Augmentation(photometric=args.photometric),
     )
     args.work.mkdir(parents=True, exist_ok=True)
     if args.init:
@@ -157,7 +177,8 @@ def main() -> None:
             "nine emotions and valence–arousal in one pass.",
             training_data="FER+ train (majority labels blended with crowd votes"
             + (f", {args.distill:.0%} distilled from the teachers' predictions" if args.teachers else "")
-            + ") + CK+ train",
+            + ") + CK+ train"
+            + (" + the training people of the portraits set (80 %, split by identity)" if args.portraits else ""),
             training_command=" ".join(["python scripts/train_default_model.py", *sys.argv[1:]]),
         ),
     )

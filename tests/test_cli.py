@@ -34,7 +34,7 @@ def test_analyze_json_keeps_good_results_and_reports_bad_ones(
     good, broken, missing = records
     assert good["error"] is None and len(good["faces"]) == 1
     face = good["faces"][0]
-    assert set(face) >= {"box", "score", "emotion", "probabilities", "valence", "arousal"}
+    assert set(face) >= {"box", "score", "label", "detection_score", "probabilities", "valence", "arousal"}
     assert len(face["box"]) == 4 and len(face["probabilities"]) == 9
     assert "corrupt" in broken["error"] or "not an image" in broken["error"]
     assert "no such file" in missing["error"]

@@ -110,3 +110,35 @@ def test_zero_frame_video(tmp_path: Path, tiny_classifier) -> None:  # type: ign
     _mjpeg_video(path, 0, None)
     with pytest.raises(VideoReadError):
         analyze_video(path, tiny_classifier, progress=False)
+
+
+def test_shot_cuts_start_new_people_on_the_shared_clip() -> None:
+    """Issue 10: the tracker no longer carries one id across the clip's cuts (at 0.7, 2.7 and 7.0 s)."""
+    report = analyze_video(need(VIDEO), progress=False)
+    assert len(report.shot_cuts) == 3
+    for cut in report.shot_cuts:
+        before = {f.person for f in report.faces if f.time < cut}
+        after = {f.person for f in report.faces if f.time >= cut}
+        assert not before & after, f"a person id crosses the cut at {cut:.1f} s"
+
+
+def test_live_stream_of_a_file_flushes_rows_and_keeps_them_on_ctrl_c(tmp_path: Path) -> None:
+    from facemotion.apps.video import analyze_stream
+
+    seconds: list[dict[str, object]] = []
+
+    def on_second(line: dict[str, object]) -> None:
+        seconds.append(line)
+        if line["time"] == 4 and not any(s.get("stopped") for s in seconds):
+            rows = (tmp_path / "frames.csv").read_text().splitlines()
+            seconds.append({"stopped": True, "rows_on_disk": len(rows) - 1})
+            raise KeyboardInterrupt  # the user presses Ctrl-C after five seconds
+
+    report = analyze_stream(str(need(VIDEO)), tmp_path, on_second=on_second)
+    stop = next(s for s in seconds if s.get("stopped"))
+    assert int(stop["rows_on_disk"]) > 0  # type: ignore[call-overload]  # rows were on disk before the end
+    assert [s["time"] for s in seconds if "time" in s][:5] == [0, 1, 2, 3, 4]
+    assert report.faces and max(f.time for f in report.faces) < 5.5  # stopped early, kept what it had
+    written = (tmp_path / "frames.csv").read_text().splitlines()
+    assert len(written) == len(report.faces) + 1
+    assert (tmp_path / "summary.json").is_file() and (tmp_path / "report.html").is_file()

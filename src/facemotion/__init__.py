@@ -18,13 +18,14 @@ from facemotion.errors import (
     ModelLoadError,
     VideoReadError,
 )
-from facemotion.labels import EMOTIONS
 
 if TYPE_CHECKING:
     from facemotion.api import EmotionClassifier, ValenceArousalRegressor, analyze_group
+    from facemotion.labels import EMOTIONS
     from facemotion.results import FaceAffect, FaceEmotion, GroupMood
 
 _LAZY = {
+    "EMOTIONS": "facemotion.labels",
     "EmotionClassifier": "facemotion.api",
     "ValenceArousalRegressor": "facemotion.api",
     "analyze_group": "facemotion.api",
@@ -35,7 +36,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the TensorFlow-backed parts on first use, so ``import facemotion`` stays fast."""
+    """Import the public parts on first use, so ``import facemotion`` (and the CLI's ``--help``) stays fast."""
     if name in _LAZY:
         import importlib
 

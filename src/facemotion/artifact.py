@@ -3,6 +3,8 @@
 The same directory is shipped in the wheel (the default model), written by
 :func:`save_pretrained`, and stored in a Hugging Face Hub repository. Weights are a
 Keras 3 ``.keras`` file loaded with ``safe_mode=True`` (no pickles, no Lambda layers).
+Reading the config (:func:`load_config`) needs no Keras: the default inference path runs
+the LiteRT export and never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import keras
+from typing import TYPE_CHECKING, Any
 
 from facemotion import __version__
 from facemotion.errors import ModelLoadError
-from facemotion.labels import EMOTIONS
-from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT
+from facemotion.labels import EMOTION_OUTPUT, EMOTIONS, VA_OUTPUT
 from facemotion.preprocessing import Preprocessing
+
+if TYPE_CHECKING:
+    import keras
 
 log = logging.getLogger(__name__)
 
@@ -193,11 +195,26 @@ print(clf.predict("photo.jpg"))
 """
 
 
-def load_artifact(directory: str | Path) -> tuple[keras.Model, ModelConfig]:
-    """Load a model directory; every problem is a :class:`ModelLoadError` naming the file."""
+def artifact_file(directory: str | Path, name: str) -> Path:
+    """``directory / name`` for a file a config names, refusing any path that leaves the directory.
+
+    >>> artifact_file("model", "../../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    facemotion.errors.ModelLoadError: model/config.json names '../../etc/passwd', which is outside the model directory
+    """
+    root = Path(directory)
+    candidate = Path(name)
+    resolved = (root / candidate).resolve()
+    if candidate.is_absolute() or not resolved.is_relative_to(root.resolve()):
+        raise ModelLoadError(f"{root / CONFIG_FILE} names {name!r}, which is outside the model directory")
+    return root / candidate
+
+
+def load_config(directory: str | Path) -> ModelConfig:
+    """Read and check a model directory's ``config.json`` (no Keras needed)."""
     root = Path(directory)
     config_path = root / CONFIG_FILE
-    weights_path = root / WEIGHTS_FILE
     if not root.is_dir():
         raise ModelLoadError(f"{root} is not a model directory")
     if not config_path.is_file():
@@ -208,7 +225,14 @@ def load_artifact(directory: str | Path) -> tuple[keras.Model, ModelConfig]:
         raise ModelLoadError(f"{config_path} is not valid JSON: {err}") from None
     if not isinstance(data, dict):
         raise ModelLoadError(f"{config_path} must hold a JSON object")
-    config = ModelConfig.from_dict(data, str(config_path))
+    return ModelConfig.from_dict(data, str(config_path))
+
+
+def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
+    """Load the Keras weights of a model directory safely and check them against its config."""
+    import keras
+
+    weights_path = Path(directory) / WEIGHTS_FILE
     if not weights_path.is_file():
         raise ModelLoadError(f"{weights_path} is missing")
     try:
@@ -216,7 +240,13 @@ def load_artifact(directory: str | Path) -> tuple[keras.Model, ModelConfig]:
     except Exception as err:  # Keras raises many types for bad files
         raise ModelLoadError(f"{weights_path} could not be loaded safely: {type(err).__name__}: {err}") from None
     _check_outputs(model, config, weights_path)
-    return model, config
+    return model
+
+
+def load_artifact(directory: str | Path) -> tuple[keras.Model, ModelConfig]:
+    """Load a model directory; every problem is a :class:`ModelLoadError` naming the file."""
+    config = load_config(directory)
+    return load_keras_model(directory, config), config
 
 
 def _check_outputs(model: keras.Model, config: ModelConfig, source: Path) -> None:

@@ -29,15 +29,8 @@ log = logging.getLogger("facemotion")
 
 
 def _face_json(face: Any) -> dict[str, Any]:
-    return {
-        "box": list(face.box) if face.box else None,
-        "score": face.detection_score,
-        "emotion": face.label,
-        "confidence": face.score,
-        "probabilities": face.probabilities,
-        "valence": face.valence,
-        "arousal": face.arousal,
-    }
+    """The same keys as :meth:`FaceEmotion.to_dict`: ``score`` is the emotion's probability."""
+    return dict(face.to_dict())
 
 
 def _resume(out: Path) -> set[str]:
@@ -59,19 +52,22 @@ def _resume(out: Path) -> set[str]:
     return done
 
 
-def _table(records: Sequence[dict[str, Any]]) -> str:
-    lines = [f"{'path':<40} {'face':>4}  {'box':<22} {'emotion':<10} {'conf':>5} {'valence':>7} {'arousal':>7}"]
-    for rec in records:
-        name = str(rec["path"])[-40:]
+def _table(records: Sequence[dict[str, Any]], roots: Sequence[str]) -> str:
+    from facemotion.inputs import display_name
+
+    names = [display_name(Path(r["path"]), roots) for r in records]
+    width = max([len(n) for n in names] + [4])
+    lines = [f"{'path':<{width}} {'face':>4}  {'box':<22} {'label':<10} {'score':>5} {'valence':>7} {'arousal':>7}"]
+    for rec, name in zip(records, names, strict=True):
         if rec["error"]:
-            lines.append(f"{name:<40} error: {rec['error']}")
+            lines.append(f"{name:<{width}} error: {rec['error']}")
             continue
         if not rec["faces"]:
-            lines.append(f"{name:<40}    -  no face found")
+            lines.append(f"{name:<{width}}    -  no face found")
         for i, f in enumerate(rec["faces"], 1):
             box = ",".join(map(str, f["box"])) if f["box"] else "(crop)"
             lines.append(
-                f"{name:<40} {i:>4}  {box:<22} {f['emotion']:<10} {f['confidence']:>5.0%} {f['valence']:>+7.2f} {f['arousal']:>+7.2f}"
+                f"{name:<{width}} {i:>4}  {box:<22} {f['label']:<10} {f['score']:>5.0%} {f['valence']:>+7.2f} {f['arousal']:>+7.2f}"
             )
     return "\n".join(lines)
 
@@ -79,8 +75,10 @@ def _table(records: Sequence[dict[str, Any]]) -> str:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from facemotion.inputs import expand_paths
 
-    clf = classifier_from_args(args)
+    if args.annotate:
+        output_folder(args.annotate, "--annotate")
     paths = expand_paths(args.paths)
+    clf = classifier_from_args(args)
     out_file = Path(args.out) if args.out else None
     done = _resume(out_file) if out_file else set()
     todo = [p for p in paths if str(p) not in done]
@@ -99,7 +97,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(records, indent=2))
     else:
-        print(_table(records))
+        print(_table(records, args.paths))
     return 1 if any(r["error"] for r in records) else 0
 
 
@@ -150,17 +148,47 @@ def cmd_train(args: argparse.Namespace) -> int:
     from facemotion.artifact import ModelCard, save_pretrained
     from facemotion.training import TrainingConfig, build_model, finetune, load_image_folder, recipe_preprocessing
 
+    card = ModelCard(training_data=str(args.data_dir), training_command=" ".join(["facemotion", *args.argv]))
+    if args.init:
+        return _finetune_from(args, card)
     prep = recipe_preprocessing(args.recipe)
     data = load_image_folder(args.data_dir, prep, detect_faces=args.detect)
     val = load_image_folder(args.val, prep, detect_faces=args.detect) if args.val else None
     model = build_model(args.recipe, vggface_weights=args.vggface_weights)
-    config = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate)
+    config = TrainingConfig(
+        epochs=args.epochs or 30, batch_size=args.batch_size or 64, learning_rate=args.learning_rate or 1e-3
+    )
     work = Path(args.work or Path(args.out) / "_work")
     finetune(model, data, val, prep, work, config)
-    card = ModelCard(training_data=str(args.data_dir), training_command=" ".join(["facemotion", *args.argv]))
     save_pretrained(model, args.out, prep, recipe=args.recipe, card=card)
     print(f"model written to {args.out}")
     return 0
+
+
+def _finetune_from(args: argparse.Namespace, card: Any) -> int:
+    """``train --init``: transfer learning from a trained model, with the small-data defaults."""
+    from facemotion.artifact import load_config
+    from facemotion.hub import resolve_model
+    from facemotion.training import finetune_pretrained, load_image_folder, small_data_config
+
+    base = load_config(resolve_model(None if args.init == "default" else args.init, args.revision))
+    data = load_image_folder(args.data_dir, base.preprocessing, detect_faces=args.detect)
+    val = load_image_folder(args.val, base.preprocessing, detect_faces=args.detect) if args.val else None
+    changes = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate}
+    config = small_data_config(**{k: v for k, v in changes.items() if v is not None})
+    card.training_data = f"fine-tuned from {args.init} on {args.data_dir}"
+    out = finetune_pretrained(data, args.out, init=args.init, val=val, work_dir=args.work, config=config, card=card)
+    print(f"model written to {out} (fine-tuned from {args.init}; use it with --model {out})")
+    return 0
+
+
+def output_folder(path: str, option: str) -> Path:
+    """A folder to write into (created); a clear error when ``path`` is an existing file."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise FacemotionError(f"{option} {path}: that is an existing file; give a folder to write into")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def classifier_from_args(args: argparse.Namespace) -> EmotionClassifier:
@@ -214,9 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val", help="validation folder-per-emotion tree")
     p.add_argument("--recipe", choices=["compact", "vggface"], default="compact")
     p.add_argument("--vggface-weights", help="rcmalli_vggface_tf_notop_resnet50.h5 for the vggface recipe")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument(
+        "--init",
+        metavar="MODEL",
+        help="fine-tune a trained model instead of training from scratch: 'default' (the bundled model), "
+        "a model directory or a Hub id; keeps all nine outputs and the valence-arousal head",
+    )
+    p.add_argument("--revision", default=None, help="Hub revision of --init")
+    p.add_argument("--epochs", type=int, default=None, help="default 30 (40 with --init, early stopping)")
+    p.add_argument("--batch-size", type=int, default=None, help="default 64 (32 with --init)")
+    p.add_argument("--learning-rate", type=float, default=None, help="default 1e-3 (3e-4 with --init)")
     p.add_argument("--detect", action="store_true", help="images are whole photos: detect and crop the face")
     p.add_argument("--work", help="checkpoint folder (default OUT/_work); re-run to resume")
     p.set_defaults(func=cmd_train)
@@ -231,7 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if args.debug else "2")
+    if args.debug:
+        os.environ["FACEMOTION_DEBUG"] = "1"  # let LiteRT's own log lines through (see runtime_lite)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args.func(args))

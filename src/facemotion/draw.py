@@ -1,6 +1,6 @@
 """Pictures: faces annotated on the image, the valence–arousal plane, emotion shares.
 
-:func:`annotate` uses OpenCV only; the plots need matplotlib (``pip install facemotion[plot]``).
+:func:`annotate` uses OpenCV only; the plots use matplotlib (a dependency, imported on first use).
 """
 
 from __future__ import annotations
@@ -50,12 +50,17 @@ def _text(img: NDArray[np.uint8], text: str, org: tuple[int, int], scale: float,
 
 
 def annotate(
-    image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect], numbered: bool = False
+    image: NDArray[np.uint8],
+    faces: Sequence[FaceEmotion | FaceAffect],
+    numbered: bool = False,
+    legend: bool = True,
 ) -> NDArray[np.uint8]:
     """Draw each face's box, its emotion and confidence, and a small valence–arousal mark.
 
     The mark is a square under the box: the dot's horizontal position is valence
-    (left negative, right positive) and its height arousal (up is excited). With
+    (left negative, right positive) and its height arousal (up is excited); with
+    ``legend=True`` (default) a key in the bottom-left corner says so. Text, lines and
+    marks grow with the image, so they stay readable on large photos. With
     ``numbered=True`` each label starts with the face's number (as in :func:`plot_affect_plane`).
 
     >>> import numpy as np
@@ -63,7 +68,8 @@ def annotate(
     (60, 80, 3)
     """
     out = np.ascontiguousarray(image.copy())
-    scale = max(0.4, min(1.2, max(out.shape[:2]) / 900))
+    longest = max(out.shape[:2])
+    scale = max(0.4, longest / 900)
     for number, face in enumerate(faces, 1):
         if face.box is None:
             continue
@@ -77,16 +83,46 @@ def annotate(
             else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
         )
         _text(out, f"{number} {text}" if numbered else text, (x, y - 2), scale * 0.6, color)
-        side = max(16, min(48, w // 2))
-        mx, my = x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)
-        cv2.rectangle(out, (mx, my), (mx + side, my + side), (255, 255, 255), -1)
-        cv2.rectangle(out, (mx, my), (mx + side, my + side), (60, 60, 60), 1)
-        cv2.line(out, (mx + side // 2, my), (mx + side // 2, my + side), (170, 170, 170), 1)
-        cv2.line(out, (mx, my + side // 2), (mx + side, my + side // 2), (170, 170, 170), 1)
+        side = round(min(max(w // 2, longest / 45), longest / 12))
+        _affect_square(out, (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)), side, face)
+    if legend and any(f.box is not None for f in faces):
+        _affect_legend(out, scale)
+    return out
+
+
+def _affect_square(
+    img: NDArray[np.uint8], corner: tuple[int, int], side: int, face: FaceEmotion | FaceAffect | None
+) -> None:
+    """The small valence–arousal square; the dot is ``face``'s place (none for the legend)."""
+    mx, my = corner
+    line = max(1, side // 40)
+    cv2.rectangle(img, (mx, my), (mx + side, my + side), (255, 255, 255), -1)
+    cv2.rectangle(img, (mx, my), (mx + side, my + side), (60, 60, 60), line)
+    cv2.line(img, (mx + side // 2, my), (mx + side // 2, my + side), (170, 170, 170), line)
+    cv2.line(img, (mx, my + side // 2), (mx + side, my + side // 2), (170, 170, 170), line)
+    if face is not None:
         px = int(mx + (face.valence + 1) / 2 * side)
         py = int(my + (1 - (face.arousal + 1) / 2) * side)
-        cv2.circle(out, (px, py), max(2, side // 8), (220, 20, 60), -1)
-    return out
+        cv2.circle(img, (px, py), max(2, side // 8), (220, 20, 60), -1)
+
+
+def _affect_legend(img: NDArray[np.uint8], scale: float) -> None:
+    """A key in the bottom-left corner: what the square under each face means."""
+    side = round(28 * scale)
+    pad = round(6 * scale)
+    lines = ["dot in the square:", "right = pleasant (valence)", "up = excited (arousal)"]
+    size = 0.45 * scale
+    thick = max(1, round(scale))
+    (tw, th), _ = cv2.getTextSize(max(lines, key=len), cv2.FONT_HERSHEY_SIMPLEX, size, thick)
+    height = max(side, len(lines) * (th + pad)) + 2 * pad
+    x0, y0 = pad, img.shape[0] - height - pad
+    if x0 + side + tw + 3 * pad > img.shape[1] or y0 < 0:
+        return  # too small an image for a key
+    cv2.rectangle(img, (x0, y0), (x0 + side + tw + 3 * pad, y0 + height), (255, 255, 255), -1)
+    _affect_square(img, (x0 + pad, y0 + (height - side) // 2), side, None)
+    for i, text in enumerate(lines):
+        org = (x0 + side + 2 * pad, y0 + pad + (i + 1) * (th + pad) - pad // 2)
+        cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (40, 40, 40), thick, cv2.LINE_AA)
 
 
 def save_image(image: NDArray[np.uint8], path: str | Path) -> Path:
@@ -104,8 +140,8 @@ def _pyplot() -> Any:
 
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'facemotion[plot]'") from None
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        raise ImportError("plots need matplotlib: pip install matplotlib") from None
     return plt
 
 
@@ -141,8 +177,10 @@ def plot_affect_plane(faces: Sequence[FaceEmotion | FaceAffect], ax: Any = None,
         ax.scatter(
             [f.valence for f in faces], [f.arousal for f in faces], c=colors, s=70, edgecolor="k", lw=1.2, zorder=3
         )
-        for i, f in enumerate(faces):
-            ax.annotate(str(i + 1), (f.valence, f.arousal), textcoords="offset points", xytext=(-3, -12), fontsize=8)
+        for i, f in enumerate(faces):  # numbers placed round their dot in turn, so that close faces stay readable
+            angle = np.deg2rad(-90 + 45 * i)
+            offset = (10 * np.cos(angle) - 3, 10 * np.sin(angle) - 3)
+            ax.annotate(str(i + 1), (f.valence, f.arousal), textcoords="offset points", xytext=offset, fontsize=8)
     ax.set(
         xlim=(-1.1, 1.1),
         ylim=(-1.1, 1.1),
@@ -158,7 +196,7 @@ def plot_emotion_shares(shares: Mapping[str, float], ax: Any = None, title: str 
     """Bar chart of the share of faces per emotion."""
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.2))
+        _, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
     values = [shares.get(label, 0.0) for label in EMOTIONS]
     ax.bar(EMOTIONS, values, color=[np.array(COLORS[label]) / 255 for label in EMOTIONS], edgecolor="k", lw=0.5)
     ax.set(ylim=(0, max(0.05, max(values)) * 1.15), ylabel="share of faces", title=title)

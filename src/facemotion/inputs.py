@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from facemotion.errors import FacemotionError
 from facemotion.io import IMAGE_SUFFIXES
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
@@ -13,13 +14,34 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".m
 def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> list[Path]:
     """Files as given, and folders expanded (recursively, sorted) to the files with ``suffixes``.
 
-    Paths that do not exist are kept, so that the caller reports them as errors.
+    Paths that do not exist are kept, so that the caller reports them as errors. A folder
+    with no such file is a :class:`FacemotionError` ("no images found under …").
     """
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes))
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+            if not found:
+                kinds = "images" if suffixes == IMAGE_SUFFIXES else "images or videos"
+                raise FacemotionError(f"no {kinds} found under {path} (looked for {', '.join(sorted(suffixes))})")
+            out.extend(found)
         else:
             out.append(path)
     return out
+
+
+def display_name(path: Path, roots: Iterable[str | Path]) -> str:
+    """``path`` relative to the input folder it came from, or as given.
+
+    >>> display_name(Path("shared/media/group_photos/a.jpg"), ["shared/media"])
+    'group_photos/a.jpg'
+    """
+    for root in roots:
+        root = Path(root)
+        if root.is_dir() or not root.suffix:
+            try:
+                return str(path.relative_to(root))
+            except ValueError:
+                continue
+    return str(path)

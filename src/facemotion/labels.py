@@ -21,6 +21,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+#: Names of a model's two outputs: 9 emotion logits and 2 valence–arousal values.
+EMOTION_OUTPUT: Final = "emotion"
+VA_OUTPUT: Final = "valence_arousal"
+
 EMOTIONS: Final[tuple[str, ...]] = (
     "anger",
     "contempt",

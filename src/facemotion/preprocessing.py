@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.models.vggface import VGGFACE_BGR_MEAN
+#: VGGFace (ResNet-50 / SENet-50) channel means, in B, G, R order.
+VGGFACE_BGR_MEAN = (91.4953, 103.8827, 131.0912)
 
 ColorMode = Literal["grayscale", "rgb"]
 Normalization = Literal["unit", "vggface"]

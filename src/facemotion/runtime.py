@@ -1,22 +1,28 @@
-"""Running a loaded model: one compiled call per batch of faces."""
+"""Running a loaded model: one LiteRT (or compiled Keras) call per batch of faces.
+
+The LiteRT path imports neither TensorFlow nor Keras; they load only when the Keras
+runtime is asked for or a model has no LiteRT export.
+"""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import tensorflow as tf
 from numpy.typing import NDArray
 
-from facemotion.artifact import load_artifact
+from facemotion.artifact import artifact_file, load_config, load_keras_model
 from facemotion.errors import ModelLoadError
 from facemotion.hub import resolve_model
-from facemotion.labels import expected_affect
-from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT
+from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT, expected_affect
 from facemotion.preprocessing import to_model_input
+from facemotion.runtime_lite import load_interpreter
+
+if TYPE_CHECKING:
+    import keras
 
 
 @dataclass(frozen=True)
@@ -40,13 +46,7 @@ class TFLiteRunner:
     BUCKETS = (1, 4, 16, 64)
 
     def __init__(self, model: bytes | Path, tasks: tuple[str, ...], threads: int = 2) -> None:
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError:  # pragma: no cover - a dependency; TF's copy is the fallback
-            Interpreter = tf.lite.Interpreter
-        content = model if isinstance(model, bytes) else Path(model).read_bytes()
-        self._interpreter = Interpreter(model_content=content, num_threads=threads)
-        self._interpreter.allocate_tensors()
+        self._interpreter = load_interpreter(model, threads)
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._outputs: dict[str, int] = {}
         for detail in self._interpreter.get_output_details():
@@ -96,30 +96,49 @@ class FaceModel:
         mirror: bool | None = None,
     ) -> None:
         self.path = resolve_model(source, revision, cache_dir)
-        self.keras_model, self.config = load_artifact(self.path)
+        self.config = load_config(self.path)
         self.mirror = self.config.mirror if mirror is None else mirror
         self.batch_size = batch_size
-        prep = self.config.preprocessing
-        spec = tf.TensorSpec([None, prep.input_size, prep.input_size, prep.channels], tf.float32)
-        self._call = tf.function(
-            lambda x: self.keras_model(x, training=False), input_signature=[spec], reduce_retracing=True
-        )
+        self._keras: keras.Model | None = None
+        self._call: Any = None
         self._tflite: TFLiteRunner | None = None
-        export = self.config.runtimes.get("tflite", {}).get("file")
+        self._keras_lock = threading.Lock()
+        tflite = self.config.runtimes.get("tflite", {})
+        export = tflite.get("file") if isinstance(tflite, dict) else None
         if runtime == "tflite" and not export:
             raise ModelLoadError(
                 f"{self.path} has no TFLite export; make one with facemotion.training.export.export_tflite"
             )
         if runtime in ("auto", "tflite") and export:
-            if not (self.path / export).is_file():
-                raise ModelLoadError(f"{self.path / export} is listed in config.json but missing")
-            self._tflite = TFLiteRunner(self.path / export, self.config.tasks)
+            file = artifact_file(self.path, str(export))
+            if not file.is_file():
+                raise ModelLoadError(f"{file} is listed in config.json but missing")
+            self._tflite = TFLiteRunner(file, self.config.tasks)
+        else:
+            self._compile()
         self.runtime = "tflite" if self._tflite else "keras"
+
+    @property
+    def keras_model(self) -> keras.Model:
+        """The Keras model (loaded on first use: it imports TensorFlow)."""
+        with self._keras_lock:
+            if self._keras is None:
+                self._keras = load_keras_model(self.path, self.config)
+            return self._keras
+
+    def _compile(self) -> None:
+        """Wrap the Keras model in a ``tf.function`` traced once for any batch size."""
+        import tensorflow as tf
+
+        model = self.keras_model
+        prep = self.config.preprocessing
+        spec = tf.TensorSpec([None, prep.input_size, prep.input_size, prep.channels], tf.float32)
+        self._call = tf.function(lambda x: model(x, training=False), input_signature=[spec], reduce_retracing=True)
 
     def _forward(self, batch: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
         if self._tflite is not None:
             return self._tflite(batch)
-        return {k: v.numpy() for k, v in self._call(tf.constant(batch)).items()}
+        return {k: np.asarray(v) for k, v in self._call(batch).items()}
 
     @property
     def tasks(self) -> tuple[str, ...]:

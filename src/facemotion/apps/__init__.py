@@ -1,6 +1,30 @@
-"""Applications built on the core API: video reaction, group comparison, pictures."""
+"""Applications on top of the api: audience reaction over a video, comparing two groups.
 
-from facemotion.apps.compare import GroupComparison, compare_groups
-from facemotion.apps.video import VideoReport, analyze_video
+Imported lazily, so that the command line's parser does not load OpenCV or numpy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from facemotion.apps.compare import GroupComparison, compare_groups
+    from facemotion.apps.video import VideoReport, analyze_video
+
+_LAZY = {
+    "GroupComparison": "facemotion.apps.compare",
+    "compare_groups": "facemotion.apps.compare",
+    "VideoReport": "facemotion.apps.video",
+    "analyze_video": "facemotion.apps.video",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'facemotion.apps' has no attribute {name!r}")
+
 
 __all__ = ["GroupComparison", "VideoReport", "analyze_video", "compare_groups"]

@@ -1,22 +1,33 @@
-"""The ``video`` and ``compare`` sub-commands."""
+"""The ``video``, ``compare`` and ``batch`` sub-commands."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 
 def cmd_video(args: argparse.Namespace) -> int:
-    from facemotion.apps.video import analyze_video
-    from facemotion.cli import classifier_from_args
+    from facemotion.apps.video import analyze_stream, analyze_video
+    from facemotion.cli import classifier_from_args, output_folder
 
+    out = output_folder(args.out, "--out")
     clf = classifier_from_args(args)
-    report = analyze_video(args.file, clf, sample_fps=args.fps)
-    out = report.save(args.out)
+    if args.live or args.file.isdigit() or "://" in args.file:
+        report = analyze_stream(args.file, out, clf, sample_fps=args.fps, on_second=_print_second)
+    else:
+        report = analyze_video(args.file, clf, sample_fps=args.fps)
+        report.save(out)
     summary = report.summary()
     print(json.dumps(summary, indent=2) if args.json else _video_text(summary, str(out)))
     return 0
+
+
+def _print_second(s: dict[str, Any]) -> None:
+    valence = "   -  " if s["valence"] is None else f"{s['valence']:+.2f}"
+    print(f"{s['time']:>6d} s  {s['faces']:>3d} faces  valence {valence}  {s['top'] or '-'}", flush=True)
 
 
 def _video_text(s: dict[str, Any], out: str) -> str:
@@ -31,7 +42,9 @@ def _video_text(s: dict[str, Any], out: str) -> str:
         lines.append(
             f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: {seg['dominant_emotion'] or '-'} ({seg['faces']} faces)"
         )
-    lines.append(f"written: {out}/timeline.csv, frames.csv, people.csv, summary.json, timeline.png")
+    lines.append(
+        f"written: {Path(out) / 'report.html'}, timeline.csv, frames.csv, people.csv, summary.json, timeline.png"
+    )
     return "\n".join(lines)
 
 
@@ -42,14 +55,48 @@ def cmd_compare(args: argparse.Namespace) -> int:
     clf = classifier_from_args(args)
     result = compare_groups(args.a, args.b, clf, crops=args.crops, seed=args.seed)
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.sentence)
+    if args.report:
+        from facemotion.apps.report import comparison_report_html
+
+        path = comparison_report_html(result, args.report, name_a=str(args.a), name_b=str(args.b))
+        print(f"report: {path}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from facemotion.cli import output_folder
+    from facemotion.scale import run_batch
+
+    out = output_folder(args.out, "--out")
+    counts = run_batch(
+        args.inputs,
+        out,
+        engine=args.engine,
+        workers=args.workers,
+        address=args.address,
+        model=args.model,
+        detector=args.detector,
+        sample_fps=args.fps,
+        chunk_seconds=args.chunk_seconds,
+    )
+    print(
+        f"{counts['inputs']} inputs ({counts['skipped']} already done), {counts['faces']} faces, "
+        f"{counts['errors']} with errors: {out / 'faces.parquet'}, {out / 'inputs.parquet'}, {out / 'videos'}"
+    )
+    return 1 if counts["errors"] else 0
 
 
 def add_app_commands(sub: Any) -> None:
     from facemotion.cli import _add_model_options
 
-    p = sub.add_parser("video", help="audience reaction over a video: timeline, people, plot")
-    p.add_argument("file")
+    p = sub.add_parser("video", help="audience reaction over a video: timeline, people, plot, HTML report")
+    p.add_argument("file", help="a video file, a camera index (0) or a stream URL (anything OpenCV opens)")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="read it as a live stream: a line per second, rows flushed as they come, Ctrl-C keeps what was done "
+        "(automatic for a camera index or URL)",
+    )
     p.add_argument(
         "--out", required=True, help="folder for timeline.csv, frames.csv, people.csv, timeline.png, summary.json"
     )
@@ -64,5 +111,18 @@ def add_app_commands(sub: Any) -> None:
     p.add_argument("--crops", action="store_true", help="images are face crops")
     p.add_argument("--json", action="store_true")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--report", metavar="HTML", help="also write an offline HTML report to this file")
     _add_model_options(p)
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("batch", help="many photos and videos into Parquet, locally or on a Ray cluster")
+    p.add_argument("inputs", nargs="+", help="files, folders or glob patterns (s3:// and other pyarrow URIs too)")
+    p.add_argument("--out", required=True, help="folder for faces.parquet, inputs.parquet and videos/")
+    p.add_argument("--engine", choices=["local", "ray"], default="local", help="local: this process; ray: Ray Data")
+    p.add_argument("--address", default=None, help="Ray cluster address (default: start a local Ray)")
+    p.add_argument("--workers", type=int, default=2, help="Ray workers, each holding one model (default 2)")
+    p.add_argument("--fps", type=float, default=5.0, help="video frames analysed per second (default 5)")
+    p.add_argument("--chunk-seconds", type=float, default=30.0, help="video chunk per task (default 30 s)")
+    p.add_argument("--model", default=None, help="model directory or Hub id (default: the bundled model)")
+    p.add_argument("--detector", default=None, help="face detector (default: blazeface)")
+    p.set_defaults(func=cmd_batch)

@@ -25,11 +25,14 @@ class DetectedFace:
         score: detector confidence in [0, 1].
         landmarks: named ``(x, y)`` points (see :data:`LANDMARKS`; always both eyes, with
             ``left_eye`` the eye on the image's left), or ``None`` when the backend gives none.
+        full_box: ``(x, y, w, h)`` before clipping, for a face cut by the image's edge (the
+            crop keeps the whole face's framing, the missing part padded); ``None`` = ``box``.
     """
 
     box: tuple[int, int, int, int]
     score: float
     landmarks: Mapping[str, Point] | None = None
+    full_box: tuple[float, float, float, float] | None = None
 
 
 @runtime_checkable
@@ -61,13 +64,14 @@ def crop_face(
     """Cut a square crop around ``face`` with ``margin`` (fraction of the box per side).
 
     With eye landmarks and ``align=True`` the crop is rotated so the eyes are level.
-    Parts outside the image are filled by replicating its border.
+    The crop frames ``face.full_box`` when the detector gave one (a face cut by the
+    image's edge); parts outside the image are filled by replicating its border.
 
     >>> img = np.zeros((100, 100, 3), np.uint8)
     >>> crop_face(img, DetectedFace((10, 20, 30, 40), 1.0), margin=0.0).shape
     (40, 40, 3)
     """
-    x, y, w, h = face.box
+    x, y, w, h = face.full_box or face.box
     cx, cy = x + w / 2.0, y + h / 2.0
     side = max(2, round(max(w, h) * (1.0 + 2.0 * margin)))
     angle = 0.0

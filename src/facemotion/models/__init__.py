@@ -1,7 +1,8 @@
 """Network builders (no I/O): the compact default network, VGGFace ResNet-50, heads."""
 
+from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.models.compact import build_compact
-from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT, attach_heads
+from facemotion.models.heads import attach_heads
 from facemotion.models.vggface import build_vggface_resnet50
 
 __all__ = [

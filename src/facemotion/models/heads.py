@@ -11,8 +11,7 @@ from typing import Literal
 import keras
 from keras import layers
 
-EMOTION_OUTPUT = "emotion"
-VA_OUTPUT = "valence_arousal"
+from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 
 HeadStyle = Literal["reference", "pooled"]
 

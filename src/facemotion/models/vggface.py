@@ -16,9 +16,6 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-#: VGGFace (ResNet-50 / SENet-50) channel means, in B, G, R order.
-VGGFACE_BGR_MEAN = (91.4953, 103.8827, 131.0912)
-
 
 def _block(
     x: keras.KerasTensor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,6 +217,35 @@ def load_affect_csv(csv_path: str | Path, prep: Preprocessing, image_root: str |
     )
     one_hot = np.eye(len(EMOTIONS), dtype=np.float32)[labels]
     return FaceDataset(images, labels, one_hot, affect, [str(root / rows[i]["path"]) for i in kept])
+
+
+def identity_of(path: str | Path) -> str:
+    """The person in a file named ``Name_Surname_0001.jpg`` (the name without its trailing number).
+
+    >>> identity_of("portraits/happy/Heidi_Klum_0004.jpg")
+    'Heidi_Klum'
+    """
+    stem = Path(path).stem
+    head, _, tail = stem.rpartition("_")
+    return head if head and tail.isdigit() else stem
+
+
+def identity_split(paths: Sequence[str | Path], fraction: float = 0.2, salt: str = "facemotion") -> NDArray[np.bool_]:
+    """Mark about ``fraction`` of the people (not images) as held out, stably across runs and machines.
+
+    Every image of one person falls on the same side (see :func:`identity_of`), so a
+    model is never validated on a face it was trained on.
+
+    >>> identity_split(["a/Ann_Lee_0001.jpg", "b/Ann_Lee_0002.jpg"], 0.5).tolist() in ([True, True], [False, False])
+    True
+    """
+    import hashlib
+
+    def held_out(name: str) -> bool:
+        digest = hashlib.sha256(f"{salt}:{name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+    return np.array([held_out(identity_of(p)) for p in paths], dtype=bool)
 
 
 def sampling_weights(labels: NDArray[np.int64], power: float = 0.5) -> NDArray[np.float64]:

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.models.heads import EMOTION_OUTPUT
+from facemotion.labels import EMOTION_OUTPUT
 from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.datasets import FaceDataset
 

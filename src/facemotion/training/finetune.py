@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 import keras
 
+from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.models import attach_heads, build_compact, build_vggface_resnet50
-from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.models.vggface import unfreeze_last
 from facemotion.preprocessing import Preprocessing
 from facemotion.training.datasets import FaceDataset

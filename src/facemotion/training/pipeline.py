@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from facemotion.models.heads import EMOTION_OUTPUT, VA_OUTPUT
+from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.datasets import FaceDataset, sampling_weights
 
@@ -19,6 +19,8 @@ class Augmentation:
 
     Rotation is in degrees; shift and scale are fractions of the face size; erasing is
     the probability of blanking one random rectangle (random erasing, Zhong et al. 2020).
+    ``photometric`` is the probability of each real-camera degradation (see
+    :func:`photometric`): dim light and gamma, low resolution and blur, sensor noise.
     """
 
     flip: bool = True
@@ -28,6 +30,7 @@ class Augmentation:
     brightness: float = 0.2
     contrast: float = 0.3
     erasing: float = 0.4
+    photometric: float = 0.0
 
     def layers(self, seed: int = 0) -> list[Any]:
         import keras
@@ -71,6 +74,34 @@ def random_erasing(images: tf.Tensor, probability: float, max_fraction: float = 
     return images * (1.0 - mask) + mean * mask
 
 
+def photometric(images: tf.Tensor, probability: float) -> tf.Tensor:
+    """Camera-like degradations of a float batch (0–255), each applied with ``probability``.
+
+    Gamma in [0.5, 2] with a gain in [0.4, 1] (dim or harsh light), down-up scaling to
+    30–80 % of the side (low resolution, defocus and motion blur, video stills), and
+    Gaussian sensor noise (σ up to 12 grey levels).
+    """
+    shape = tf.shape(images)
+    n, h, w = shape[0], shape[1], shape[2]
+
+    def chosen() -> tf.Tensor:
+        return tf.cast(tf.random.uniform([n, 1, 1, 1]) < probability, images.dtype)
+
+    gamma = tf.exp(tf.random.uniform([n, 1, 1, 1], np.log(0.5), np.log(2.0)))
+    gain = tf.random.uniform([n, 1, 1, 1], 0.4, 1.0)
+    lit = 255.0 * gain * tf.pow(tf.clip_by_value(images / 255.0, 1e-6, 1.0), gamma)
+    pick = chosen()
+    images = pick * lit + (1.0 - pick) * images
+    factor = tf.random.uniform([], 0.3, 0.8)
+    small = tf.cast(tf.cast(tf.stack([h, w]), tf.float32) * factor, tf.int32)
+    blurred = tf.image.resize(tf.image.resize(images, small, method="area"), tf.stack([h, w]), method="bilinear")
+    pick = chosen()
+    images = pick * blurred + (1.0 - pick) * images
+    noise = tf.random.normal(shape, 0.0, 1.0) * tf.random.uniform([n, 1, 1, 1], 0.0, 12.0)
+    pick = chosen()
+    return tf.clip_by_value(images + pick * noise, 0.0, 255.0)
+
+
 def make_tf_dataset(
     data: FaceDataset,
     prep: Preprocessing,
@@ -101,11 +132,14 @@ def make_tf_dataset(
         index_ds = tf.data.Dataset.range(n).batch(batch_size).map(lambda i: tf.cast(i, tf.int32))
     augment = (augmentation or Augmentation()).layers(seed) if training else []
     erasing = (augmentation or Augmentation()).erasing if training else 0.0
+    degrade = (augmentation or Augmentation()).photometric if training else 0.0
 
     def gather(index: tf.Tensor) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
         x = tf.cast(tf.gather(images, index), tf.float32)
         for layer in augment:
             x = layer(x, training=True)
+        if degrade:
+            x = photometric(tf.clip_by_value(x, 0.0, 255.0), degrade)
         if erasing:
             x = random_erasing(x, erasing)
         x = normalize(tf.clip_by_value(x, 0.0, 255.0), prep)

@@ -1,0 +1,117 @@
+"""Transfer learning: adapt a trained facemotion model (the bundled one by default) to your faces.
+
+The network keeps all nine emotion outputs and its valence–arousal head. Its early layers
+and every batch-normalisation layer stay frozen, the learning rate is low, and training
+stops early on a held-out split: the defaults for a few hundred faces.
+
+>>> from facemotion.training.transfer import load_for_finetuning
+>>> model, prep = load_for_finetuning("default")
+>>> sum(layer.trainable for layer in model.layers) < len(model.layers)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from facemotion.artifact import ModelCard, ModelConfig, load_artifact, save_pretrained
+from facemotion.errors import DatasetError, ModelLoadError
+from facemotion.hub import resolve_model
+from facemotion.preprocessing import Preprocessing
+from facemotion.training.datasets import FaceDataset
+from facemotion.training.finetune import TrainingConfig, finetune
+
+#: The first layer that trains when fine-tuning the compact network (its last two stages).
+COMPACT_TRAIN_FROM = "block3a_a_conv"
+
+
+def small_data_config(**changes: object) -> TrainingConfig:
+    """Fine-tuning defaults for small data: low learning rate, early stopping, no class rebalancing."""
+    base = TrainingConfig(
+        epochs=40, batch_size=32, learning_rate=3e-4, warmup_epochs=0, balance=0.0, va_loss_weight=0.2, early_stopping=6
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def load_for_finetuning(
+    init: str | Path = "default", *, revision: str | None = None, train_from: str | None = None
+) -> tuple[keras.Model, ModelConfig]:
+    """A trained model's Keras network, ready to fine-tune, and its config.
+
+    ``init`` is ``"default"`` (the bundled model), a model directory or a Hub id. Layers
+    before ``train_from`` (default: the last two stages of the compact network; the
+    VGGFace recipe keeps its own trainable layers) and all batch normalisation are frozen.
+    """
+    path = resolve_model(None if str(init) == "default" else init, revision)
+    model, config = load_artifact(path)
+    if config.recipe == "compact":
+        names = [layer.name for layer in model.layers]
+        start = train_from or COMPACT_TRAIN_FROM
+        if start not in names:
+            raise ModelLoadError(f"{path}: no layer named {start!r} to start fine-tuning from")
+        first = names.index(start)
+        for i, layer in enumerate(model.layers):
+            layer.trainable = i >= first
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False  # a few hundred faces cannot re-estimate the statistics
+    return model, config
+
+
+def split_validation(data: FaceDataset, fraction: float = 0.2, seed: int = 0) -> tuple[FaceDataset, FaceDataset]:
+    """Stratified split: ``fraction`` of each class (at least one face when it has two) for validation."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(data), bool)
+    for c in np.unique(data.labels):
+        index = rng.permutation(np.flatnonzero(data.labels == c))
+        if len(index) >= 2:
+            held[index[: max(1, round(fraction * len(index)))]] = True
+    return data.subset(~held), data.subset(held)
+
+
+def finetune_pretrained(
+    train: FaceDataset,
+    out: str | Path,
+    *,
+    init: str | Path = "default",
+    val: FaceDataset | None = None,
+    work_dir: str | Path | None = None,
+    config: TrainingConfig | None = None,
+    card: ModelCard | None = None,
+) -> Path:
+    """Fine-tune a trained model on ``train`` and save it as a model directory at ``out``.
+
+    Without ``val``, 20 % of each class is held out for early stopping; the best epoch
+    on it is kept. The saved model gets a checked float32 LiteRT export, so it runs
+    without TensorFlow like the bundled one.
+
+    >>> from facemotion.training import load_image_folder
+    >>> model, prep = load_for_finetuning()  # doctest: +SKIP
+    >>> finetune_pretrained(load_image_folder("my_faces/", prep.preprocessing), "my_model")  # doctest: +SKIP
+    """
+    if len(train) < 2:
+        raise DatasetError("fine-tuning needs at least two faces")
+    model, base = load_for_finetuning(init)
+    prep: Preprocessing = base.preprocessing
+    if train.images.shape[1:] != (prep.input_size, prep.input_size, prep.channels):
+        raise DatasetError(
+            f"faces are {train.images.shape[1:]}, the model wants {prep}: load them with its preprocessing"
+        )
+    if val is None:
+        train, val = split_validation(train)
+    work = Path(work_dir or Path(out).with_name(Path(out).name + "_work"))
+    finetune(model, train, val, prep, work, config or small_data_config())
+    if (work / "best.keras").is_file():
+        model = keras.saving.load_model(work / "best.keras", compile=False)
+    out_dir = save_pretrained(
+        model, out, prep, recipe=base.recipe, card=card or ModelCard(training_data=f"fine-tuned from {init}")
+    )
+    from facemotion.preprocessing import normalize
+    from facemotion.training.export import export_tflite
+
+    export_tflite(out_dir, quantization="none", samples=normalize(val.images.astype(np.float32), prep))
+    return out_dir

@@ -1,0 +1,86 @@
+"""facemotion.scale: the same rows from the local engine and from Ray Data; errors become rows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facemotion.scale import input_id, run_batch
+
+from conftest import GROUP_PHOTOS, VIDEO, need
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("inputs")
+    for name in ("voc_2007_007763.jpg", "voc_2008_001009.jpg"):
+        shutil.copy(need(GROUP_PHOTOS / name), folder / name)
+    shutil.copy(need(VIDEO), folder / "clip.mp4")
+    (folder / "corrupt.jpg").write_bytes(b"not a jpeg at all")
+    (folder / "broken.mp4").write_bytes(np.random.default_rng(0).bytes(5000))
+    return folder
+
+
+def _read(out: Path) -> tuple[list[dict[str, object]], dict[str, dict[str, object]]]:
+    import pyarrow.parquet as pq
+
+    faces = pq.read_table(out / "faces.parquet").to_pylist()
+    status = {Path(str(r["path"])).name: r for r in pq.read_table(out / "inputs.parquet").to_pylist()}
+    return sorted(faces, key=lambda r: (str(r["path"]), r["frame"], r["person"], r["x"])), status
+
+
+@pytest.fixture(scope="module")
+def local_run(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("local")
+    counts = run_batch([str(inputs)], out, engine="local", chunk_seconds=4.0)
+    assert counts["inputs"] == 5 and counts["errors"] == 2
+    return out
+
+
+def test_local_engine_rows_errors_and_video_summaries(local_run: Path, inputs: Path) -> None:
+    faces, status = _read(local_run)
+    assert status["corrupt.jpg"]["error"] and "not an image" in str(status["corrupt.jpg"]["error"])
+    assert status["broken.mp4"]["error"]
+    assert status["voc_2007_007763.jpg"]["error"] is None and status["voc_2007_007763.jpg"]["faces"] == 7
+    video = [f for f in faces if str(f["path"]).endswith("clip.mp4")]
+    assert {int(f["chunk"]) for f in video} == {0, 1, 2}  # 9 s in 4 s chunks
+    assert all(-1 <= float(f["valence"]) <= 1 and 0 <= float(f["score"]) <= 1 for f in video)  # type: ignore[arg-type]
+    chunk_of_person = {}
+    for f in video:  # person ids never span two chunks
+        assert chunk_of_person.setdefault(f["person"], f["chunk"]) == f["chunk"]
+    summary = local_run / "videos" / f"clip-{input_id(str(inputs / 'clip.mp4'))}" / "summary.json"
+    assert summary.is_file() and (summary.parent / "timeline.png").is_file()
+    # a second run over the same folder skips what is done and retries only the failures
+    counts = run_batch([str(inputs)], local_run, engine="local", chunk_seconds=4.0)
+    assert counts["skipped"] == 3 and counts["errors"] == 2
+    assert len(_read(local_run)[0]) == len(faces)
+
+
+def test_video_chunks_give_the_frames_of_the_whole_video(local_run: Path, inputs: Path) -> None:
+    from facemotion.apps import analyze_video
+
+    whole = analyze_video(inputs / "clip.mp4", progress=False)
+    faces, _ = _read(local_run)
+    chunked = sorted((int(f["frame"]), int(f["x"])) for f in faces if str(f["path"]).endswith("clip.mp4"))
+    assert chunked == sorted((f.frame, f.box[0]) for f in whole.faces)
+
+
+def test_ray_engine_gives_the_local_rows(local_run: Path, inputs: Path, tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray", reason="the Ray engine needs the extra: pip install 'facemotion[ray]'")
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        run_batch([str(inputs)], tmp_path, engine="ray", workers=2, chunk_seconds=4.0)
+    finally:
+        ray.shutdown()
+    ray_faces, ray_status = _read(tmp_path)
+    local_faces, local_status = _read(local_run)
+    assert {k: v["error"] is None for k, v in ray_status.items()} == {
+        k: v["error"] is None for k, v in local_status.items()
+    }
+    assert len(ray_faces) == len(local_faces) > 0
+    for a, b in zip(ray_faces, local_faces, strict=True):
+        assert (a["path"], a["frame"], a["person"], a["label"]) == (b["path"], b["frame"], b["person"], b["label"])
+        assert abs(float(a["valence"]) - float(b["valence"])) < 1e-5  # type: ignore[arg-type]
