@@ -5,8 +5,12 @@
 Prints 9-class accuracy and macro-F1, 8-class accuracy (images whose label is not
 ``uncertain``, most probable of the eight emotions), per-class recall, valence–arousal
 RMSE / Pearson / CCC against the vote-derived targets, and writes the confusion matrix
-picture to docs/images/confusion.png. ``--write-card`` stores the metrics in the model's
-config.json and model card, and makes the evaluated ``--mirror`` setting the model's default.
+picture to docs/images/confusion.png, and the expected calibration error (ECE, 15 bins)
+before and after temperature scaling. The temperature is fitted on ``val``; the "after"
+ECE is cross-fitted (the temperature fitted on one half of ``val``, the ECE measured on
+the other, both ways) so that it is not measured on the faces it was fitted to.
+``--write-card`` stores the metrics in the model's config.json and model card, and makes
+the evaluated ``--mirror`` setting and the fitted temperature the model's defaults.
 """
 
 from __future__ import annotations
@@ -23,7 +27,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from facemotion import EmotionClassifier
 from facemotion.artifact import ModelConfig, render_card
 from facemotion.training import load_vote_folder
-from facemotion.training.evaluate import affect_metrics, classification_report
+from facemotion.training.evaluate import (
+    affect_metrics,
+    apply_temperature,
+    classification_report,
+    expected_calibration_error,
+    fit_temperature,
+)
 
 from train_default_model import duplicate_val_files
 
@@ -48,7 +58,15 @@ def main() -> None:
     dup = duplicate_val_files(args.data / "ferplus" / "duplicates.csv")
     val = val.subset(np.array([Path(p).name not in dup for p in val.paths]))
     out = clf.model.run(list(val.images))
-    report = classification_report(out.probabilities, val.labels)
+    raw = apply_temperature(out.probabilities, 1.0 / clf.model.config.temperature)  # undo a shipped temperature
+    halves = [np.arange(len(val)) % 2 == k for k in (0, 1)]
+    gaps = []
+    for fit, test in (halves, halves[::-1]):
+        t = fit_temperature(raw[fit], val.labels[fit])
+        gaps.append(expected_calibration_error(apply_temperature(raw[test], t), val.labels[test]) * test.mean())
+    temperature = fit_temperature(raw, val.labels)
+    calibrated = apply_temperature(raw, temperature)
+    report = classification_report(calibrated, val.labels)
     report.affect = affect_metrics(out.affect, val.affect)
     print(report.summary())
     report.plot_confusion(args.confusion)
@@ -60,6 +78,9 @@ def main() -> None:
         "ferplus_val_recall": {k: round(v["recall"], 3) for k, v in report.per_class.items()},
         "ferplus_val_valence_ccc": round(report.affect["valence"]["ccc"], 3),
         "ferplus_val_arousal_ccc": round(report.affect["arousal"]["ccc"], 3),
+        "ferplus_val_ece_uncalibrated": round(expected_calibration_error(raw, val.labels), 4),
+        "ferplus_val_ece_calibrated_crossfit": round(float(sum(gaps)), 4),
+        "temperature": round(temperature, 4),
     }
     print(json.dumps(metrics, indent=2))
     if args.write_card:
@@ -67,6 +88,7 @@ def main() -> None:
         data = json.loads(path.read_text())
         data["metrics"] = metrics
         data["mirror"] = clf.model.mirror  # the metrics describe this setting, so it becomes the default
+        data["temperature"] = round(temperature, 4)
         path.write_text(json.dumps(data, indent=2) + "\n")
         (clf.model.path / "README.md").write_text(render_card(ModelConfig.from_dict(data, str(path))))
 

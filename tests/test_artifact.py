@@ -58,6 +58,8 @@ def test_broken_artifacts_name_the_file(tiny_model_dir: Path, tmp_path: Path, mu
         ),
         ({"preprocessing": {"input_size": 48, "color_mode": "purple"}}, "invalid field"),
         ({"mirror": "yes"}, "mirror must be true or false"),
+        ({"temperature": 0}, "temperature must be"),
+        ({"temperature": "hot"}, "temperature must be"),
     ],
 )
 def test_config_mismatches_are_explained(tiny_model_dir: Path, tmp_path: Path, change: dict, message: str) -> None:  # type: ignore[type-arg]
@@ -165,3 +167,31 @@ def test_mirror_setting_comes_from_the_config_unless_given(tiny_model_dir: Path,
     assert FaceModel(mirrored).mirror is True
     assert FaceModel(mirrored, mirror=False).mirror is False
     assert "Mirror averaging by default: yes" in render_card(load_artifact(mirrored)[1])
+
+
+@pytest.mark.parametrize("name", ["../../outside.tflite", "/etc/passwd", "sub/../../x.tflite"])
+def test_runtime_files_outside_the_model_folder_are_refused(tiny_model_dir: Path, tmp_path: Path, name: str) -> None:
+    """config.json cannot make facemotion load a file from outside the model directory (also Hub snapshots)."""
+    from facemotion.runtime import FaceModel
+
+    model = _copy(tiny_model_dir, tmp_path / "m")
+    (tmp_path / "outside.tflite").write_bytes(b"whatever")
+    config = json.loads((model / "config.json").read_text())
+    config["runtimes"] = {"tflite": {"file": name}}
+    (model / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="outside the model directory"):
+        FaceModel(model)
+
+
+def test_temperature_calibrates_probabilities_without_changing_the_label(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from facemotion.runtime import FaceModel
+
+    faces = [np.random.default_rng(i).integers(0, 255, (48, 48), dtype=np.uint8) for i in range(8)]
+    plain = FaceModel(tiny_model_dir, runtime="keras").run(faces).probabilities
+    hot = _copy(tiny_model_dir, tmp_path / "hot")
+    config = json.loads((hot / "config.json").read_text())
+    config["temperature"] = 0.5
+    (hot / "config.json").write_text(json.dumps(config))
+    sharp = FaceModel(hot, runtime="keras").run(faces).probabilities
+    assert (sharp.argmax(1) == plain.argmax(1)).all()
+    assert (sharp.max(1) >= plain.max(1) - 1e-6).all() and np.allclose(sharp.sum(1), 1, atol=1e-5)

@@ -123,3 +123,56 @@ def test_crops_folder_with_a_bad_file(capsys: pytest.CaptureFixture[str], tiny_m
     assert code == 1 and [Path(r["path"]).name for r in records] == [f"face{i}.png" for i in range(5)]
     assert [r["error"] is None for r in records] == [True, True, False, True, True]
     assert all(len(r["faces"]) == 1 and r["faces"][0]["box"] is None for r in records if r["error"] is None)
+
+
+def test_empty_folder_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, _, err = _run(capsys, "analyze", str(tmp_path / "empty"))
+    assert code == 2 and "no images found under" in err
+
+
+def test_annotate_into_an_existing_file_says_what_to_do(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file")
+    code, _, err = _run(
+        capsys, "analyze", str(need(GROUP_PHOTOS / "voc_2007_007763.jpg")), "--annotate", str(tmp_path / "taken")
+    )
+    assert code == 2 and "existing file; give a folder" in err
+
+
+def test_video_refuses_photos_and_names_missing_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "video", str(need(GROUP_PHOTOS / "voc_2007_007763.jpg")), "--out", str(tmp_path / "v"))
+    assert code == 2 and "still image, not a video" in err
+    code, _, err = _run(capsys, "video", str(tmp_path / "nope.mp4"), "--out", str(tmp_path / "v"))
+    assert code == 2 and "no such file" in err
+
+
+def test_table_shows_paths_relative_to_the_input_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "analyze", str(need(GROUP_PHOTOS)))
+    assert code == 0
+    rows = [line.split()[0] for line in out.splitlines()[1:]]
+    assert "voc_2007_007763.jpg" in rows and not any(r.startswith(("d/", "..")) for r in rows)
+
+
+def test_evaluate_photos_reports_end_to_end_accuracy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Detect mode counts a photo without a face as wrong, next to the accuracy on found faces."""
+    for label in ("happy", "neutral"):
+        (tmp_path / label).mkdir()
+        for f in sorted(need(DATA / "portraits" / label).iterdir())[:5]:
+            shutil.copy(f, tmp_path / label / f.name)
+    Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(tmp_path / "happy" / "wall.png")  # no face at all
+    code, out, _ = _run(capsys, "evaluate", str(tmp_path), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["no_face"] == 1 and report["n"] == 10
+    assert report["found_rate"] == pytest.approx(10 / 11)
+    assert report["end_to_end_accuracy"] == pytest.approx(report["accuracy"] * 10 / 11)
+
+
+def test_batch_command_local_engine(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow", reason="facemotion batch writes Parquet: pip install 'facemotion[ray]'")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(need(GROUP_PHOTOS / "voc_2007_007763.jpg"), folder)
+    (folder / "bad.png").write_bytes(b"nope")
+    code, out, _ = _run(capsys, "batch", str(folder), "--out", str(tmp_path / "out"))
+    assert code == 1 and "2 inputs" in out and "7 faces" in out and "1 with errors" in out
+    assert (tmp_path / "out" / "faces.parquet").is_dir() and (tmp_path / "out" / "inputs.parquet").is_file()

@@ -28,7 +28,9 @@ def video_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_report_is_one_offline_file(video_report: Path) -> None:
     text = video_report.read_text()
     assert "<title>Audience reaction: short_hamilton_clip.mp4</title>" in text
-    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), "the report must not load anything from the network"
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), (
+        "the report must not load anything from the network"
+    )
     images = re.findall(r'src="data:image/png;base64,', text)
     assert len(images) >= 4  # timeline, shares, key moments, face strips
     for section in ("Key moments", "People", "Emotion shares", "most positive", "most negative"):

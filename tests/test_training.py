@@ -173,3 +173,53 @@ def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
         distill_targets(data, probs[:3], 0.5)
     with pytest.raises(ValueError, match="at least one"):
         teacher_probabilities([], data, prep)
+
+
+def test_identity_split_keeps_each_person_on_one_side() -> None:
+    from facemotion.training.datasets import identity_of, identity_split
+
+    paths = [
+        f"x/{name}_{i:04d}.jpg" for name in ("Ann_Lee", "Bo_Chen", "Cy_Diaz", "Di_Eng", "Ed_Fox") for i in range(4)
+    ]
+    held = identity_split(paths, 0.4)
+    for name in {identity_of(p) for p in paths}:
+        assert len({bool(h) for p, h in zip(paths, held, strict=True) if identity_of(p) == name}) == 1
+    assert np.array_equal(held, identity_split(paths, 0.4))  # stable across runs
+
+
+def test_photometric_augmentation_changes_faces_within_range() -> None:
+    import tensorflow as tf
+
+    from facemotion.training.pipeline import photometric
+
+    x = tf.constant(np.random.default_rng(0).uniform(0, 255, (16, 48, 48, 1)).astype(np.float32))
+    y = photometric(x, 1.0).numpy()
+    assert y.shape == (16, 48, 48, 1) and y.min() >= 0 and y.max() <= 255
+    assert np.abs(y - x.numpy()).mean() > 5
+    assert np.array_equal(photometric(x, 0.0).numpy(), x.numpy())
+
+
+def test_finetune_pretrained_keeps_nine_outputs_and_freezes_early_layers(tmp_path: Path) -> None:
+    from facemotion import EmotionClassifier
+    from facemotion.training import finetune_pretrained, load_for_finetuning, small_data_config
+
+    model, config = load_for_finetuning("default")
+    trainable = [layer.name for layer in model.layers if layer.trainable]
+    assert "stem_conv" not in trainable and "emotion" in trainable and "valence_arousal" in trainable
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) and layer.trainable for layer in model.layers)
+    root = _fer_subset(tmp_path / "data", 4)
+    data = load_image_folder(root, config.preprocessing)
+    out = finetune_pretrained(data, tmp_path / "tuned", config=small_data_config(epochs=2))
+    tuned = EmotionClassifier(out)
+    assert tuned.model.runtime == "tflite"  # exported, runs without TensorFlow
+    faces = tuned.predict_faces(list(data.images[:4]))
+    assert all(len(f.probabilities) == 9 and -1 <= f.valence <= 1 for f in faces)
+
+
+def test_cli_train_init_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from facemotion.cli import main
+
+    root = _fer_subset(tmp_path / "data", 4)
+    code = main(["train", str(root), "--init", "default", "--out", str(tmp_path / "m"), "--epochs", "1"])
+    assert code == 0 and "fine-tuned from default" in capsys.readouterr().out
+    assert "fine-tuned from default" in (tmp_path / "m" / "config.json").read_text()

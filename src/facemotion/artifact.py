@@ -55,6 +55,7 @@ class ModelConfig:
     card: ModelCard = field(default_factory=ModelCard)
     runtimes: dict[str, dict[str, Any]] = field(default_factory=dict)
     mirror: bool = False  # average each face with its mirror image unless the user says otherwise
+    temperature: float = 1.0  # probabilities are softmax(logits / temperature): calibration
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class ModelConfig:
             "description": self.card.description,
             "runtimes": self.runtimes,
             "mirror": self.mirror,
+            "temperature": self.temperature,
         }
 
     @classmethod
@@ -109,6 +111,9 @@ class ModelConfig:
         mirror = data.get("mirror", False)
         if not isinstance(mirror, bool):
             raise ModelLoadError(f"{source}: mirror must be true or false")
+        temperature = data.get("temperature", 1.0)
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0.01 <= temperature <= 100:
+            raise ModelLoadError(f"{source}: temperature must be a number between 0.01 and 100, got {temperature!r}")
         return cls(
             tasks,
             labels,
@@ -118,6 +123,7 @@ class ModelConfig:
             card,
             runtimes,
             mirror,
+            float(temperature),
         )
 
 
@@ -176,6 +182,7 @@ tags: [facial-expression-recognition, emotion, valence-arousal, keras]
 - Input: {config.preprocessing.input_size}×{config.preprocessing.input_size} {config.preprocessing.color_mode}, normalization `{config.preprocessing.normalization}`
 - Recipe: {config.recipe}
 - Mirror averaging by default: {"yes" if config.mirror else "no"}
+- Calibration temperature: {config.temperature:g}
 - Training data: {card.training_data}
 - Reproduce: `{card.training_command or "n/a"}`
 

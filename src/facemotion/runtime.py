@@ -160,6 +160,10 @@ class FaceModel:
                     probs[start:stop] += exp / exp.sum(axis=1, keepdims=True) / len(views)
                 if VA_OUTPUT in out:
                     affect[start:stop] += np.clip(out[VA_OUTPUT], -1.0, 1.0) / len(views)
+        if self.config.temperature != 1.0 and EMOTION_OUTPUT in self.config.tasks:
+            scaled = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0)) / self.config.temperature
+            scaled = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+            probs = np.asarray(scaled / scaled.sum(axis=1, keepdims=True), np.float32)
         has_head = VA_OUTPUT in self.config.tasks
         if not has_head:
             affect = expected_affect(probs)

@@ -135,6 +135,50 @@ class EvaluationReport:
         return path
 
 
+def expected_calibration_error(probabilities: NDArray[np.floating], true: NDArray[np.integer], bins: int = 15) -> float:
+    """Expected calibration error: the mean gap between confidence and accuracy over ``bins`` equal-width bins.
+
+    >>> expected_calibration_error(np.array([[0.9, 0.1], [0.9, 0.1]]), np.array([0, 1]))
+    0.4
+    """
+    probs = np.asarray(probabilities, np.float64)
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == np.asarray(true)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    gap = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            gap += inside.mean() * abs(float(correct[inside].mean()) - float(confidence[inside].mean()))
+    return round(float(gap), 10)
+
+
+def apply_temperature(probabilities: NDArray[np.floating], temperature: float) -> NDArray[np.float64]:
+    """Probabilities sharpened (T < 1) or softened (T > 1): ``p ** (1 / T)``, renormalised.
+
+    For one model pass this is exactly ``softmax(logits / T)``.
+    """
+    logp = np.log(np.clip(np.asarray(probabilities, np.float64), 1e-12, 1.0)) / temperature
+    logp -= logp.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    return np.asarray(p / p.sum(axis=1, keepdims=True), np.float64)
+
+
+def fit_temperature(probabilities: NDArray[np.floating], true: NDArray[np.integer]) -> float:
+    """The temperature minimising the negative log-likelihood of ``true`` (temperature scaling, Guo et al. 2017)."""
+    from scipy.optimize import minimize_scalar
+
+    labels = np.asarray(true)
+
+    def nll(log_t: float) -> float:
+        p = apply_temperature(probabilities, float(np.exp(log_t)))
+        return float(-np.mean(np.log(np.clip(p[np.arange(len(labels)), labels], 1e-12, 1.0))))
+
+    best = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(best.x))
+
+
 def classification_report(
     probabilities: NDArray[np.floating],
     true: NDArray[np.integer],
