@@ -100,6 +100,24 @@ def main() -> None:
     except Exception as err:  # facenet-pytorch / torch not installed
         out["mtcnn"] = {"error": f"{type(err).__name__}: {err}"}
 
+    video = SHARED / "media" / "video" / "short_hamilton_clip.mp4"
+    if video.exists():  # fer's video path: its full pipeline on each sampled frame (5 per second, as facemotion)
+        import time
+
+        cap = cv2.VideoCapture(str(video))
+        frames, index = [], 0
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            if index % 6 == 0:
+                frames.append(frame)
+            index += 1
+        start = time.perf_counter()
+        faces = sum(len(detector.detect_emotions(f)) for f in frames)
+        out["video_frames_per_s"] = len(frames) / (time.perf_counter() - start)
+        out["video_faces"] = faces
+
     val = SHARED / "data" / "ferplus" / "val"
     correct = total = 0
     for label, fer_label in FERPLUS_TO_FER.items():

@@ -2,9 +2,12 @@
 
     python benchmarks/speed.py [--model DIR] [--repeats 20]
 
-Prints a Markdown table: faces/s on already-cropped faces (batch 1 and 64), FLOPs per
-face and the share of this CPU's measured float32 matrix-multiply peak, end-to-end
-latency per photo on ../shared/media/group_photos, and frames/s on the shared video.
+Prints the CPU (model and SIMD flags), then a Markdown table: start-up time of the
+command line, faces/s on already-cropped faces (batch 1 and 64; the shipped int8 LiteRT
+export and a float32 export made on the fly), FLOPs per face and the share of this CPU's
+measured float32 matrix-multiply peak, end-to-end latency per photo on
+../shared/media/group_photos, and frames/s on the shared video. Ratios against `fer` are
+the figures to quote: absolute speeds change from one CPU to another.
 The peer runs in its own virtual environment (see fer_peer.py) given by ``--fer-python``.
 
     python benchmarks/speed.py --fer-python /tmp/fervenv/bin/python
@@ -46,6 +49,44 @@ def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
     mm = tf.function(lambda x, y: tf.matmul(x, y))
     seconds = median_time(lambda: mm(a, b).numpy(), repeats)
     return 2 * n**3 / seconds / 1e9
+
+
+def cpu_description() -> str:
+    """The CPU's model name and the SIMD extensions that matter for int8/float kernels."""
+    import platform
+
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    flags_line = next((line for line in info.splitlines() if line.startswith("flags")), "")
+    flags = set(flags_line.split(":", 1)[1].split()) if flags_line else set()
+    simd = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    cores = os.cpu_count()
+    return f"{name or platform.processor() or 'unknown CPU'}, {cores} cores, SIMD: {' '.join(simd) or 'unknown'}"
+
+
+def command_seconds(args: list[str], repeats: int) -> float:
+    """Median wall time of a whole new process (what a user waits for)."""
+    import subprocess
+    import sys
+
+    def run() -> None:
+        subprocess.run([sys.executable, "-m", *args], capture_output=True, check=True)
+
+    return median_time(run, repeats, warmup=1)
+
+
+def float32_runner(model_dir: Path) -> Any:
+    """The model exported to float32 LiteRT in a temporary copy (for the int8-vs-float32 row)."""
+    import shutil
+    import tempfile
+
+    from facemotion.runtime import FaceModel
+    from facemotion.training.export import export_tflite
+
+    tmp = Path(tempfile.mkdtemp()) / "f32"
+    shutil.copytree(model_dir, tmp)
+    export_tflite(tmp, quantization="none")
+    return FaceModel(tmp, mirror=False)
 
 
 def model_flops(keras_model: tf.keras.Model, shape: tuple[int, ...]) -> float:
@@ -105,6 +146,19 @@ def main() -> None:
     from facemotion.io import read_image
 
     rows: list[tuple[str, str, str, str]] = []
+    print(f"CPU: {cpu_description()}\n")
+    photo = SHARED / "media" / "group_photos" / "voc_2007_007763.jpg"
+    rows.append(
+        ("`facemotion --help`, new process", f"{command_seconds(['facemotion.cli', '--help'], 5):.2f} s", "", "")
+    )
+    rows.append(
+        (
+            "`facemotion analyze photo.jpg`, new process (cold)",
+            f"{command_seconds(['facemotion.cli', 'analyze', str(photo)], 3):.2f} s",
+            "",
+            "",
+        )
+    )
     peer = run_peer(args.fer_python)
     rng = np.random.default_rng(0)
     crops = [rng.integers(0, 255, (96, 96, 3), dtype=np.uint8) for _ in range(64)]
@@ -114,6 +168,9 @@ def main() -> None:
     t64 = median_time(lambda: clf.model.run(crops), args.repeats)
     other_clf = EmotionClassifier(args.model, mirror=not clf.model.mirror)
     m64 = median_time(lambda: other_clf.model.run(crops), args.repeats)
+    f32 = float32_runner(clf.model.path)
+    f1 = median_time(lambda: f32.run(crops[:1]), args.repeats * 10)
+    f64 = median_time(lambda: f32.run(crops), args.repeats)
     keras_clf = EmotionClassifier(args.model, runtime="keras", mirror=False)
     k1 = median_time(lambda: keras_clf.model.run(crops[:1]), args.repeats * 5)
     k64 = median_time(lambda: keras_clf.model.run(crops), args.repeats)
@@ -147,6 +204,18 @@ def main() -> None:
             f"{64 / m64:,.0f} faces/s",
             f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
             ratio(64 / m64, fer_b64),
+        ),
+        (
+            "crops, batch 1 latency (float32 LiteRT export, mirror=False)",
+            f"{f1 * 1e3:.2f} ms",
+            f"{fer_b1:.2f} ms" if fer_b1 else "-",
+            ratio(f1, fer_b1 / 1e3 if fer_b1 else None, higher_is_better=False),
+        ),
+        (
+            "crops, batch 64 (float32 LiteRT export, mirror=False)",
+            f"{64 / f64:,.0f} faces/s",
+            f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
+            ratio(64 / f64, fer_b64),
         ),
         ("crops, batch 1 latency (keras, mirror=False)", f"{k1 * 1e3:.2f} ms", "", ""),
         ("crops, batch 64 (keras, mirror=False)", f"{64 / k64:,.0f} faces/s", "", ""),
@@ -191,12 +260,13 @@ def main() -> None:
             report = analyze_video(video, clf, sample_fps=fps, progress=False)
             seconds = time.perf_counter() - start
             what = "default 5 fps sampling" if fps == 5 else "every frame"
+            fer_fps = peer.get("video_frames_per_s") if fps == 5 else None
             rows.append(
                 (
                     f"video 640×360, {what}",
-                    f"{report.frames_analyzed / seconds:.1f} analysed frames/s",
-                    "",
-                    f"{report.frames_analyzed} frames, {len(report.faces)} faces",
+                    f"{report.frames_analyzed / seconds:.1f} analysed frames/s, {len(report.faces)} faces",
+                    f"{fer_fps:.1f} frames/s, {peer.get('video_faces')} faces" if fer_fps else "",
+                    ratio(report.frames_analyzed / seconds, fer_fps) if fer_fps else f"{report.frames_analyzed} frames",
                 )
             )
     if (SHARED / "data" / "ferplus" / "val").exists():

@@ -51,7 +51,7 @@ def test_finetune_folder(tmp_path: Path) -> None:
             shutil.copy(f, tmp_path / "d" / label)
     out = _run(str(EXAMPLES / "finetune_folder.py"), "d", "--out", "m", cwd=tmp_path)
     assert "accuracy=" in out and (tmp_path / "m" / "config.json").is_file()
-    assert (tmp_path / "m" / "model.tflite").is_file()  # fine-tuned models run without TensorFlow too
+    assert (tmp_path / "m" / "model_float32.tflite").is_file()  # fine-tuned models run without TensorFlow too
 
 
 def test_load_from_hub(tmp_path: Path, tiny_model_dir: Path) -> None:

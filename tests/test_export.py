@@ -21,9 +21,9 @@ def exported(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_tflite_runtime_matches_keras(exported: Path) -> None:
     config = json.loads((exported / "config.json").read_text())
-    assert config["runtimes"]["tflite"]["file"] == "model.tflite"
+    assert config["runtimes"]["tflite_float32"]["file"] == "model_float32.tflite"
     fast, slow = FaceModel(exported), FaceModel(exported, runtime="keras")
-    assert (fast.runtime, slow.runtime) == ("tflite", "keras")
+    assert (fast.runtime, slow.runtime) == ("tflite-float32", "keras")
     rng = np.random.default_rng(0)
     for n in (1, 3, 17, 70):  # bucket padding and chunking
         faces = [rng.integers(0, 255, (50, 40, 3), dtype=np.uint8) for _ in range(n)]
@@ -36,16 +36,18 @@ def test_classifier_uses_the_export(exported: Path, astronaut: np.ndarray) -> No
     fast = EmotionClassifier(exported)
     slow = EmotionClassifier(exported, runtime="keras")
     a, b = fast.predict(astronaut), slow.predict(astronaut)
-    assert fast.model.runtime == "tflite" and len(a) == len(b) == 1
+    assert fast.model.runtime == "tflite-float32" and len(a) == len(b) == 1
     assert a[0].probabilities == pytest.approx(b[0].probabilities, abs=1e-4)
 
 
 def test_missing_export_is_explained(exported: Path, tiny_model_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(ModelLoadError, match="no TFLite export"):
+    with pytest.raises(ModelLoadError, match="no tflite export"):
         FaceModel(tiny_model_dir, runtime="tflite")
+    with pytest.raises(ModelLoadError, match="no tflite-int8 export"):
+        FaceModel(exported, runtime="tflite-int8")
     broken = tmp_path / "broken"
     shutil.copytree(exported, broken)
-    (broken / "model.tflite").unlink()
+    (broken / "model_float32.tflite").unlink()
     with pytest.raises(ModelLoadError, match=r"listed in config\.json but missing"):
         FaceModel(broken)
 
@@ -68,3 +70,17 @@ def test_int8_export_of_the_bundled_model_agrees_with_keras(tmp_path: Path) -> N
     assert runtime["quantization"] == "int8" and runtime["top_label_agreement"] >= 0.97 and diff <= 0.25
     with pytest.raises(ModelLoadError, match="differs from the Keras model"):
         export_tflite(model_dir, quantization="int8", samples=samples, tolerance=1e-6)
+
+
+@pytest.mark.parametrize(("vnni", "expected"), [(True, "tflite"), (False, "tflite_float32")])
+def test_the_faster_export_for_the_cpu_is_chosen(monkeypatch: pytest.MonkeyPatch, vnni: bool, expected: str) -> None:
+    """int8 where the CPU has int8 dot products (VNNI, dotprod), float32 on AVX2-only CPUs."""
+    from facemotion import cpu
+    from facemotion.runtime import choose_export
+
+    monkeypatch.setattr(cpu, "has_int8_dot_product", lambda: vnni)
+    both = {"tflite": {"file": "model.tflite"}, "tflite_float32": {"file": "model_float32.tflite"}}
+    assert choose_export(both, "auto") == expected
+    assert choose_export(both, "tflite-int8") == "tflite"
+    assert choose_export({"tflite": {"file": "model.tflite"}}, "auto") == "tflite"  # older models: one export
+    assert choose_export(both, "keras") is None

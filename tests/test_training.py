@@ -211,7 +211,7 @@ def test_finetune_pretrained_keeps_nine_outputs_and_freezes_early_layers(tmp_pat
     data = load_image_folder(root, config.preprocessing)
     out = finetune_pretrained(data, tmp_path / "tuned", config=small_data_config(epochs=2))
     tuned = EmotionClassifier(out)
-    assert tuned.model.runtime == "tflite"  # exported, runs without TensorFlow
+    assert tuned.model.runtime == "tflite-float32"  # exported, runs without TensorFlow
     faces = tuned.predict_faces(list(data.images[:4]))
     assert all(len(f.probabilities) == 9 and -1 <= f.valence <= 1 for f in faces)
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -18,6 +18,7 @@ from facemotion.errors import (
     ModelLoadError,
     VideoReadError,
 )
+from facemotion.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from facemotion.api import EmotionClassifier, ValenceArousalRegressor, analyze_group
@@ -35,14 +36,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public parts on first use, so ``import facemotion`` (and the CLI's ``--help``) stays fast."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'facemotion' has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, _LAZY)  # the public parts load on first use: `import facemotion` stays fast
 
 __all__ = [
     "EMOTIONS",

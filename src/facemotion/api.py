@@ -114,7 +114,8 @@ class EmotionClassifier(_FacePipeline):
         detector: ``"blazeface"`` (default, fast), ``"mtcnn"`` (small faces), ``"retinaface"``
             (optional extra) or your own detector.
         min_face_size: ignore detected faces smaller than this many pixels.
-        runtime: ``"auto"`` (the model's LiteRT export when it has one), ``"keras"`` or ``"tflite"``.
+        runtime: ``"auto"`` (the model's LiteRT export when it has one, the faster of its int8 and
+            float32 exports for this CPU), ``"keras"``, ``"tflite"``, ``"tflite-int8"`` or ``"tflite-float32"``.
         mirror: also run each face flipped left–right and average (more accurate, 2× model
             time); ``None`` (default) follows the model's setting, on for the bundled model.
 

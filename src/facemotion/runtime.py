@@ -34,7 +34,28 @@ class ModelOutput:
     affect_from_head: bool
 
 
-Runtime = Literal["auto", "keras", "tflite"]
+Runtime = Literal["auto", "keras", "tflite", "tflite-int8", "tflite-float32"]
+#: ``config.json`` runtime entries: the int8 export (``"tflite"``, any quantization in older
+#: models) and an optional float32 export.
+EXPORTS = {"tflite-int8": "tflite", "tflite-float32": "tflite_float32"}
+
+
+def choose_export(runtimes: dict[str, Any], runtime: Runtime) -> str | None:
+    """The ``config.json`` runtime entry to run: asked for by name, or the faster one for this CPU.
+
+    Without int8 dot-product instructions (AVX2-only x86, e.g. AMD Zen 3) XNNPACK's float32
+    kernels beat its int8 ones, so ``"auto"``/``"tflite"`` take the float32 export there
+    when the model has one.
+    """
+    from facemotion.cpu import has_int8_dot_product
+
+    if runtime in EXPORTS:
+        return EXPORTS[runtime] if EXPORTS[runtime] in runtimes else None
+    if runtime == "keras":
+        return None
+    if "tflite_float32" in runtimes and (not has_int8_dot_product() or "tflite" not in runtimes):
+        return "tflite_float32"
+    return "tflite" if "tflite" in runtimes else None
 
 
 class TFLiteRunner:
@@ -77,9 +98,11 @@ class FaceModel:
 
     With ``runtime="keras"`` the Keras model is wrapped in a ``tf.function`` with a
     batch-agnostic input signature, so it is traced once and every batch is a single
-    compiled call. ``"tflite"`` uses the model's LiteRT export (``model.tflite``, checked
-    against Keras when it was exported); ``"auto"`` (default) takes the export when the
-    model has one. ``mirror=True`` also runs every face flipped left–right and averages
+    compiled call. ``"tflite"`` uses the model's LiteRT export (checked against Keras when
+    it was exported): the float32 one on CPUs without int8 dot-product instructions when
+    the model has both (:func:`choose_export`), else the int8 one; ``"tflite-int8"`` and
+    ``"tflite-float32"`` ask for one; ``"auto"`` (default) is ``"tflite"`` when the model
+    has an export, else Keras. ``runtime`` (the attribute) says which one runs. ``mirror=True`` also runs every face flipped left–right and averages
     the two predictions (test-time augmentation: about one point more accuracy for twice
     the model time); ``None`` takes the model's own setting (``"mirror"`` in its
     ``config.json``). Safe to share between threads.
@@ -103,20 +126,22 @@ class FaceModel:
         self._call: Any = None
         self._tflite: TFLiteRunner | None = None
         self._keras_lock = threading.Lock()
-        tflite = self.config.runtimes.get("tflite", {})
-        export = tflite.get("file") if isinstance(tflite, dict) else None
-        if runtime == "tflite" and not export:
+        key = choose_export(self.config.runtimes, runtime)
+        entry = self.config.runtimes.get(key, {}) if key else {}
+        export = entry.get("file") if isinstance(entry, dict) else None
+        if runtime not in ("auto", "keras") and not export:
             raise ModelLoadError(
-                f"{self.path} has no TFLite export; make one with facemotion.training.export.export_tflite"
+                f"{self.path} has no {runtime} export; make one with facemotion.training.export.export_tflite"
             )
-        if runtime in ("auto", "tflite") and export:
+        if export:
             file = artifact_file(self.path, str(export))
             if not file.is_file():
                 raise ModelLoadError(f"{file} is listed in config.json but missing")
             self._tflite = TFLiteRunner(file, self.config.tasks)
+            self.runtime = f"tflite-{entry.get('quantization', 'int8')}".replace("-none", "-float32")
         else:
             self._compile()
-        self.runtime = "tflite" if self._tflite else "keras"
+            self.runtime = "keras"
 
     @property
     def keras_model(self) -> keras.Model:

@@ -187,10 +187,17 @@ def _local_copy(path: str) -> _LocalCopy:
 class TaskAnalyzer:
     """Runs tasks with one classifier (an actor in Ray's pool; built once per worker)."""
 
-    def __init__(self, model: str | None = None, detector: str | None = None, sample_fps: float = 5.0) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        detector: str | None = None,
+        sample_fps: float = 5.0,
+        revision: str | None = None,
+        mirror: bool | None = None,
+    ) -> None:
         from facemotion.api import EmotionClassifier
 
-        self.classifier = EmotionClassifier(model, detector=detector)
+        self.classifier = EmotionClassifier(model, revision=revision, detector=detector, mirror=mirror)
         self.sample_fps = sample_fps
 
     def run(self, task: Task) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -318,10 +325,10 @@ def _columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: np.array([r.get(k) for r in rows], dtype=object) for k in keys}
 
 
-def _run_local(tasks: list[Task], model: str | None, detector: str | None, sample_fps: float) -> list[dict[str, Any]]:
+def _run_local(tasks: list[Task], options: dict[str, Any]) -> list[dict[str, Any]]:
     from tqdm.auto import tqdm
 
-    analyzer = TaskAnalyzer(model, detector, sample_fps)
+    analyzer = TaskAnalyzer(**options)
     rows: list[dict[str, Any]] = []
     for task in tqdm(tasks, desc="batch", unit="task", disable=None):
         faces, status = analyzer.run(task)
@@ -330,9 +337,7 @@ def _run_local(tasks: list[Task], model: str | None, detector: str | None, sampl
     return rows
 
 
-def _run_ray(
-    tasks: list[Task], model: str | None, detector: str | None, sample_fps: float, workers: int, address: str | None
-) -> list[dict[str, Any]]:
+def _run_ray(tasks: list[Task], options: dict[str, Any], workers: int, address: str | None) -> list[dict[str, Any]]:
     try:
         import ray
     except ImportError:
@@ -352,7 +357,7 @@ def _run_ray(
     data = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
     out = data.map_batches(
         TaskAnalyzer,
-        fn_constructor_kwargs={"model": model, "detector": detector, "sample_fps": sample_fps},
+        fn_constructor_kwargs=options,
         batch_size=1,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers),
@@ -369,14 +374,18 @@ def run_batch(
     workers: int = 2,
     address: str | None = None,
     model: str | None = None,
+    revision: str | None = None,
     detector: str | None = None,
+    mirror: bool | None = None,
     sample_fps: float = 5.0,
     chunk_seconds: float = 30.0,
 ) -> dict[str, int]:
     """Analyse every photo and video of ``inputs`` into ``out`` (see the module's docs).
 
+    ``model``, ``revision``, ``detector`` and ``mirror`` are those of :class:`~facemotion.EmotionClassifier`.
     Returns counts: ``inputs``, ``skipped`` (already done), ``faces``, ``errors``.
     """
+    options = {"model": model, "revision": revision, "detector": detector, "mirror": mirror, "sample_fps": sample_fps}
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -387,9 +396,9 @@ def run_batch(
     todo = [p for p in paths if input_id(p) not in done]
     tasks = plan_tasks(todo, chunk_seconds)
     if engine == "ray" and tasks:
-        rows = _run_ray(tasks, model, detector, sample_fps, workers, address)
+        rows = _run_ray(tasks, options, workers, address)
     elif engine == "local":
-        rows = _run_local(tasks, model, detector, sample_fps) if tasks else []
+        rows = _run_local(tasks, options) if tasks else []
     elif engine != "ray":
         raise FacemotionError(f"unknown engine {engine!r}; use 'local' or 'ray'")
     else:

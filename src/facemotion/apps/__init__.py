@@ -5,7 +5,9 @@ Imported lazily, so that the command line's parser does not load OpenCV or numpy
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from facemotion.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from facemotion.apps.compare import GroupComparison, compare_groups
@@ -19,12 +21,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'facemotion.apps' has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = ["GroupComparison", "VideoReport", "analyze_video", "compare_groups"]

@@ -75,7 +75,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         workers=args.workers,
         address=args.address,
         model=args.model,
+        revision=args.revision,
         detector=args.detector,
+        mirror=args.mirror,
         sample_fps=args.fps,
         chunk_seconds=args.chunk_seconds,
     )
@@ -123,6 +125,5 @@ def add_app_commands(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=2, help="Ray workers, each holding one model (default 2)")
     p.add_argument("--fps", type=float, default=5.0, help="video frames analysed per second (default 5)")
     p.add_argument("--chunk-seconds", type=float, default=30.0, help="video chunk per task (default 30 s)")
-    p.add_argument("--model", default=None, help="model directory or Hub id (default: the bundled model)")
-    p.add_argument("--detector", default=None, help="face detector (default: blazeface)")
+    _add_model_options(p)
     p.set_defaults(func=cmd_batch)

@@ -16,6 +16,7 @@ from facemotion.errors import ModelLoadError
 log = logging.getLogger(__name__)
 
 TFLITE_FILE = "model.tflite"
+FLOAT32_FILE = "model_float32.tflite"
 Quantization = Literal["none", "float16", "dynamic", "int8"]
 
 
@@ -27,7 +28,11 @@ def export_tflite(
     tolerance: float | None = None,
     min_agreement: float = 0.97,
 ) -> float:
-    """Write ``model.tflite`` beside the Keras model and record it in ``config.json``.
+    """Write a LiteRT export beside the Keras model and record it in ``config.json``.
+
+    A ``"none"`` (float32) export is written to ``model_float32.tflite`` (runtime entry
+    ``tflite_float32``), any other to ``model.tflite`` (entry ``tflite``); a model may have
+    both, and inference picks the faster one for the CPU (``facemotion.runtime.choose_export``).
 
     The export is checked on ``samples`` (normalized model inputs; pass real faces,
     especially for ``int8``, whose calibration uses them too; random inputs if ``None``):
@@ -82,16 +87,15 @@ def export_tflite(
             f"the {quantization} TFLite export differs from the Keras model: largest difference {diff:.4f} "
             f"(allowed {tolerance}), same top label on {agreement:.1%} of the samples (required {min_agreement:.0%})"
         )
-    (root / TFLITE_FILE).write_bytes(blob)
+    key, file = ("tflite_float32", FLOAT32_FILE) if quantization == "none" else ("tflite", TFLITE_FILE)
+    (root / file).write_bytes(blob)
     data = json.loads((root / CONFIG_FILE).read_text())
-    data["runtimes"] = {
-        "tflite": {
-            "file": TFLITE_FILE,
-            "quantization": quantization,
-            "max_abs_diff": round(diff, 5),
-            "top_label_agreement": round(agreement, 4),
-            "checked_on": len(samples),
-        }
+    data.setdefault("runtimes", {})[key] = {
+        "file": file,
+        "quantization": quantization,
+        "max_abs_diff": round(diff, 5),
+        "top_label_agreement": round(agreement, 4),
+        "checked_on": len(samples),
     }
     (root / CONFIG_FILE).write_text(json.dumps(data, indent=2) + "\n")
     return diff

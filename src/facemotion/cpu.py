@@ -1,0 +1,32 @@
+"""What the CPU can do fast, to pick the faster of a model's LiteRT exports."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+#: Instruction sets with an int8 dot product, which make int8 LiteRT kernels several times faster.
+INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp"})
+
+
+@functools.cache
+def has_int8_dot_product() -> bool:
+    """Whether this CPU has int8 dot-product instructions (x86 VNNI/AMX, Arm dotprod).
+
+    Read from ``/proc/cpuinfo`` on Linux; Apple silicon has them; unknown CPUs are taken
+    to have them (the int8 export is then used, as before this check existed).
+
+    >>> isinstance(has_int8_dot_product(), bool)
+    True
+    """
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        try:
+            text = cpuinfo.read_text()
+        except OSError:
+            return True
+        for line in text.splitlines():
+            if line.startswith(("flags", "Features")):
+                return bool(INT8_DOT_FLAGS & set(line.split(":", 1)[1].split()))
+        return True
+    return True  # macOS and Windows: Apple silicon and recent x86 have them; unknown: keep int8
