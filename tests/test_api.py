@@ -123,3 +123,18 @@ def test_very_large_photo(tiny_classifier, astronaut: np.ndarray, tmp_path: Path
     faces = tiny_classifier.predict(path)
     assert len(faces) == 1
     assert faces[0].box[2] > 1000  # the box is in the big photo's pixels
+
+
+def test_a_face_crop_given_as_a_photo_is_still_a_face() -> None:
+    """Issue 10: a pre-cropped 48-px face passed without --crops gives a face, not an empty list."""
+    from facemotion import EmotionClassifier
+    from facemotion.io import read_image
+
+    from conftest import DATA, need
+
+    clf = EmotionClassifier()
+    files = sorted(need(DATA / "ferplus" / "val" / "happy").iterdir())[:30]
+    found = [clf.predict(read_image(f)) for f in files]
+    assert all(len(faces) == 1 for faces in found)
+    assert sum(faces[0].label == "happy" for faces in found) >= 24
+    assert clf.predict(np.full((64, 64, 3), 128, np.uint8)) == []  # a flat square is not a face

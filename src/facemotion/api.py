@@ -20,6 +20,8 @@ from facemotion.results import FaceAffect, FaceEmotion, GroupMood
 from facemotion.runtime import FaceModel, ModelOutput, Runtime
 
 SelfT = TypeVar("SelfT", bound="_FacePipeline")
+#: Largest side of an image taken as one whole face when no face is detected in it (a face crop).
+WHOLE_FACE_SIDE = 128
 ResultT = TypeVar("ResultT", FaceEmotion, FaceAffect)
 
 
@@ -55,9 +57,18 @@ class _FacePipeline:
         return get_detector(self._detector_spec)
 
     def detect_and_crop(self, image: NDArray[np.uint8]) -> tuple[list[DetectedFace], list[NDArray[np.uint8]]]:
-        """Find the faces of one RGB image and return them with their aligned crops."""
+        """Find the faces of one RGB image and return them with their aligned crops.
+
+        A small, squarish image in which no face is found (at most :data:`WHOLE_FACE_SIDE`
+        pixels a side, not a flat colour: a face crop handed over as a photo) is taken as
+        one face filling the frame, with a ``detection_score`` of 0.
+        """
         margin = self.model.config.preprocessing.margin
         faces = [f for f in self.detector.detect(image) if min(f.box[2:]) >= self.min_face_size]
+        height, width = image.shape[:2]
+        small_square = max(height, width) <= WHOLE_FACE_SIDE and 0.75 <= width / height <= 1.33
+        if not faces and small_square and float(image.std()) > 8.0:  # a flat image is no face
+            faces = [DetectedFace((0, 0, width, height), 0.0)]
         return faces, [crop_face(image, f, margin) for f in faces]
 
     def _analyze(self, images: Sequence[ImageLike]) -> tuple[list[list[DetectedFace]], ModelOutput]:

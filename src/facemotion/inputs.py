@@ -32,13 +32,17 @@ def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_S
 
 
 def display_name(path: Path, roots: Iterable[str | Path]) -> str:
-    """``path`` relative to the input folder it came from, or as given.
+    """``path`` relative to the input folder it came from; a file given by itself: its name.
 
     >>> display_name(Path("shared/media/group_photos/a.jpg"), ["shared/media"])
     'group_photos/a.jpg'
+    >>> display_name(Path("../photos/b.jpg"), ["../photos/b.jpg"])
+    'b.jpg'
     """
     for root in roots:
         root = Path(root)
+        if root == path:
+            return path.name
         if root.is_dir() or not root.suffix:
             try:
                 return str(path.relative_to(root))
