@@ -4,7 +4,7 @@
 
 Prints the CPU (model and SIMD flags), then a Markdown table: start-up time of the
 command line, faces/s on already-cropped faces (batch 1 and 64; the shipped int8 LiteRT
-export and a float32 export made on the fly), FLOPs per face and the share of this CPU's
+export the CPU gets by default and the other one), FLOPs per face and the share of this CPU's
 measured float32 matrix-multiply peak, end-to-end latency per photo on
 ../shared/media/group_photos, and frames/s on the shared video. Ratios against `fer` are
 the figures to quote: absolute speeds change from one CPU to another.
@@ -73,20 +73,6 @@ def command_seconds(args: list[str], repeats: int) -> float:
         subprocess.run([sys.executable, "-m", *args], capture_output=True, check=True)
 
     return median_time(run, repeats, warmup=1)
-
-
-def float32_runner(model_dir: Path) -> Any:
-    """The model exported to float32 LiteRT in a temporary copy (for the int8-vs-float32 row)."""
-    import shutil
-    import tempfile
-
-    from facemotion.runtime import FaceModel
-    from facemotion.training.export import export_tflite
-
-    tmp = Path(tempfile.mkdtemp()) / "f32"
-    shutil.copytree(model_dir, tmp)
-    export_tflite(tmp, quantization="none")
-    return FaceModel(tmp, mirror=False)
 
 
 def model_flops(keras_model: tf.keras.Model, shape: tuple[int, ...]) -> float:
@@ -168,9 +154,10 @@ def main() -> None:
     t64 = median_time(lambda: clf.model.run(crops), args.repeats)
     other_clf = EmotionClassifier(args.model, mirror=not clf.model.mirror)
     m64 = median_time(lambda: other_clf.model.run(crops), args.repeats)
-    f32 = float32_runner(clf.model.path)
-    f1 = median_time(lambda: f32.run(crops[:1]), args.repeats * 10)
-    f64 = median_time(lambda: f32.run(crops), args.repeats)
+    other = "tflite-int8" if clf.model.runtime == "tflite-float32" else "tflite-float32"
+    alt = EmotionClassifier(args.model, runtime=other, mirror=False)  # type: ignore[arg-type]
+    f1 = median_time(lambda: alt.model.run(crops[:1]), args.repeats * 10)
+    f64 = median_time(lambda: alt.model.run(crops), args.repeats)
     keras_clf = EmotionClassifier(args.model, runtime="keras", mirror=False)
     k1 = median_time(lambda: keras_clf.model.run(crops[:1]), args.repeats * 5)
     k64 = median_time(lambda: keras_clf.model.run(crops), args.repeats)
@@ -206,13 +193,13 @@ def main() -> None:
             ratio(64 / m64, fer_b64),
         ),
         (
-            "crops, batch 1 latency (float32 LiteRT export, mirror=False)",
+            f"crops, batch 1 latency ({alt.model.runtime}, mirror=False)",
             f"{f1 * 1e3:.2f} ms",
             f"{fer_b1:.2f} ms" if fer_b1 else "-",
             ratio(f1, fer_b1 / 1e3 if fer_b1 else None, higher_is_better=False),
         ),
         (
-            "crops, batch 64 (float32 LiteRT export, mirror=False)",
+            f"crops, batch 64 ({alt.model.runtime}, mirror=False)",
             f"{64 / f64:,.0f} faces/s",
             f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
             ratio(64 / f64, fer_b64),

@@ -1,7 +1,18 @@
-"""Train the bundled default model (compact multi-task network) on FER+ (+ CK+ train).
+"""Train the bundled default model (compact multi-task network) on FER+, CK+ and real portraits.
 
-The shipped model is a student distilled from two earlier runs (its teachers), then given
-a short phase of stronger rare-class oversampling::
+The shipped model (0.2) continues the previous one (0.1, itself a student distilled from two
+earlier runs, see docs/models.md) for 14 epochs on real-domain data: FER+ train, CK+ train
+and the training people of ``portraits`` (80 % of the identities, framed by the default
+detector, repeated twice), with camera-like photometric augmentation and stronger
+rare-class sampling; its targets mix the labels with the previous model's mirror-averaged
+predictions, so one pass learns what mirror averaging gave::
+
+    git show 57aabf2:src/facemotion/default_model/model.keras > runs/teacher/model.keras
+    python scripts/train_default_model.py --work runs/rd --out runs/rd/model --epochs 14 --width 32 \
+        --teachers runs/teacher/model.keras --distill 0.5 --init runs/teacher/model.keras --balance 0.5 \
+        --learning-rate 5e-4 --warmup-epochs 1 --portraits 2 --photometric 0.25
+
+The previous model came from::
 
     python scripts/train_default_model.py --work runs/default --out runs/default/model --epochs 40 --width 24
     python scripts/train_default_model.py --work runs/w32 --out runs/w32/model --epochs 32 --width 32

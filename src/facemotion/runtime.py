@@ -61,10 +61,10 @@ def choose_export(runtimes: dict[str, Any], runtime: Runtime) -> str | None:
 class TFLiteRunner:
     """Run a ``.tflite`` export in the LiteRT interpreter for batches of any size.
 
-    Batches are padded to a few fixed sizes so that the interpreter is rarely resized.
+    The interpreter is resized to each new batch size (about 0.5 ms) rather than padding
+    batches to fixed sizes: padding 7 faces to 16 cost 16 faces' compute (measured twice
+    the time of the exact size on the group photos).
     """
-
-    BUCKETS = (1, 4, 16, 64)
 
     def __init__(self, model: bytes | Path, tasks: tuple[str, ...], threads: int = 2) -> None:
         self._interpreter = load_interpreter(model, threads)
@@ -79,10 +79,7 @@ class TFLiteRunner:
         self._lock = threading.Lock()
 
     def __call__(self, batch: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
-        n = len(batch)
-        size = next((b for b in self.BUCKETS if b >= n), n)
-        if size != n:
-            batch = np.concatenate([batch, np.zeros((size - n, *batch.shape[1:]), np.float32)])
+        n = size = len(batch)
         with self._lock:
             if size != self._batch:
                 self._interpreter.resize_tensor_input(self._input, batch.shape)
@@ -180,15 +177,11 @@ class FaceModel:
             stop = start + len(batch)
             for out in map(self._forward, views):
                 if EMOTION_OUTPUT in out:
-                    logits = out[EMOTION_OUTPUT].astype(np.float64)
+                    logits = out[EMOTION_OUTPUT].astype(np.float64) / self.config.temperature  # calibration
                     exp = np.exp(logits - logits.max(axis=1, keepdims=True))
                     probs[start:stop] += exp / exp.sum(axis=1, keepdims=True) / len(views)
                 if VA_OUTPUT in out:
                     affect[start:stop] += np.clip(out[VA_OUTPUT], -1.0, 1.0) / len(views)
-        if self.config.temperature != 1.0 and EMOTION_OUTPUT in self.config.tasks:
-            scaled = np.log(np.clip(probs.astype(np.float64), 1e-12, 1.0)) / self.config.temperature
-            scaled = np.exp(scaled - scaled.max(axis=1, keepdims=True))
-            probs = np.asarray(scaled / scaled.sum(axis=1, keepdims=True), np.float32)
         has_head = VA_OUTPUT in self.config.tasks
         if not has_head:
             affect = expected_affect(probs)
