@@ -173,37 +173,21 @@ def main() -> None:
 
     fer_b1 = peer.get("crop_batch1_ms")
     fer_b64 = peer.get("crop_batch64_faces_per_s")
+
+    def latency_row(name: str, seconds: float) -> tuple[str, str, str, str]:
+        theirs = f"{fer_b1:.2f} ms" if fer_b1 else "-"
+        return name, f"{seconds * 1e3:.2f} ms", theirs, ratio(seconds, fer_b1 / 1e3 if fer_b1 else None, False)
+
+    def rate_row(name: str, seconds: float) -> tuple[str, str, str, str]:
+        theirs = f"{fer_b64:,.0f} faces/s" if fer_b64 else "-"
+        return name, f"{64 / seconds:,.0f} faces/s", theirs, ratio(64 / seconds, fer_b64)
+
     rows += [
-        (
-            f"crops, batch 1 latency ({clf.model.runtime}, mirror={clf.model.mirror})",
-            f"{t1 * 1e3:.2f} ms",
-            f"{fer_b1:.2f} ms" if fer_b1 else "-",
-            ratio(t1, fer_b1 / 1e3 if fer_b1 else None, higher_is_better=False),
-        ),
-        (
-            f"crops, batch 64 ({clf.model.runtime}, mirror={clf.model.mirror})",
-            f"{64 / t64:,.0f} faces/s",
-            f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
-            ratio(64 / t64, fer_b64),
-        ),
-        (
-            f"crops, batch 64, mirror={other_clf.model.mirror} ({clf.model.runtime})",
-            f"{64 / m64:,.0f} faces/s",
-            f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
-            ratio(64 / m64, fer_b64),
-        ),
-        (
-            f"crops, batch 1 latency ({alt.model.runtime}, mirror=False)",
-            f"{f1 * 1e3:.2f} ms",
-            f"{fer_b1:.2f} ms" if fer_b1 else "-",
-            ratio(f1, fer_b1 / 1e3 if fer_b1 else None, higher_is_better=False),
-        ),
-        (
-            f"crops, batch 64 ({alt.model.runtime}, mirror=False)",
-            f"{64 / f64:,.0f} faces/s",
-            f"{fer_b64:,.0f} faces/s" if fer_b64 else "-",
-            ratio(64 / f64, fer_b64),
-        ),
+        latency_row(f"crops, batch 1 latency ({clf.model.runtime}, mirror={clf.model.mirror})", t1),
+        rate_row(f"crops, batch 64 ({clf.model.runtime}, mirror={clf.model.mirror})", t64),
+        rate_row(f"crops, batch 64, mirror={other_clf.model.mirror} ({clf.model.runtime})", m64),
+        latency_row(f"crops, batch 1 latency ({alt.model.runtime}, mirror=False)", f1),
+        rate_row(f"crops, batch 64 ({alt.model.runtime}, mirror=False)", f64),
         ("crops, batch 1 latency (keras, mirror=False)", f"{k1 * 1e3:.2f} ms", "", ""),
         ("crops, batch 64 (keras, mirror=False)", f"{64 / k64:,.0f} faces/s", "", ""),
         (
