@@ -127,8 +127,8 @@ class EmotionClassifier(_FacePipeline):
         min_face_size: ignore detected faces smaller than this many pixels.
         runtime: ``"auto"`` (the model's LiteRT export when it has one, the faster of its int8 and
             float32 exports for this CPU), ``"keras"``, ``"tflite"``, ``"tflite-int8"`` or ``"tflite-float32"``.
-        mirror: also run each face flipped left–right and average (more accurate, 2× model
-            time); ``None`` (default) follows the model's setting, on for the bundled model.
+        mirror: also run each face flipped left–right and average (slightly more accurate, 2×
+            model time); ``None`` (default) follows the model's setting, off for the bundled model.
 
     >>> clf = EmotionClassifier()
     >>> faces = clf.predict("group.jpg")  # doctest: +SKIP

@@ -50,6 +50,17 @@ class FrameFace:
         return row
 
 
+#: The columns of ``frames.csv``: one row per face per analysed frame (:meth:`FrameFace.to_row`).
+FRAME_FIELDS = [
+    *(k for k in FrameFace.__dataclass_fields__ if k not in ("probabilities", "box")),
+    "x",
+    "y",
+    "w",
+    "h",
+    *(f"p_{e}" for e in EMOTIONS),
+]
+
+
 @dataclass
 class VideoReport:
     """Everything :func:`analyze_video` found.
@@ -151,13 +162,7 @@ class VideoReport:
         ``timeline.png`` and ``report.html`` (one offline file to hand to a client, see :mod:`facemotion.apps.report`)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        frame_fields = [*FrameFace.__dataclass_fields__.keys()]
-        frame_fields = (
-            [k for k in frame_fields if k not in ("probabilities", "box")]
-            + ["x", "y", "w", "h"]
-            + [f"p_{e}" for e in EMOTIONS]
-        )
-        _write_csv(out / "frames.csv", [f.to_row() for f in self.faces], frame_fields)
+        _write_csv(out / "frames.csv", [f.to_row() for f in self.faces], FRAME_FIELDS)
         _write_csv(out / "timeline.csv", self.timeline(), ["time", "faces", "valence", "arousal", *EMOTIONS])
         people_fields = ["person", "first_seen", "last_seen", "frames", "valence", "arousal", "dominant_emotion"]
         _write_csv(out / "people.csv", self.people(), people_fields)
@@ -396,7 +401,6 @@ def analyze_stream(
     report = VideoReport(str(source), fps, 0.0)
     analyzer = FrameAnalyzer(clf, report, batch_frames=1)  # no batching: rows are written as they come
     every = max(1, round(fps / sample_fps)) if sample_fps > 0 else 1
-    fields = [*FrameFace(0, 0.0, 0, (0, 0, 0, 0), "", 0.0, 0.0, 0.0, (0.0,) * len(EMOTIONS)).to_row()]
     second: list[FrameFace] = []
     current = 0
 
@@ -416,7 +420,7 @@ def analyze_stream(
     index = 0
     try:
         with (out / "frames.csv").open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer = csv.DictWriter(handle, fieldnames=FRAME_FIELDS)
             writer.writeheader()
             while max_seconds is None or index / fps < max_seconds:
                 ok = cap.grab()
