@@ -31,6 +31,7 @@ import glob
 import hashlib
 import logging
 import math
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -143,7 +144,7 @@ def plan_tasks(paths: Sequence[str], chunk_seconds: float = 30.0) -> list[Task]:
             tasks.append(Task(path, ident, "image"))
             continue
         try:
-            with _local_copy(path) as local:
+            with _LocalCopy(path) as local:
                 fps, duration = video_info(local)
         except (FacemotionError, OSError) as err:
             tasks.append(Task(path, ident, "video", error=str(err)))
@@ -180,10 +181,6 @@ class _LocalCopy:
             self._tmp.cleanup()
 
 
-def _local_copy(path: str) -> _LocalCopy:
-    return _LocalCopy(path)
-
-
 class TaskAnalyzer:
     """Runs tasks with one classifier (an actor in Ray's pool; built once per worker)."""
 
@@ -215,7 +212,7 @@ class TaskAnalyzer:
         if task.error is not None:
             return [], status
         try:
-            with _local_copy(task.path) as local:
+            with _LocalCopy(task.path) as local:
                 rows = self._image(task, local) if task.kind == "image" else self._video(task, local, status)
         except (FacemotionError, OSError) as err:
             status["error"] = str(err)
@@ -408,8 +405,6 @@ def run_batch(
     # a re-run replaces the partitions of the inputs it redoes (an earlier failure or interruption)
     for status in statuses:
         for stale in (out_dir / "faces.parquet").glob(f"input={status['input']}"):
-            import shutil
-
             shutil.rmtree(stale)
     if faces:
         table = pa.Table.from_pylist([{k: r.get(k) for k in FACE_COLUMNS} for r in faces])
