@@ -79,15 +79,14 @@ class TFLiteRunner:
         self._lock = threading.Lock()
 
     def __call__(self, batch: NDArray[np.float32]) -> dict[str, NDArray[np.float32]]:
-        n = size = len(batch)
         with self._lock:
-            if size != self._batch:
+            if len(batch) != self._batch:
                 self._interpreter.resize_tensor_input(self._input, batch.shape)
                 self._interpreter.allocate_tensors()
-                self._batch = size
+                self._batch = len(batch)
             self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch, np.float32))
             self._interpreter.invoke()
-            return {k: np.array(self._interpreter.get_tensor(i)[:n]) for k, i in self._outputs.items()}
+            return {k: np.array(self._interpreter.get_tensor(i)) for k, i in self._outputs.items()}
 
 
 class FaceModel:
@@ -99,7 +98,8 @@ class FaceModel:
     it was exported): the float32 one on CPUs without int8 dot-product instructions when
     the model has both (:func:`choose_export`), else the int8 one; ``"tflite-int8"`` and
     ``"tflite-float32"`` ask for one; ``"auto"`` (default) is ``"tflite"`` when the model
-    has an export, else Keras. ``runtime`` (the attribute) says which one runs. ``mirror=True`` also runs every face flipped left–right and averages
+    has an export, else Keras. ``runtime`` (the attribute) says which one runs.
+    ``mirror=True`` also runs every face flipped left–right and averages
     the two predictions (test-time augmentation: about one point more accuracy for twice
     the model time); ``None`` takes the model's own setting (``"mirror"`` in its
     ``config.json``). Safe to share between threads.

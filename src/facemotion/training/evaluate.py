@@ -179,6 +179,10 @@ def fit_temperature(probabilities: NDArray[np.floating], true: NDArray[np.intege
     return float(np.exp(best.x))
 
 
+def _f1(precision: float, recall: float) -> float:
+    return float(2 * precision * recall / max(1e-12, precision + recall))
+
+
 def classification_report(
     probabilities: NDArray[np.floating],
     true: NDArray[np.integer],
@@ -206,7 +210,7 @@ def classification_report(
         tp = confusion[c, c]
         precision = tp / max(1, confusion[:, c].sum())
         recall = tp / max(1, confusion[c].sum())
-        f1 = 2 * precision * recall / max(1e-12, precision + recall)
+        f1 = _f1(precision, recall)
         per_class[EMOTIONS[c]] = {
             "precision": float(precision),
             "recall": float(recall),
@@ -237,7 +241,7 @@ def classification_report(
         for c in sorted(set(true.tolist()) | set(missed.tolist())):
             precision = confusion[c, c] / max(1, confusion[:, c].sum())
             recall = confusion[c, c] / max(1, confusion[c].sum() + lost[c])
-            f1s.append(2 * precision * recall / max(1e-12, precision + recall))
+            f1s.append(_f1(precision, recall))
         report.end_to_end_macro_f1 = float(np.mean(f1s))
     return report
 

@@ -21,7 +21,7 @@ import numpy as np
 from facemotion.artifact import ModelCard, ModelConfig, load_artifact, save_pretrained
 from facemotion.errors import DatasetError, ModelLoadError
 from facemotion.hub import resolve_model
-from facemotion.preprocessing import Preprocessing
+from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.datasets import FaceDataset
 from facemotion.training.finetune import TrainingConfig, finetune
 
@@ -90,8 +90,8 @@ def finetune_pretrained(
     without TensorFlow like the bundled one.
 
     >>> from facemotion.training import load_image_folder
-    >>> model, prep = load_for_finetuning()  # doctest: +SKIP
-    >>> finetune_pretrained(load_image_folder("my_faces/", prep.preprocessing), "my_model")  # doctest: +SKIP
+    >>> _, config = load_for_finetuning()  # doctest: +SKIP
+    >>> finetune_pretrained(load_image_folder("my_faces/", config.preprocessing), "my_model")  # doctest: +SKIP
     """
     if len(train) < 2:
         raise DatasetError("fine-tuning needs at least two faces")
@@ -110,7 +110,6 @@ def finetune_pretrained(
     out_dir = save_pretrained(
         model, out, prep, recipe=base.recipe, card=card or ModelCard(training_data=f"fine-tuned from {init}")
     )
-    from facemotion.preprocessing import normalize
     from facemotion.training.export import export_tflite
 
     export_tflite(out_dir, quantization="none", samples=normalize(val.images.astype(np.float32), prep))
