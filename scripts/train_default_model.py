@@ -133,9 +133,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("src/facemotion/default_model"))
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--width", type=int, default=24)
+    parser.add_argument("--blocks", choices=["conv", "separable"], default="conv", help="residual block design")
     parser.add_argument("--teachers", type=Path, nargs="*", default=[], help="trained .keras models to distil from")
     parser.add_argument("--distill", type=float, default=0.5, help="weight of the teachers in the targets")
     parser.add_argument("--init", type=Path, default=None, help="continue from this trained .keras model")
+    parser.add_argument(
+        "--init-shared",
+        type=Path,
+        default=None,
+        help="build a new network, starting the layers it shares with this trained .keras model from its weights",
+    )
     parser.add_argument("--balance", type=float, default=TrainingConfig.balance, help="rare-class oversampling")
     parser.add_argument("--learning-rate", type=float, default=TrainingConfig.learning_rate)
     parser.add_argument("--warmup-epochs", type=int, default=TrainingConfig.warmup_epochs)
@@ -162,13 +169,21 @@ def main() -> None:
 
         model = keras.saving.load_model(args.init, compile=False)
     else:
-        model = build_model("compact", width=args.width)
+        model = build_model("compact", width=args.width, blocks=args.blocks)
+        if args.init_shared:
+            import keras
+
+            from facemotion.training.transfer import copy_matching_weights
+
+            source = keras.saving.load_model(args.init_shared, compile=False)
+            print("started from", args.init_shared, ":", " ".join(copy_matching_weights(source, model)), flush=True)
     finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
     (args.work / "training_config.json").write_text(
         json.dumps(
             {
                 "epochs": args.epochs,
                 "width": args.width,
+                "blocks": args.blocks,
                 "teachers": [str(p) for p in args.teachers],
                 "distill": args.distill if args.teachers else 0.0,
                 "config": repr(config),

@@ -223,3 +223,27 @@ def test_cli_train_init_default(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code = main(["train", str(root), "--init", "default", "--out", str(tmp_path / "m"), "--epochs", "1"])
     assert code == 0 and "fine-tuned from default" in capsys.readouterr().out
     assert "fine-tuned from default" in (tmp_path / "m" / "config.json").read_text()
+
+
+def test_separable_blocks_start_from_a_trained_network_as_its_residual_free_version() -> None:
+    from facemotion.training.transfer import copy_matching_weights
+
+    conv = build_model("compact", width=8)
+    sep = build_model("compact", width=8, blocks="separable")
+    rng = np.random.default_rng(0)
+    for layer in conv.layers:  # non-trivial weights, BN statistics included
+        layer.set_weights([rng.normal(0.5, 0.2, w.shape).astype(np.float32) for w in layer.get_weights()])
+    copied = copy_matching_weights(conv, sep)
+    assert {"stem_conv", "down4_conv", "down4_bn", "emotion", "valence_arousal"} <= set(copied)
+    assert not any(name.startswith("block") for name in copied)  # the shapes differ: nothing copied there
+    # Zero the conv network's residual branches: it then computes what the new network computes.
+    for layer in conv.layers:
+        if layer.name.endswith("_b_bn"):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([np.zeros_like(gamma), np.zeros_like(beta), mean, var])
+    x = rng.uniform(0, 1, (3, 48, 48, 1)).astype(np.float32)
+    want, got = conv(x, training=False), sep(x, training=False)
+    np.testing.assert_allclose(got["emotion"], want["emotion"], rtol=1e-4, atol=1e-4)
+    assert sep.count_params() < conv.count_params()
+    with pytest.raises(ValueError, match="blocks"):
+        build_model("compact", width=8, blocks="dense")  # type: ignore[arg-type]

@@ -49,6 +49,10 @@ def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[n
     )
 
 
+#: The EXIF tag that says how a camera photo is turned.
+EXIF_ORIENTATION = 0x0112
+
+
 def _check_array(array: NDArray[Any], limit: int, what: str) -> NDArray[np.uint8]:
     if array.ndim not in (2, 3) or array.shape[0] < 1 or array.shape[1] < 1:
         raise ImageReadError(f"{what} has shape {array.shape}; expected (H, W), (H, W, 3) or (H, W, 4)")
@@ -66,11 +70,12 @@ def _from_pil(image: Any, limit: int, what: str) -> NDArray[np.uint8]:
     width, height = image.size
     if width * height > limit:
         raise ImageReadError(f"{what} is {width}×{height} pixels, over the limit of {limit:,} pixels")
-    image = ImageOps.exif_transpose(image) or image
+    if image.getexif().get(EXIF_ORIENTATION, 1) != 1:  # exif_transpose copies even when nothing turns
+        image = ImageOps.exif_transpose(image) or image
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         array = np.asarray(image, dtype=np.uint32)
         return _check_array((array >> 8).clip(0, 255).astype(np.uint8), limit, what)
-    return _check_array(np.asarray(image.convert("RGB")), limit, what)
+    return _check_array(np.asarray(image if image.mode == "RGB" else image.convert("RGB")), limit, what)
 
 
 def _read_file(path: Path, limit: int) -> NDArray[np.uint8]:

@@ -1,42 +1,73 @@
 """The compact default network: a small ResNet for 48×48 grey faces.
 
-About 0.5 M parameters and 60 MFLOP per face; it trains on two CPU cores in
-about an hour on FER+ and runs thousands of faces per second.
+Four stride-2 stages (width, 2·, 4·, 8·width channels) with residual blocks between
+them. ``blocks="conv"`` (the bundled model's design) uses full 3×3 convolutions in the
+residual blocks: 113 MFLOP per face at width 32. ``blocks="separable"`` uses
+depthwise-separable ones: 39 MFLOP, about 2.5× the faces per second on a CPU, but a
+20-epoch distilled run of it reached only 0.785 FER+ 8-class accuracy against the bundled
+model's 0.851 (docs/models.md, "Experiments not shipped").
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import keras
 from keras import layers
 
+Blocks = Literal["conv", "separable"]
 
-def _conv_bn_relu(x: keras.KerasTensor, filters: int, stride: int, name: str) -> keras.KerasTensor:
+
+def _conv_bn(
+    x: keras.KerasTensor, filters: int, stride: int, name: str, *, separable: bool = False, zero_gamma: bool = False
+) -> keras.KerasTensor:
+    # Separable layers have names of their own, so no weights of a full convolution land in them.
+    if separable:
+        x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"{name}_dw")(x)
+        x = layers.BatchNormalization(name=f"{name}_dw_bn")(x)
+        x = layers.ReLU(name=f"{name}_dw_relu")(x)
+        x = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_pw")(x)
+        return layers.BatchNormalization(gamma_initializer="zeros" if zero_gamma else "ones", name=f"{name}_pw_bn")(x)
     x = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
-    return layers.ReLU(name=f"{name}_relu")(x)
+    return layers.BatchNormalization(name=f"{name}_bn")(x)
 
 
-def _residual(x: keras.KerasTensor, filters: int, name: str) -> keras.KerasTensor:
-    y = _conv_bn_relu(x, filters, 1, f"{name}_a")
-    y = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_b_conv")(y)
-    y = layers.BatchNormalization(name=f"{name}_b_bn")(y)
+def _conv_bn_relu(
+    x: keras.KerasTensor, filters: int, stride: int, name: str, *, separable: bool = False
+) -> keras.KerasTensor:
+    return layers.ReLU(name=f"{name}_relu")(_conv_bn(x, filters, stride, name, separable=separable))
+
+
+def _residual(x: keras.KerasTensor, filters: int, name: str, *, separable: bool) -> keras.KerasTensor:
+    y = _conv_bn_relu(x, filters, 1, f"{name}_a", separable=separable)
+    # A separable block starts as the identity (its last scale is zero), so it can be added to a trained network.
+    y = _conv_bn(y, filters, 1, f"{name}_b", separable=separable, zero_gamma=separable)
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([x, y]))
 
 
-def build_compact(input_size: int = 48, channels: int = 1, width: int = 24) -> keras.Model:
+def build_compact(input_size: int = 48, channels: int = 1, width: int = 24, blocks: Blocks = "conv") -> keras.Model:
     """Build the compact backbone (no head): image → 3×3×(8·width) feature map.
+
+    The stem and the four downsampling convolutions are full 3×3 convolutions in both
+    designs and keep their layer names, so weights carry over between them
+    (:func:`facemotion.training.transfer.copy_matching_weights`).
 
     >>> build_compact(width=4).output.shape
     (None, 3, 3, 32)
+    >>> build_compact(width=4, blocks="separable").count_params() < build_compact(width=4).count_params()
+    True
     """
+    if blocks not in ("conv", "separable"):
+        raise ValueError(f"blocks must be 'conv' or 'separable', got {blocks!r}")
+    sep = blocks == "separable"
     inputs = keras.Input((input_size, input_size, channels), name="image")
     x = _conv_bn_relu(inputs, width, 1, "stem")
     x = _conv_bn_relu(x, width, 2, "down1")
-    x = _residual(x, width, "block1")
+    x = _residual(x, width, "block1", separable=sep)
     x = _conv_bn_relu(x, 2 * width, 2, "down2")
-    x = _residual(x, 2 * width, "block2")
+    x = _residual(x, 2 * width, "block2", separable=sep)
     x = _conv_bn_relu(x, 4 * width, 2, "down3")
-    x = _residual(x, 4 * width, "block3a")
-    x = _residual(x, 4 * width, "block3b")
+    x = _residual(x, 4 * width, "block3a", separable=sep)
+    x = _residual(x, 4 * width, "block3b", separable=sep)
     x = _conv_bn_relu(x, 8 * width, 2, "down4")
     return keras.Model(inputs, x, name="compact")

@@ -12,6 +12,7 @@ import keras
 
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.models import attach_heads, build_compact, build_vggface_resnet50
+from facemotion.models.compact import Blocks
 from facemotion.models.vggface import unfreeze_last
 from facemotion.preprocessing import Preprocessing
 from facemotion.training.datasets import FaceDataset
@@ -37,13 +38,15 @@ def build_model(
     vggface_weights: str | Path | None = None,
     trainable_layers: int = 13,
     width: int = 24,
+    blocks: Blocks = "conv",
 ) -> keras.Model:
     """Build a network for a recipe with one or both heads.
 
     ``vggface`` is the reference design: the VGGFace ResNet-50 backbone (optionally with
     the original ``rcmalli_vggface_tf_notop_resnet50.h5`` weights), only its last
     ``trainable_layers`` layers trainable, Flatten → Dense 512 → Dropout 0.25 → 9 logits
-    (and a 2-unit linear valence–arousal output). ``compact`` is the small default network.
+    (and a 2-unit linear valence–arousal output). ``compact`` is the small default network
+    (``width`` and ``blocks``: see :func:`facemotion.models.build_compact`).
 
     >>> model = build_model("compact", width=4)
     >>> sorted(model.output)
@@ -56,7 +59,7 @@ def build_model(
         unfreeze_last(backbone, trainable_layers)
         return attach_heads(backbone, tasks=tasks, style="reference", dropout=0.25)
     if recipe == "compact":
-        return attach_heads(build_compact(width=width), tasks=tasks, style="pooled", dropout=0.3)
+        return attach_heads(build_compact(width=width, blocks=blocks), tasks=tasks, style="pooled", dropout=0.3)
     raise ValueError(f"unknown recipe {recipe!r}; use 'compact' or 'vggface'")
 
 

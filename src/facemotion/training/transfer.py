@@ -25,8 +25,8 @@ from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.datasets import FaceDataset
 from facemotion.training.finetune import TrainingConfig, finetune
 
-#: The first layer that trains when fine-tuning the compact network (its last two stages).
-COMPACT_TRAIN_FROM = "block3a_a_conv"
+#: Layers from the first one named with this prefix train when fine-tuning the compact network (its last two stages).
+COMPACT_TRAIN_FROM = "block3a"
 
 
 def small_data_config(**changes: object) -> TrainingConfig:
@@ -43,23 +43,47 @@ def load_for_finetuning(
     """A trained model's Keras network, ready to fine-tune, and its config.
 
     ``init`` is ``"default"`` (the bundled model), a model directory or a Hub id. Layers
-    before ``train_from`` (default: the last two stages of the compact network; the
+    before the first whose name starts with ``train_from`` (default: the last two stages of the compact network; the
     VGGFace recipe keeps its own trainable layers) and all batch normalisation are frozen.
     """
     path = resolve_model(None if str(init) == "default" else init, revision)
     model, config = load_artifact(path)
     if config.recipe == "compact":
-        names = [layer.name for layer in model.layers]
         start = train_from or COMPACT_TRAIN_FROM
-        if start not in names:
-            raise ModelLoadError(f"{path}: no layer named {start!r} to start fine-tuning from")
-        first = names.index(start)
+        names = [layer.name for layer in model.layers]
+        first = next((i for i, name in enumerate(names) if name.startswith(start)), -1)
+        if first < 0:
+            raise ModelLoadError(f"{path}: no layer named {start!r}… to start fine-tuning from")
         for i, layer in enumerate(model.layers):
             layer.trainable = i >= first
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False  # a few hundred faces cannot re-estimate the statistics
     return model, config
+
+
+def copy_matching_weights(source: keras.Model, target: keras.Model) -> list[str]:
+    """Copy into ``target`` the weights of every layer of ``source`` with the same name and shapes.
+
+    Returns the names of the layers copied; the others keep their initial weights. This
+    starts a new design (say separable blocks) from a trained network's shared layers.
+
+    >>> from facemotion.training import build_model
+    >>> old, new = build_model(width=4), build_model(width=4, blocks="separable")
+    >>> "down1_conv" in copy_matching_weights(old, new)
+    True
+    """
+    layers = {layer.name: layer for layer in source.layers}
+    copied = []
+    for layer in target.layers:
+        match = layers.get(layer.name)
+        if match is None or not layer.weights:
+            continue
+        weights = match.get_weights()
+        if [w.shape for w in weights] == [tuple(w.shape) for w in layer.weights]:
+            layer.set_weights(weights)
+            copied.append(layer.name)
+    return copied
 
 
 def split_validation(data: FaceDataset, fraction: float = 0.2, seed: int = 0) -> tuple[FaceDataset, FaceDataset]:
