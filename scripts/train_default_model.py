@@ -36,9 +36,11 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
+from facemotion.models.compact import Blocks
 from facemotion.preprocessing import Preprocessing
 from facemotion.training import (
     FaceDataset,
@@ -133,7 +135,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("src/facemotion/default_model"))
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--width", type=int, default=24)
-    parser.add_argument("--blocks", choices=["conv", "separable"], default="conv", help="residual block design")
+    parser.add_argument("--blocks", choices=get_args(Blocks), default="conv", help="residual block design")
     parser.add_argument("--teachers", type=Path, nargs="*", default=[], help="trained .keras models to distil from")
     parser.add_argument("--distill", type=float, default=0.5, help="weight of the teachers in the targets")
     parser.add_argument("--init", type=Path, default=None, help="continue from this trained .keras model")

@@ -10,7 +10,7 @@ model's 0.851 (docs/models.md, "Experiments not shipped").
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import keras
 from keras import layers
@@ -57,8 +57,8 @@ def build_compact(input_size: int = 48, channels: int = 1, width: int = 24, bloc
     >>> build_compact(width=4, blocks="separable").count_params() < build_compact(width=4).count_params()
     True
     """
-    if blocks not in ("conv", "separable"):
-        raise ValueError(f"blocks must be 'conv' or 'separable', got {blocks!r}")
+    if blocks not in get_args(Blocks):
+        raise ValueError(f"blocks must be one of {get_args(Blocks)}, got {blocks!r}")
     sep = blocks == "separable"
     inputs = keras.Input((input_size, input_size, channels), name="image")
     x = _conv_bn_relu(inputs, width, 1, "stem")

@@ -73,10 +73,10 @@ def copy_matching_weights(source: keras.Model, target: keras.Model) -> list[str]
     >>> "down1_conv" in copy_matching_weights(old, new)
     True
     """
-    layers = {layer.name: layer for layer in source.layers}
+    by_name = {layer.name: layer for layer in source.layers}
     copied = []
     for layer in target.layers:
-        match = layers.get(layer.name)
+        match = by_name.get(layer.name)
         if match is None or not layer.weights:
             continue
         weights = match.get_weights()
