@@ -152,6 +152,7 @@ def main() -> None:
         "--portraits", type=int, default=0, help="add the portraits' training people, repeated this many times"
     )
     parser.add_argument("--photometric", type=float, default=0.0, help="probability of each camera degradation")
+    parser.add_argument("--mixup", type=float, default=0.0, help="mixup's Beta α (0: off)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     train, val = load(args.data, args.work / "data.npz", args.portraits)
@@ -163,7 +164,7 @@ def main() -> None:
         balance=args.balance,
         learning_rate=args.learning_rate,
         warmup_epochs=args.warmup_epochs,
-        augmentation=Augmentation(photometric=args.photometric),
+        augmentation=Augmentation(photometric=args.photometric, mixup=args.mixup),
     )
     args.work.mkdir(parents=True, exist_ok=True)
     if args.init:

@@ -247,3 +247,21 @@ def test_separable_blocks_start_from_a_trained_network_as_its_residual_free_vers
     assert sep.count_params() < conv.count_params()
     with pytest.raises(ValueError, match="blocks"):
         build_model("compact", width=8, blocks="dense")  # type: ignore[arg-type]
+
+
+def test_mixup_blends_faces_and_targets_with_the_same_weight() -> None:
+    import tensorflow as tf
+
+    from facemotion.training.pipeline import mixup
+
+    n = 64
+    faces = tf.constant(np.repeat(np.arange(n, dtype=np.float32), 4).reshape(n, 2, 2, 1))
+    labels = tf.constant(np.eye(n, dtype=np.float32))
+    x, y = mixup(faces, {"emotion": labels}, 0.4)
+    x, y = x.numpy(), y["emotion"].numpy()
+    assert np.allclose(y.sum(axis=1), 1.0)  # still distributions
+    # Each face is λ·itself + (1-λ)·its partner, and its target puts λ on itself and the rest on the partner.
+    expected = (y * np.arange(n, dtype=np.float32)).sum(axis=1)
+    assert np.allclose(x[:, 0, 0, 0], expected, atol=1e-4)
+    assert np.allclose(x, x[:, :1, :1, :])
+    assert (np.diag(y) < 0.999).sum() > n // 4  # faces were really blended

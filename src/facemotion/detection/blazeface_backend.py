@@ -51,6 +51,30 @@ CONTAINED = 0.6
 #: model's false boxes reach 0.64; its true frame-filling faces score 0.71 or more in 99 %
 #: of the portraits.
 SHORT_RANGE_MIN_SCORE = 0.7
+#: BlazeFace learned faces in colour: in black-and-white photos the full-range model finds
+#: 32 of the 43 labelled group-photo faces. Grey photos are tinted with the median
+#: R:G:B of those faces' skin (relative to its mean) before detection, which finds 39.
+SKIN_TINT = np.array([1.286, 0.923, 0.799], np.float32)
+#: A photo whose channels differ by less than this (mean absolute grey levels) is grey.
+GREY_TOLERANCE = 2.0
+
+
+def is_grey(image: NDArray[np.uint8]) -> bool:
+    """Whether an RGB photo is black and white (sampled every 4th pixel; JPEG chroma noise allowed).
+
+    >>> is_grey(np.full((8, 8, 3), 90, np.uint8)), is_grey(np.dstack([np.full((8, 8), v, np.uint8) for v in (90, 60, 40)]))
+    (True, False)
+    """
+    sample = image[::4, ::4].astype(np.int16)
+    chroma = np.abs(sample[..., 0] - sample[..., 1]) + np.abs(sample[..., 1] - sample[..., 2])
+    return bool(chroma.mean() < GREY_TOLERANCE)
+
+
+def tint_grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """A grey photo in skin tones (``SKIN_TINT``), which BlazeFace detects far better; colour photos unchanged."""
+    if not is_grey(image):
+        return image
+    return np.clip(image.astype(np.float32) * SKIN_TINT, 0, 255).astype(np.uint8)
 
 
 def _anchors(input_size: int, layers: tuple[tuple[int, int], ...]) -> NDArray[np.float32]:
@@ -179,6 +203,7 @@ class BlazeFaceDetector:
 
     def candidates(self, image: NDArray[np.uint8]) -> Candidates:
         """Both passes' raw detections, in the full-range model's framing."""
+        image = tint_grey(image)
         found = self._full.candidates(image, 0.0, self.min_score)
         if self._short is None:
             return found

@@ -21,6 +21,8 @@ class Augmentation:
     the probability of blanking one random rectangle (random erasing, Zhong et al. 2020).
     ``photometric`` is the probability of each real-camera degradation (see
     :func:`photometric`): dim light and gamma, low resolution and blur, sensor noise.
+    ``mixup`` is the α of mixup's Beta(α, α) blend of two faces and their targets
+    (Zhang et al. 2018; 0 = off, see :func:`mixup`).
     """
 
     flip: bool = True
@@ -31,6 +33,7 @@ class Augmentation:
     contrast: float = 0.3
     erasing: float = 0.4
     photometric: float = 0.0
+    mixup: float = 0.0
 
     def layers(self, seed: int = 0) -> list[Any]:
         import keras
@@ -102,6 +105,25 @@ def photometric(images: tf.Tensor, probability: float) -> tf.Tensor:
     return tf.clip_by_value(images + pick * noise, 0.0, 255.0)
 
 
+def mixup(
+    images: tf.Tensor, targets: dict[str, tf.Tensor], alpha: float
+) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    """Blend each face of a batch with another of the same batch, targets alike.
+
+    Each face gets its own weight λ ~ Beta(α, α), drawn as a ratio of Gamma variables.
+    """
+    n = tf.shape(images)[0]
+    a = tf.random.gamma([n], alpha)
+    lam = a / (a + tf.random.gamma([n], alpha))
+    partner = tf.random.shuffle(tf.range(n))
+
+    def blend(x: tf.Tensor) -> tf.Tensor:
+        w = tf.reshape(lam, tf.concat([[n], tf.ones([tf.rank(x) - 1], tf.int32)], 0))
+        return w * x + (1.0 - w) * tf.gather(x, partner)
+
+    return blend(images), {k: blend(v) for k, v in targets.items()}
+
+
 def make_tf_dataset(
     data: FaceDataset,
     prep: Preprocessing,
@@ -133,6 +155,7 @@ def make_tf_dataset(
     augment = (augmentation or Augmentation()).layers(seed) if training else []
     erasing = (augmentation or Augmentation()).erasing if training else 0.0
     degrade = (augmentation or Augmentation()).photometric if training else 0.0
+    mix = (augmentation or Augmentation()).mixup if training else 0.0
 
     def gather(index: tf.Tensor) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
         x = tf.cast(tf.gather(images, index), tf.float32)
@@ -143,6 +166,7 @@ def make_tf_dataset(
         if erasing:
             x = random_erasing(x, erasing)
         x = normalize(tf.clip_by_value(x, 0.0, 255.0), prep)
-        return x, {k: tf.gather(v, index) for k, v in targets.items()}
+        y = {k: tf.gather(v, index) for k, v in targets.items()}
+        return mixup(x, y, mix) if mix else (x, y)
 
     return index_ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
