@@ -70,7 +70,7 @@ def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, l
         found = sum(any(_iou(f.box, t) > 0.3 for f in faces) for t in truth)
         return found, sum(not any(_iou(f.box, t) > 0.3 for t in truth) for f in faces)
 
-    assert found_and_spurious(BlazeFaceDetector(min_face=None))[0] <= 10  # the whole photo at once: 5 of 43
+    assert found_and_spurious(BlazeFaceDetector(min_face_size=None))[0] <= 10  # the whole photo at once: 5 of 43
     found, spurious = found_and_spurious(get_detector())
     assert found >= 40 and spurious <= 1, f"{found}/43, {spurious} spurious"
 

@@ -122,7 +122,7 @@ class EmotionClassifier(_FacePipeline):
         model: ``None`` for the bundled default model, a model directory, or a Hub id.
         revision: Hub revision (tag, branch or commit) when ``model`` is a Hub id.
         cache_dir: Hugging Face cache folder for Hub ids (default: the standard cache).
-        detector: ``"blazeface"`` (default, fast), ``"mtcnn"`` (small faces), ``"retinaface"``
+        detector: ``"blazeface"`` (default, fast), ``"mtcnn"`` (slower, a second opinion), ``"retinaface"``
             (optional extra) or your own detector.
         min_face_size: ignore detected faces smaller than this many pixels.
         runtime: ``"auto"`` (the model's LiteRT export when it has one, the faster of its int8 and

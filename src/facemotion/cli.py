@@ -204,7 +204,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--detector",
         default=None,
-        help="face detector: blazeface (default, fast), mtcnn (small faces) or retinaface (extra)",
+        help="face detector: blazeface (default, fast), mtcnn (slower, a second opinion) or retinaface (extra)",
     )
     p.add_argument(
         "--mirror",

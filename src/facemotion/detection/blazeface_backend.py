@@ -57,7 +57,7 @@ SHORT_RANGE_MIN_SCORE = 0.7
 #: times the smallest face wanted, overlapping by a quarter of their side.
 FACES_PER_TILE = 16
 #: Photos larger than this are shrunk for the tiles (as MTCNN shrinks to 1,024 px), so
-#: ``min_face`` is in the pixels of at most a 2,048-px photo and a 12-MP photo needs 26 tiles.
+#: ``min_face_size`` is in the pixels of at most a 2,048-px photo and a 12-MP photo needs 26 tiles.
 TILED_MAX_SIDE = 2048
 #: Least score of a box found in a tile. Tiles show backgrounds in more detail than the
 #: whole photo: their false boxes (hands, faces in pictures) reach 0.64 while true faces of
@@ -89,11 +89,11 @@ def tint_grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.clip(image.astype(np.float32) * SKIN_TINT, 0, 255).astype(np.uint8)
 
 
-def tiles(width: int, height: int, min_face: int) -> list[tuple[int, int, int]]:
-    """Square tiles (x0, y0, side) in which faces of ``min_face`` px and up are large enough to be found.
+def tiles(width: int, height: int, min_face_size: int) -> list[tuple[int, int, int]]:
+    """Square tiles (x0, y0, side) in which faces of ``min_face_size`` px and up are large enough to be found.
 
     Each level's tiles are twice the side of the one below, starting at
-    ``FACES_PER_TILE · min_face``, and overlap by a quarter, so a face up to a quarter of
+    ``FACES_PER_TILE · min_face_size``, and overlap by a quarter, so a face up to a quarter of
     a tile lies whole in one of them; the whole-photo pass covers the levels above.
 
     >>> tiles(500, 375, 32)
@@ -102,7 +102,7 @@ def tiles(width: int, height: int, min_face: int) -> list[tuple[int, int, int]]:
     (16, (0, 0, 512))
     """
     out: list[tuple[int, int, int]] = []
-    side = FACES_PER_TILE * min_face
+    side = FACES_PER_TILE * min_face_size
     while side < max(width, height):
         step = 3 * side // 4
         xs = range(0, max(1, width - side + step), step)
@@ -221,13 +221,13 @@ class BlazeFaceDetector:
     Finds small faces in group photos, faces that fill the frame (portraits, selfies,
     pre-cropped faces) and faces cut by the frame's edge (their box is clipped to the
     image; the crop keeps the face's full square, the missing part padded). Photos larger
-    than 16 · ``min_face`` are also searched in tiles for small faces (crowds).
+    than 16 · ``min_face_size`` are also searched in tiles for small faces (crowds).
 
     Args:
         min_score: faces below this confidence are dropped.
         threads: CPU threads of the interpreters.
         short_range: also run the short-range model (large and edge-cut faces).
-        min_face: side in pixels of the smallest faces to look for in photos larger than
+        min_face_size: side in pixels of the smallest faces to look for in photos larger than
             16 times that (in tiles, see :func:`tiles`; photos over ``TILED_MAX_SIDE`` are
             shrunk first); ``None`` runs the full-range model once on the whole photo, which
             finds faces down to about 1/16 of the photo's longer side.
@@ -236,24 +236,24 @@ class BlazeFaceDetector:
     name = "blazeface"
 
     def __init__(
-        self, min_score: float = 0.5, threads: int = 2, short_range: bool = True, min_face: int | None = 32
+        self, min_score: float = 0.5, threads: int = 2, short_range: bool = True, min_face_size: int | None = 32
     ) -> None:
         self.min_score = min_score
-        self.min_face = min_face
+        self.min_face_size = min_face_size
         self._full = _BlazeFaceModel(MODEL_PATH, 192, ((4, 1),), threads)
         self._short = _BlazeFaceModel(SHORT_RANGE_PATH, 128, ((8, 2), (16, 6)), threads) if short_range else None
 
     def _tiled(self, image: NDArray[np.uint8]) -> list[Candidates]:
         """Full-range detections in the tiles of a large photo (shrunk to ``TILED_MAX_SIDE``), in photo pixels."""
         height, width = image.shape[:2]
-        if not self.min_face or max(height, width) <= FACES_PER_TILE * self.min_face:
+        if not self.min_face_size or max(height, width) <= FACES_PER_TILE * self.min_face_size:
             return []
         scale = min(1.0, TILED_MAX_SIDE / max(height, width))
         if scale < 1.0:
             width, height = max(1, round(width * scale)), max(1, round(height * scale))
             image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
         out = []
-        for x0, y0, side in tiles(width, height, self.min_face):
+        for x0, y0, side in tiles(width, height, self.min_face_size):
             found = self._full.candidates(
                 image[y0 : y0 + side, x0 : x0 + side], 0.0, max(self.min_score, TILE_MIN_SCORE)
             )

@@ -105,9 +105,7 @@ def photometric(images: tf.Tensor, probability: float) -> tf.Tensor:
     return tf.clip_by_value(images + pick * noise, 0.0, 255.0)
 
 
-def mixup(
-    images: tf.Tensor, targets: dict[str, tf.Tensor], alpha: float
-) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+def mixup(images: tf.Tensor, targets: dict[str, tf.Tensor], alpha: float) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
     """Blend each face of a batch with another of the same batch, targets alike.
 
     Each face gets its own weight λ ~ Beta(α, α), drawn as a ratio of Gamma variables.
