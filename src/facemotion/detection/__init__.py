@@ -55,8 +55,9 @@ DEFAULT_DETECTOR = "blazeface"
 def get_detector(detector: str | FaceDetector | None = None) -> FaceDetector:
     """Return a detector: a registered name, an instance, or the default (``blazeface``).
 
-    ``blazeface`` (default) is fast and ships with facemotion; ``mtcnn`` is slower but finds
-    smaller faces in large photos; ``retinaface`` is an optional extra that downloads its weights.
+    ``blazeface`` (default) is fast and ships with facemotion (for its options, such as the
+    smallest face looked for in large photos, pass a ``BlazeFaceDetector(...)``); ``mtcnn``
+    is slower, a second opinion; ``retinaface`` is an optional extra that downloads its weights.
     """
     if detector is None:
         detector = DEFAULT_DETECTOR

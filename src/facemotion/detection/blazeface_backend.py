@@ -100,14 +100,17 @@ def tiles(width: int, height: int, min_face_size: int) -> list[tuple[int, int, i
     []
     >>> len(tiles(1500, 1125, 32)), tiles(1500, 1125, 32)[0]
     (16, (0, 0, 512))
+    >>> tiles(640, 480, 32)
+    [(0, 0, 512), (128, 0, 512)]
     """
     out: list[tuple[int, int, int]] = []
     side = FACES_PER_TILE * min_face_size
     while side < max(width, height):
         step = 3 * side // 4
-        xs = range(0, max(1, width - side + step), step)
-        ys = range(0, max(1, height - side + step), step)
-        out += [(min(x, max(0, width - side)), min(y, max(0, height - side)), side) for y in ys for x in xs]
+        # Start positions every ``step``, the last one moved back to end at the photo's edge.
+        xs = sorted({min(x, max(0, width - side)) for x in range(0, max(1, width - side + step), step)})
+        ys = sorted({min(y, max(0, height - side)) for y in range(0, max(1, height - side + step), step)})
+        out += [(x, y, side) for y in ys for x in xs]
         side *= 2
     return out
 
