@@ -60,7 +60,8 @@ def annotate(
     The mark is a square under the box: the dot's horizontal position is valence
     (left negative, right positive) and its height arousal (up is excited); with
     ``legend=True`` (default) a key in the bottom-left corner says so. Text, lines and
-    marks grow with the image, so they stay readable on large photos. With
+    marks grow with the image, so they stay readable on large photos, and labels are kept
+    near their face's width, so a crowd's labels do not cover each other. With
     ``numbered=True`` each label starts with the face's number (as in :func:`plot_affect_plane`).
 
     >>> import numpy as np
@@ -82,7 +83,9 @@ def annotate(
             if isinstance(face, FaceEmotion)
             else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
         )
-        _text(out, f"{number} {text}" if numbered else text, (x, y - 2), scale * 0.6, color)
+        # Text grows with the image but not past about 1.5× its face's width, so the labels of a crowd stay apart.
+        text_scale = max(0.35, min(scale * 0.6, w / 130))
+        _text(out, f"{number} {text}" if numbered else text, (x, y - 2), text_scale, color)
         side = round(min(max(w // 2, longest / 45), longest / 12))
         _affect_square(out, (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)), side, face)
     if legend and any(f.box is not None for f in faces):

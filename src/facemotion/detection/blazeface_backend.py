@@ -63,6 +63,9 @@ TILED_MAX_SIDE = 2048
 #: whole photo: their false boxes (hands, faces in pictures) reach 0.64 while true faces of
 #: 77 px and more score 0.67 or more (VOC group photos as a 3×3 mosaic, 1,500–4,000 px wide).
 TILE_MIN_SCORE = 0.6
+#: Boxes smaller than this (pixels a side) are dropped: no expression can be read in them,
+#: and in 48-px photos they are specks at the edge.
+MIN_BOX_SIDE = 8
 #: BlazeFace learned faces in colour: in black-and-white photos the full-range model finds
 #: 32 of the 43 labelled group-photo faces. Grey photos are tinted with the median
 #: R:G:B of those faces' skin (relative to its mean) before detection, which finds 39.
@@ -302,6 +305,8 @@ class BlazeFaceDetector:
         faces = []
         for box, score, pts in weighted_nms(found.boxes, found.scores, found.points, contained=CONTAINED):
             x0, y0, x1, y1 = _reframe(np.asarray(box, np.float64)[None], BOX_SCALE, BOX_SHIFT)[0]
+            if min(x1 - x0, y1 - y0) < MIN_BOX_SIDE:
+                continue
             full = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
             clipped = clip_box(full, width, height)
             if clipped is None:
