@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.detection.base import DetectedFace, clip_box
+from facemotion.preprocessing import to_uint8_rgb
 from facemotion.runtime_lite import load_interpreter
 
 DATA = Path(__file__).parent / "data"
@@ -296,6 +297,7 @@ class BlazeFaceDetector:
         )
 
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
+        image = to_uint8_rgb(image)  # grey (H, W) and RGBA arrays too; RGB uint8 is not copied
         height, width = image.shape[:2]
         if min(height, width) < 8:
             return []
