@@ -90,7 +90,8 @@ def tint_grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """A grey photo in skin tones (``SKIN_TINT``), which BlazeFace detects far better; colour photos unchanged."""
     if not is_grey(image):
         return image
-    return np.clip(image.astype(np.float32) * SKIN_TINT, 0, 255).astype(np.uint8)
+    tinted: NDArray[np.uint8] = np.clip(image.astype(np.float32) * SKIN_TINT, 0, 255).astype(np.uint8)
+    return tinted
 
 
 def tiles(width: int, height: int, min_face_size: int) -> list[tuple[int, int, int]]:
@@ -258,7 +259,7 @@ class BlazeFaceDetector:
         scale = min(1.0, TILED_MAX_SIDE / max(height, width))
         if scale < 1.0:
             width, height = max(1, round(width * scale)), max(1, round(height * scale))
-            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            image = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), np.uint8)
         out = []
         for x0, y0, side in tiles(width, height, self.min_face_size):
             found = self._full.candidates(
