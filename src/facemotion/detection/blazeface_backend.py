@@ -11,7 +11,8 @@ and run in the LiteRT interpreter (``ai-edge-litert``):
   the frame's edge.
 
 In photos over 512 px the full-range model also runs on overlapping tiles (:func:`tiles`),
-which finds the small faces of a crowd. The candidates of all passes are merged by MediaPipe's weighted non-maximum
+which finds the small faces of a crowd. Grey photos are tinted first (:func:`tint_grey`).
+The candidates of all passes are merged by MediaPipe's weighted non-maximum
 suppression; a box lying mostly inside a stronger one (a face part seen as a face) is
 dropped. Short-range boxes are first mapped to the full-range framing, then every box is
 scaled to the framing the emotion model was trained on (FER2013's crops).
@@ -284,7 +285,7 @@ class BlazeFaceDetector:
         return out
 
     def candidates(self, image: NDArray[np.uint8]) -> Candidates:
-        """Both passes' raw detections, in the full-range model's framing."""
+        """All passes' raw detections (whole photo, tiles, short range), in the full-range model's framing."""
         image = tint_grey(image)
         parts = [self._full.candidates(image, 0.0, self.min_score), *self._tiled(image)]
         if self._short is not None:
