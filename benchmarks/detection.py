@@ -1,12 +1,15 @@
-"""Face detection recall, spurious boxes and time: the default two-model BlazeFace vs full range alone.
+"""Face detection recall, spurious boxes and time: the default BlazeFace, without its tiles, and full range alone.
 
     python benchmarks/detection.py [--step 1]
 
-Rows: ``blazeface`` (the default: full range + short range on a bordered canvas) and
-``blazeface, full range only`` (the detector before issue 10), on: all 3,000 portraits
-(one face each: found, and a second box), FER+ ``val`` faces given as photos, the 43
-labelled faces of the VOC group photos (in colour and turned black and white), the two whitehouse photos, and the median time
-per group photo resized to 640×480. ``--step N`` takes every N-th portrait / FER+ face.
+Rows: ``blazeface`` (the default: full range + short range on a bordered canvas + full
+range on tiles of large photos), the same without tiles (``min_face_size=None``), and full
+range alone without tiles (the detector before issue 10), on: all 3,000 portraits (one
+face each: found, and a second box), FER+ ``val`` faces given as photos, the 43 labelled
+faces of the VOC group photos (in colour, turned black and white, and as one 3×3 mosaic
+1,500 and 3,000 px wide), the faces found in the two whitehouse photos (3 and 2 are
+there), and the median time per group photo resized to 640×480. ``--step N`` takes every
+N-th portrait / FER+ face.
 """
 
 from __future__ import annotations

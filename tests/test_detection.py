@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from facemotion.apps.tracking import iou
 from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector, register_detector
 from facemotion.detection.base import clip_box
 from facemotion.errors import DetectorError
@@ -13,11 +14,10 @@ from facemotion.io import read_image
 from conftest import GROUP_PHOTOS, need
 
 
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+def _found_and_spurious(faces: list[DetectedFace], truth: list[tuple[float, ...]]) -> tuple[int, int]:
+    """Labelled faces matched by a box (IoU > 0.3), and boxes matching no labelled face."""
+    found = sum(any(iou(f.box, t) > 0.3 for f in faces) for t in truth)
+    return found, sum(not any(iou(f.box, t) > 0.3 for t in truth) for f in faces)
 
 
 @pytest.mark.parametrize("name, n_landmarks", [("blazeface", 4), ("mtcnn", 5)])
@@ -39,12 +39,11 @@ def test_detectors_on_labelled_group_photos(face_boxes: dict[str, list[dict[str,
     found = labelled = spurious = 0
     for name, boxes in face_boxes.items():
         image = read_image(need(GROUP_PHOTOS / name))
-        faces = detector.detect(image)
         truth = [(b["left"], b["top"], b["width"], b["height"]) for b in boxes]
         labelled += len(truth)
-        matched = [any(_iou(f.box, t) > 0.3 for t in truth) for f in faces]
-        found += sum(any(_iou(f.box, t) > 0.3 for f in faces) for t in truth)
-        spurious += matched.count(False)
+        hit, extra = _found_and_spurious(detector.detect(image), truth)
+        found += hit
+        spurious += extra
     assert labelled == 43
     assert found / labelled >= 0.95, f"found {found}/{labelled}"
     assert spurious <= 2
@@ -65,13 +64,8 @@ def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, l
         truth += [(b["left"] * sx + dx, b["top"] * sy + dy, b["width"] * sx, b["height"] * sy) for b in boxes]
     mosaic = np.vstack([np.hstack(cells[r : r + 3]) for r in (0, 3, 6)])
 
-    def found_and_spurious(detector: FaceDetector) -> tuple[int, int]:
-        faces = detector.detect(mosaic)
-        found = sum(any(_iou(f.box, t) > 0.3 for f in faces) for t in truth)
-        return found, sum(not any(_iou(f.box, t) > 0.3 for t in truth) for f in faces)
-
-    assert found_and_spurious(BlazeFaceDetector(min_face_size=None))[0] <= 10  # the whole photo at once: 5 of 43
-    found, spurious = found_and_spurious(get_detector())
+    assert _found_and_spurious(BlazeFaceDetector(min_face_size=None).detect(mosaic), truth)[0] <= 10  # 5 of 43
+    found, spurious = _found_and_spurious(get_detector().detect(mosaic), truth)
     assert found >= 40 and spurious <= 1, f"{found}/43, {spurious} spurious"
 
 
@@ -88,9 +82,9 @@ def test_black_and_white_group_photos(face_boxes: dict[str, list[dict[str, int]]
         assert is_grey(grey)
         faces = detector.detect(grey)
         assert len(detector.detect(grey[:, :, 0])) == len(faces)  # a 2-D grey array is taken as such
-        truth = [(b["left"], b["top"], b["width"], b["height"]) for b in boxes]
-        found += sum(any(_iou(f.box, t) > 0.3 for f in faces) for t in truth)
-        spurious += sum(not any(_iou(f.box, t) > 0.3 for t in truth) for f in faces)
+        hit, extra = _found_and_spurious(faces, [(b["left"], b["top"], b["width"], b["height"]) for b in boxes])
+        found += hit
+        spurious += extra
     assert found >= 37, f"found {found}/43"
     assert spurious <= 2
 
@@ -103,7 +97,7 @@ def test_big_images_are_shrunk_for_detection_and_boxes_mapped_back(astronaut: np
     big_faces = get_detector("mtcnn").detect(big)
     assert len(big_faces) == 1
     expected = tuple(v * 4 for v in small_faces[0].box)
-    assert _iou(big_faces[0].box, expected) > 0.7
+    assert iou(big_faces[0].box, expected) > 0.7
 
 
 @pytest.mark.parametrize("name", ["blazeface", "mtcnn"])

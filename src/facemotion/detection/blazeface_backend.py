@@ -254,9 +254,9 @@ class BlazeFaceDetector:
 
     def _tiled(self, image: NDArray[np.uint8]) -> list[Candidates]:
         """Full-range detections in the tiles of a large photo (shrunk to ``TILED_MAX_SIDE``), in photo pixels."""
-        height, width = image.shape[:2]
-        if not self.min_face_size or max(height, width) <= FACES_PER_TILE * self.min_face_size:
+        if not self.min_face_size:
             return []
+        height, width = image.shape[:2]
         scale = min(1.0, TILED_MAX_SIDE / max(height, width))
         if scale < 1.0:
             width, height = max(1, round(width * scale)), max(1, round(height * scale))
