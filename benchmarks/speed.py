@@ -60,8 +60,13 @@ def cpu_description() -> str:
     flags_line = next((line for line in info.splitlines() if line.startswith("flags")), "")
     flags = set(flags_line.split(":", 1)[1].split()) if flags_line else set()
     simd = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    from facemotion.cpu import default_threads
+
     cores = os.cpu_count()
-    return f"{name or platform.processor() or 'unknown CPU'}, {cores} cores, SIMD: {' '.join(simd) or 'unknown'}"
+    return (
+        f"{name or platform.processor() or 'unknown CPU'}, {cores} cores (model threads: {default_threads()}), "
+        f"SIMD: {' '.join(simd) or 'unknown'}"
+    )
 
 
 def command_seconds(args: list[str], repeats: int) -> float:

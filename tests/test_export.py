@@ -84,3 +84,13 @@ def test_the_faster_export_for_the_cpu_is_chosen(monkeypatch: pytest.MonkeyPatch
     assert choose_export(both, "tflite-int8") == "tflite"
     assert choose_export({"tflite": {"file": "model.tflite"}}, "auto") == "tflite"  # older models: one export
     assert choose_export(both, "keras") is None
+
+
+def test_interpreter_threads_do_not_change_results(astronaut: np.ndarray) -> None:
+    """One thread or every core: the same numbers (threads only split the work)."""
+    from facemotion.cpu import default_threads, usable_cores
+
+    assert 1 <= default_threads() <= usable_cores()
+    one, default = FaceModel(threads=1), FaceModel()
+    crops = [astronaut, astronaut[::-1], astronaut[:, ::-1]]
+    np.testing.assert_allclose(one.run(crops).probabilities, default.run(crops).probabilities, atol=1e-5)

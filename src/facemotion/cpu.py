@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
+
+#: More interpreter threads than this gain little on a 48-px network (and cost start-up).
+MAX_THREADS = 8
 
 #: Instruction sets with an int8 dot product, which make int8 LiteRT kernels several times faster.
 INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp"})
@@ -30,3 +34,20 @@ def has_int8_dot_product() -> bool:
                 return bool(INT8_DOT_FLAGS & set(line.split(":", 1)[1].split()))
         return True
     return True  # macOS and Windows: Apple silicon and recent x86 have them; unknown: keep int8
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one).
+
+    >>> usable_cores() >= 1
+    True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """Interpreter threads for the emotion model: every usable core, at most :data:`MAX_THREADS`."""
+    return min(usable_cores(), MAX_THREADS)

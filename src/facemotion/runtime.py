@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.artifact import artifact_file, load_config, load_keras_model
+from facemotion.cpu import default_threads
 from facemotion.errors import ModelLoadError
 from facemotion.hub import resolve_model
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT, expected_affect
@@ -47,7 +48,7 @@ def choose_export(runtimes: dict[str, Any], runtime: Runtime) -> str | None:
     kernels beat its int8 ones, so ``"auto"``/``"tflite"`` take the float32 export there
     when the model has one.
     """
-    from facemotion.cpu import has_int8_dot_product
+    from facemotion.cpu import has_int8_dot_product  # looked up at call time, so tests can stand in for the CPU
 
     if runtime in EXPORTS:
         return EXPORTS[runtime] if EXPORTS[runtime] in runtimes else None
@@ -66,8 +67,8 @@ class TFLiteRunner:
     the time of the exact size on the group photos).
     """
 
-    def __init__(self, model: bytes | Path, tasks: tuple[str, ...], threads: int = 2) -> None:
-        self._interpreter = load_interpreter(model, threads)
+    def __init__(self, model: bytes | Path, tasks: tuple[str, ...], threads: int | None = None) -> None:
+        self._interpreter = load_interpreter(model, threads or default_threads())
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._outputs: dict[str, int] = {}
         for detail in self._interpreter.get_output_details():
@@ -102,7 +103,8 @@ class FaceModel:
     ``mirror=True`` also runs every face flipped left–right and averages
     the two predictions (test-time augmentation: about one point more accuracy for twice
     the model time); ``None`` takes the model's own setting (``"mirror"`` in its
-    ``config.json``). Safe to share between threads.
+    ``config.json``). ``threads``: the LiteRT interpreter's threads (default: every usable
+    core, at most 8). Safe to share between threads.
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class FaceModel:
         batch_size: int = 64,
         runtime: Runtime = "auto",
         mirror: bool | None = None,
+        threads: int | None = None,
     ) -> None:
         self.path = resolve_model(source, revision, cache_dir)
         self.config = load_config(self.path)
@@ -134,7 +137,7 @@ class FaceModel:
             file = artifact_file(self.path, str(export))
             if not file.is_file():
                 raise ModelLoadError(f"{file} is listed in config.json but missing")
-            self._tflite = TFLiteRunner(file, self.config.tasks)
+            self._tflite = TFLiteRunner(file, self.config.tasks, threads)
             self.runtime = f"tflite-{entry.get('quantization', 'int8')}".replace("-none", "-float32")
         else:
             self._compile()

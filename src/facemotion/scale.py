@@ -191,10 +191,13 @@ class TaskAnalyzer:
         sample_fps: float = 5.0,
         revision: str | None = None,
         mirror: bool | None = None,
+        threads: int | None = None,
     ) -> None:
         from facemotion.api import EmotionClassifier
+        from facemotion.runtime import FaceModel
 
-        self.classifier = EmotionClassifier(model, revision=revision, detector=detector, mirror=mirror)
+        face_model = FaceModel(model, revision, mirror=mirror, threads=threads)
+        self.classifier = EmotionClassifier(face_model, detector=detector)
         self.sample_fps = sample_fps
 
     def run(self, task: Task) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -354,7 +357,7 @@ def _run_ray(tasks: list[Task], options: dict[str, Any], workers: int, address: 
     data = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
     out = data.map_batches(
         TaskAnalyzer,
-        fn_constructor_kwargs=options,
+        fn_constructor_kwargs=options | {"threads": 1},  # one core per actor (num_cpus=1)
         batch_size=1,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers),
