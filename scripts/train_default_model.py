@@ -153,6 +153,8 @@ def main() -> None:
     )
     parser.add_argument("--photometric", type=float, default=0.0, help="probability of each camera degradation")
     parser.add_argument("--mixup", type=float, default=0.0, help="mixup's Beta α (0: off)")
+    parser.add_argument("--erasing", type=float, default=Augmentation.erasing, help="random erasing probability")
+    parser.add_argument("--dropout", type=float, default=None, help="the head's dropout rate (default: the model's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     train, val = load(args.data, args.work / "data.npz", args.portraits)
@@ -164,7 +166,7 @@ def main() -> None:
         balance=args.balance,
         learning_rate=args.learning_rate,
         warmup_epochs=args.warmup_epochs,
-        augmentation=Augmentation(photometric=args.photometric, mixup=args.mixup),
+        augmentation=Augmentation(photometric=args.photometric, mixup=args.mixup, erasing=args.erasing),
     )
     args.work.mkdir(parents=True, exist_ok=True)
     if args.init:
@@ -180,6 +182,8 @@ def main() -> None:
 
             source = keras.saving.load_model(args.init_shared, compile=False)
             print("started from", args.init_shared, ":", " ".join(copy_matching_weights(source, model)), flush=True)
+    if args.dropout is not None:
+        model.get_layer("head_dropout").rate = args.dropout
     finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
     (args.work / "training_config.json").write_text(
         json.dumps(
@@ -189,6 +193,7 @@ def main() -> None:
                 "blocks": args.blocks,
                 "teachers": [str(p) for p in args.teachers],
                 "distill": args.distill if args.teachers else 0.0,
+                "dropout": model.get_layer("head_dropout").rate,
                 "config": repr(config),
             },
             indent=2,

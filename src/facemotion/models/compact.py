@@ -3,9 +3,9 @@
 Four stride-2 stages (width, 2·, 4·, 8·width channels) with residual blocks between
 them. ``blocks="conv"`` (the bundled model's design) uses full 3×3 convolutions in the
 residual blocks: 113 MFLOP per face at width 32. ``blocks="separable"`` uses
-depthwise-separable ones: 39 MFLOP, about 2.5× the faces per second on a CPU, but 42
-epochs of distilled training (two runs) brought it to only 0.807 FER+ 8-class accuracy
-against the bundled model's 0.851 (docs/models.md, "Experiments not shipped").
+depthwise-separable ones: 39 MFLOP, about 2.5× the faces per second on a CPU, but 98
+epochs of distilled training (four runs) brought it to only 0.820 FER+ 8-class accuracy,
+levelling off, against the bundled model's 0.851 (docs/models.md, "Experiments not shipped").
 """
 
 from __future__ import annotations
