@@ -6,7 +6,7 @@ import functools
 import os
 from pathlib import Path
 
-#: More interpreter threads than this gain little on a 48-px network (and cost start-up).
+#: At most this many interpreter threads: a batch of 48-px faces is little work to split further.
 MAX_THREADS = 8
 
 #: Instruction sets with an int8 dot product, which make int8 LiteRT kernels several times faster.
