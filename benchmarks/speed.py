@@ -28,6 +28,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import tensorflow as tf
 
+from facemotion.cpu import default_threads
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
@@ -60,8 +62,6 @@ def cpu_description() -> str:
     flags_line = next((line for line in info.splitlines() if line.startswith("flags")), "")
     flags = set(flags_line.split(":", 1)[1].split()) if flags_line else set()
     simd = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
-    from facemotion.cpu import default_threads
-
     cores = os.cpu_count()
     return (
         f"{name or platform.processor() or 'unknown CPU'}, {cores} cores (model threads: {default_threads()}), "
