@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from facemotion.apps.tracking import iou
+from facemotion.detection.base import match_boxes
 from facemotion.detection.blazeface_backend import BlazeFaceDetector
 from facemotion.io import read_image
 
@@ -40,9 +40,7 @@ def counts(detector: BlazeFaceDetector, files: list[Path]) -> tuple[float, float
 
 def matched(detector: BlazeFaceDetector, image: np.ndarray, truth: list[Box]) -> tuple[int, int]:
     """Labelled faces found (IoU > 0.3) and spurious boxes."""
-    faces = [f.box for f in detector.detect(image)]
-    found = sum(any(iou(f, b) > 0.3 for f in faces) for b in truth)
-    return found, sum(not any(iou(f, b) > 0.3 for b in truth) for f in faces)
+    return match_boxes([f.box for f in detector.detect(image)], truth)
 
 
 def mosaic(groups: Path, boxes: dict[str, list[dict[str, float]]], width: int) -> tuple[np.ndarray, list[Box]]:

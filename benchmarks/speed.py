@@ -96,7 +96,7 @@ def detection_counts(clf: object, photos: list[Path]) -> tuple[int, int, int]:
     """Labelled faces found, labelled faces, spurious boxes on the VOC group photos."""
     import json
 
-    from facemotion.apps.tracking import iou
+    from facemotion.detection.base import match_boxes
 
     boxes = json.loads((SHARED / "media" / "group_photos" / "voc_face_boxes.json").read_text())
     found = labelled = spurious = 0
@@ -104,8 +104,9 @@ def detection_counts(clf: object, photos: list[Path]) -> tuple[int, int, int]:
         faces = [f.box for f in clf.predict(p)]  # type: ignore[attr-defined]
         truth = [(b["left"], b["top"], b["width"], b["height"]) for b in boxes[p.name]]
         labelled += len(truth)
-        found += sum(any(iou(f, t) > 0.3 for f in faces) for t in truth)
-        spurious += sum(not any(iou(f, t) > 0.3 for t in truth) for f in faces)
+        hit, extra = match_boxes(faces, truth)
+        found += hit
+        spurious += extra
     return found, labelled, spurious
 
 

@@ -5,19 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facemotion.apps.tracking import iou
 from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector, register_detector
-from facemotion.detection.base import clip_box
+from facemotion.detection.base import clip_box, iou, match_boxes
 from facemotion.errors import DetectorError
 from facemotion.io import read_image
 
 from conftest import GROUP_PHOTOS, need
-
-
-def _found_and_spurious(faces: list[DetectedFace], truth: list[tuple[float, ...]]) -> tuple[int, int]:
-    """Labelled faces matched by a box (IoU > 0.3), and boxes matching no labelled face."""
-    found = sum(any(iou(f.box, t) > 0.3 for f in faces) for t in truth)
-    return found, sum(not any(iou(f.box, t) > 0.3 for t in truth) for f in faces)
 
 
 @pytest.mark.parametrize("name, n_landmarks", [("blazeface", 4), ("mtcnn", 5)])
@@ -41,7 +34,7 @@ def test_detectors_on_labelled_group_photos(face_boxes: dict[str, list[dict[str,
         image = read_image(need(GROUP_PHOTOS / name))
         truth = [(b["left"], b["top"], b["width"], b["height"]) for b in boxes]
         labelled += len(truth)
-        hit, extra = _found_and_spurious(detector.detect(image), truth)
+        hit, extra = match_boxes([f.box for f in detector.detect(image)], truth)
         found += hit
         spurious += extra
     assert labelled == 43
@@ -64,8 +57,8 @@ def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, l
         truth += [(b["left"] * sx + dx, b["top"] * sy + dy, b["width"] * sx, b["height"] * sy) for b in boxes]
     mosaic = np.vstack([np.hstack(cells[r : r + 3]) for r in (0, 3, 6)])
 
-    assert _found_and_spurious(BlazeFaceDetector(min_face_size=None).detect(mosaic), truth)[0] <= 10  # 5 of 43
-    found, spurious = _found_and_spurious(get_detector().detect(mosaic), truth)
+    assert match_boxes([f.box for f in BlazeFaceDetector(min_face_size=None).detect(mosaic)], truth)[0] <= 10  # 5/43
+    found, spurious = match_boxes([f.box for f in get_detector().detect(mosaic)], truth)
     assert found >= 40 and spurious <= 1, f"{found}/43, {spurious} spurious"
 
 
@@ -82,7 +75,9 @@ def test_black_and_white_group_photos(face_boxes: dict[str, list[dict[str, int]]
         assert is_grey(grey)
         faces = detector.detect(grey)
         assert len(detector.detect(grey[:, :, 0])) == len(faces)  # a 2-D grey array is taken as such
-        hit, extra = _found_and_spurious(faces, [(b["left"], b["top"], b["width"], b["height"]) for b in boxes])
+        hit, extra = match_boxes(
+            [f.box for f in faces], [(b["left"], b["top"], b["width"], b["height"]) for b in boxes]
+        )
         found += hit
         spurious += extra
     assert found >= 37, f"found {found}/43"

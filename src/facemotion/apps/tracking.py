@@ -8,20 +8,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from facemotion.detection.base import iou
+
 Box = tuple[int, int, int, int]
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two ``(x, y, w, h)`` boxes.
-
-    >>> iou((0, 0, 10, 10), (5, 0, 10, 10))
-    0.3333333333333333
-    """
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x1 - x0) * max(0, y1 - y0)
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
 
 
 @dataclass

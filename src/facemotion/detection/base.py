@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -56,6 +56,31 @@ def clip_box(box: tuple[float, float, float, float], width: int, height: int) ->
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     return x0, y0, x1 - x0, y1 - y0
+
+
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two ``(x, y, w, h)`` boxes.
+
+    >>> iou((0, 0, 10, 10), (5, 0, 10, 10))
+    0.3333333333333333
+    """
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def match_boxes(
+    boxes: Sequence[Sequence[float]], truth: Sequence[Sequence[float]], min_iou: float = 0.3
+) -> tuple[int, int]:
+    """Labelled faces found by a box (IoU above ``min_iou``), and boxes that match no labelled face.
+
+    >>> match_boxes([(0, 0, 10, 10), (50, 50, 10, 10)], [(1, 1, 10, 10), (90, 0, 5, 5)])
+    (1, 1)
+    """
+    found = sum(any(iou(b, t) > min_iou for b in boxes) for t in truth)
+    return found, sum(not any(iou(b, t) > min_iou for t in truth) for b in boxes)
 
 
 def crop_face(

@@ -301,7 +301,7 @@ class BlazeFaceDetector:
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
         image = to_uint8_rgb(image)  # grey (H, W) and RGBA arrays too; RGB uint8 is not copied
         height, width = image.shape[:2]
-        if min(height, width) < 8:
+        if min(height, width) < MIN_BOX_SIDE:  # no box we would keep fits
             return []
         found = self.candidates(image)
         if not len(found.scores):
