@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--width", type=int, default=24)
     parser.add_argument("--blocks", choices=get_args(Blocks), default="conv", help="residual block design")
+    parser.add_argument("--inner", type=float, default=1.0, help="fraction of channels kept inside the residual blocks")
     parser.add_argument("--teachers", type=Path, nargs="*", default=[], help="trained .keras models to distil from")
     parser.add_argument("--distill", type=float, default=0.5, help="weight of the teachers in the targets")
     parser.add_argument("--init", type=Path, default=None, help="continue from this trained .keras model")
@@ -144,6 +145,12 @@ def main() -> None:
         type=Path,
         default=None,
         help="build a new network, starting the layers it shares with this trained .keras model from its weights",
+    )
+    parser.add_argument(
+        "--init-pruned",
+        type=Path,
+        default=None,
+        help="build a network with --inner < 1, starting from this trained .keras model's most important channels",
     )
     parser.add_argument("--balance", type=float, default=TrainingConfig.balance, help="rare-class oversampling")
     parser.add_argument("--learning-rate", type=float, default=TrainingConfig.learning_rate)
@@ -174,8 +181,15 @@ def main() -> None:
 
         model = keras.saving.load_model(args.init, compile=False)
     else:
-        model = build_model("compact", width=args.width, blocks=args.blocks)
-        if args.init_shared:
+        model = build_model("compact", width=args.width, blocks=args.blocks, inner=args.inner)
+        if args.init_pruned:
+            import keras
+
+            from facemotion.training.transfer import prune_residual_blocks
+
+            source = keras.saving.load_model(args.init_pruned, compile=False)
+            print("pruned from", args.init_pruned, ":", " ".join(prune_residual_blocks(source, model)), flush=True)
+        elif args.init_shared:
             import keras
 
             from facemotion.training.transfer import copy_matching_weights
@@ -191,6 +205,7 @@ def main() -> None:
                 "epochs": args.epochs,
                 "width": args.width,
                 "blocks": args.blocks,
+                "inner": args.inner,
                 "teachers": [str(p) for p in args.teachers],
                 "distill": args.distill if args.teachers else 0.0,
                 "dropout": model.get_layer("head_dropout").rate,

@@ -249,6 +249,32 @@ def test_separable_blocks_start_from_a_trained_network_as_its_residual_free_vers
         build_model("compact", width=8, blocks="dense")  # type: ignore[arg-type]
 
 
+def test_pruning_keeps_the_block_channels_that_matter() -> None:
+    from facemotion.training.transfer import prune_residual_blocks
+
+    full = build_model("compact", width=8)
+    rng = np.random.default_rng(1)
+    for layer in full.layers:
+        layer.set_weights([rng.normal(0.5, 0.2, w.shape).astype(np.float32) for w in layer.get_weights()])
+        if layer.name.endswith("_a_bn"):  # silence half the inner channels: they output zero after the ReLU
+            gamma, beta, mean, var = layer.get_weights()
+            dead = rng.permutation(len(gamma))[: len(gamma) // 2]
+            gamma[dead], beta[dead] = 0.0, 0.0
+            layer.set_weights([gamma, beta, mean, np.abs(var)])
+        elif layer.name.endswith("_bn"):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma, beta, mean, np.abs(var)])
+    pruned = build_model("compact", width=8, inner=0.5)
+    copied = prune_residual_blocks(full, pruned)
+    assert {"block1_a_conv", "block3b_b_conv", "stem_conv", "emotion"} <= set(copied)
+    assert pruned.count_params() < full.count_params()
+    x = rng.uniform(0, 1, (3, 48, 48, 1)).astype(np.float32)
+    want, got = full(x, training=False), pruned(x, training=False)  # the dead channels were the ones dropped
+    np.testing.assert_allclose(got["emotion"], want["emotion"], rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="inner"):
+        build_model("compact", width=8, inner=0.0)
+
+
 def test_mixup_blends_faces_and_targets_with_the_same_weight() -> None:
     import tensorflow as tf
 

@@ -39,6 +39,7 @@ def build_model(
     trainable_layers: int = 13,
     width: int = 24,
     blocks: Blocks = "conv",
+    inner: float = 1.0,
 ) -> keras.Model:
     """Build a network for a recipe with one or both heads.
 
@@ -46,7 +47,7 @@ def build_model(
     the original ``rcmalli_vggface_tf_notop_resnet50.h5`` weights), only its last
     ``trainable_layers`` layers trainable, Flatten → Dense 512 → Dropout 0.25 → 9 logits
     (and a 2-unit linear valence–arousal output). ``compact`` is the small default network
-    (``width`` and ``blocks``: see :func:`facemotion.models.build_compact`).
+    (``width``, ``blocks`` and ``inner``: see :func:`facemotion.models.build_compact`).
 
     >>> model = build_model("compact", width=4)
     >>> sorted(model.output)
@@ -59,7 +60,9 @@ def build_model(
         unfreeze_last(backbone, trainable_layers)
         return attach_heads(backbone, tasks=tasks, style="reference", dropout=0.25)
     if recipe == "compact":
-        return attach_heads(build_compact(width=width, blocks=blocks), tasks=tasks, style="pooled", dropout=0.3)
+        return attach_heads(
+            build_compact(width=width, blocks=blocks, inner=inner), tasks=tasks, style="pooled", dropout=0.3
+        )
     raise ValueError(f"unknown recipe {recipe!r}; use 'compact' or 'vggface'")
 
 

@@ -86,6 +86,33 @@ def copy_matching_weights(source: keras.Model, target: keras.Model) -> list[str]
     return copied
 
 
+def prune_residual_blocks(source: keras.Model, target: keras.Model) -> list[str]:
+    """Start ``target``, a copy of ``source``'s design with fewer channels inside its residual blocks, from ``source``.
+
+    Each block keeps the channels between its two convolutions whose batch-norm scale is
+    largest in ``source``; every other layer is copied whole. Returns the layers copied.
+
+    >>> from facemotion.training import build_model
+    >>> old, new = build_model(width=4), build_model(width=4, inner=0.25)
+    >>> "block1_b_conv" in prune_residual_blocks(old, new)
+    True
+    """
+    copied = copy_matching_weights(source, target)
+    for layer in target.layers:
+        if not layer.name.endswith("_a_conv") or layer.name in copied:
+            continue
+        block = layer.name.removesuffix("_a_conv")
+        kernel_a, bn_a, kernel_b = (
+            source.get_layer(f"{block}{part}").get_weights() for part in ("_a_conv", "_a_bn", "_b_conv")
+        )
+        keep = np.sort(np.argsort(-np.abs(bn_a[0]))[: layer.weights[0].shape[-1]])  # bn_a[0]: the scales
+        layer.set_weights([kernel_a[0][..., keep]])
+        target.get_layer(f"{block}_a_bn").set_weights([w[keep] for w in bn_a])
+        target.get_layer(f"{block}_b_conv").set_weights([kernel_b[0][:, :, keep]])
+        copied += [layer.name, f"{block}_a_bn", f"{block}_b_conv"]
+    return copied
+
+
 def split_validation(data: FaceDataset, fraction: float = 0.2, seed: int = 0) -> tuple[FaceDataset, FaceDataset]:
     """Stratified split: ``fraction`` of each class (at least one face when it has two) for validation."""
     rng = np.random.default_rng(seed)
