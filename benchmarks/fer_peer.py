@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import cv2
 import numpy as np
-from speed import median_time  # this folder is on sys.path when run as a script
+from timing import median_time  # this folder is on sys.path when run as a script
 
 SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared"
 FER_LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]

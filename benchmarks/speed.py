@@ -19,7 +19,6 @@ import argparse
 import os
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import tensorflow as tf
+from timing import median_time  # this folder is on sys.path when run as a script
 
 from facemotion.cpu import default_threads
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
-def median_time(fn: Callable[[], object], repeats: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
