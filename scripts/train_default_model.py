@@ -38,6 +38,7 @@ import sys
 from pathlib import Path
 from typing import get_args
 
+import keras
 import numpy as np
 
 from facemotion.models.compact import Blocks
@@ -55,6 +56,7 @@ from facemotion.training import (
 )
 from facemotion.training.datasets import identity_split
 from facemotion.training.pipeline import Augmentation
+from facemotion.training.transfer import prune_residual_blocks
 
 #: Share of the portraits' people kept for validation only (``identity_split``); the same in the evaluation script.
 PORTRAITS_HELD_OUT = 0.2
@@ -144,13 +146,8 @@ def main() -> None:
         "--init-shared",
         type=Path,
         default=None,
-        help="build a new network, starting the layers it shares with this trained .keras model from its weights",
-    )
-    parser.add_argument(
-        "--init-pruned",
-        type=Path,
-        default=None,
-        help="build a network with --inner < 1, starting from this trained .keras model's most important channels",
+        help="build a new network, starting the layers it shares with this trained .keras model from its weights "
+        "(residual blocks with fewer inner channels, see --inner, keep its most important ones)",
     )
     parser.add_argument("--balance", type=float, default=TrainingConfig.balance, help="rare-class oversampling")
     parser.add_argument("--learning-rate", type=float, default=TrainingConfig.learning_rate)
@@ -177,25 +174,12 @@ def main() -> None:
     )
     args.work.mkdir(parents=True, exist_ok=True)
     if args.init:
-        import keras
-
         model = keras.saving.load_model(args.init, compile=False)
     else:
         model = build_model("compact", width=args.width, blocks=args.blocks, inner=args.inner)
-        if args.init_pruned:
-            import keras
-
-            from facemotion.training.transfer import prune_residual_blocks
-
-            source = keras.saving.load_model(args.init_pruned, compile=False)
-            print("pruned from", args.init_pruned, ":", " ".join(prune_residual_blocks(source, model)), flush=True)
-        elif args.init_shared:
-            import keras
-
-            from facemotion.training.transfer import copy_matching_weights
-
+        if args.init_shared:
             source = keras.saving.load_model(args.init_shared, compile=False)
-            print("started from", args.init_shared, ":", " ".join(copy_matching_weights(source, model)), flush=True)
+            print("started from", args.init_shared, ":", " ".join(prune_residual_blocks(source, model)), flush=True)
     if args.dropout is not None:
         model.get_layer("head_dropout").rate = args.dropout
     finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)

@@ -79,8 +79,9 @@ def match_boxes(
     >>> match_boxes([(0, 0, 10, 10), (50, 50, 10, 10)], [(1, 1, 10, 10), (90, 0, 5, 5)])
     (1, 1)
     """
-    found = sum(any(iou(b, t) > min_iou for b in boxes) for t in truth)
-    return found, sum(not any(iou(b, t) > min_iou for t in truth) for b in boxes)
+    hits = [[iou(b, t) > min_iou for t in truth] for b in boxes]  # one row per box
+    found = sum(any(row[j] for row in hits) for j in range(len(truth)))
+    return found, sum(not any(row) for row in hits)
 
 
 def crop_face(

@@ -40,8 +40,10 @@ def _conv_bn_relu(
     return layers.ReLU(name=f"{name}_relu")(_conv_bn(x, filters, stride, name, separable=separable))
 
 
-def _residual(x: keras.KerasTensor, filters: int, name: str, *, separable: bool, inner: int) -> keras.KerasTensor:
-    y = _conv_bn_relu(x, inner, 1, f"{name}_a", separable=separable)
+def _residual(
+    x: keras.KerasTensor, filters: int, name: str, *, separable: bool, inner_filters: int
+) -> keras.KerasTensor:
+    y = _conv_bn_relu(x, inner_filters, 1, f"{name}_a", separable=separable)
     # A separable block starts as the identity (its last scale is zero), so it can be added to a trained network.
     y = _conv_bn(y, filters, 1, f"{name}_b", separable=separable, zero_gamma=separable)
     return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([x, y]))
@@ -71,7 +73,7 @@ def build_compact(
     sep = blocks == "separable"
 
     def block(x: keras.KerasTensor, filters: int, name: str) -> keras.KerasTensor:
-        return _residual(x, filters, name, separable=sep, inner=max(1, round(inner * filters)))
+        return _residual(x, filters, name, separable=sep, inner_filters=max(1, round(inner * filters)))
 
     inputs = keras.Input((input_size, input_size, channels), name="image")
     x = _conv_bn_relu(inputs, width, 1, "stem")
