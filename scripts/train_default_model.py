@@ -41,6 +41,7 @@ from typing import get_args
 import keras
 import numpy as np
 
+from facemotion.detection.base import TURNED
 from facemotion.models.compact import Blocks
 from facemotion.preprocessing import Preprocessing
 from facemotion.training import (
@@ -54,7 +55,7 @@ from facemotion.training import (
     recipe_preprocessing,
     teacher_probabilities,
 )
-from facemotion.training.datasets import identity_split
+from facemotion.training.datasets import head_turns, identity_split
 from facemotion.training.pipeline import Augmentation
 from facemotion.training.transfer import prune_residual_blocks
 
@@ -130,6 +131,13 @@ def teacher_targets(paths: list[Path], train: FaceDataset, cache: Path) -> np.nd
     return probs
 
 
+def turned_faces(train: FaceDataset, cache: Path) -> np.ndarray:
+    """Which training faces are turned (three-quarter or profile views); head turns cached in the work dir."""
+    if not cache.exists():
+        np.save(cache, head_turns(train))
+    return np.load(cache) >= TURNED
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -155,6 +163,9 @@ def main() -> None:
     parser.add_argument(
         "--portraits", type=int, default=0, help="add the portraits' training people, repeated this many times"
     )
+    parser.add_argument(
+        "--turned", type=int, default=0, help=f"repeat the faces turned by {TURNED}+ eye distances this many more times"
+    )
     parser.add_argument("--photometric", type=float, default=0.0, help="probability of each camera degradation")
     parser.add_argument("--mixup", type=float, default=0.0, help="mixup's Beta α (0: off)")
     parser.add_argument("--erasing", type=float, default=Augmentation.erasing, help="random erasing probability")
@@ -164,6 +175,9 @@ def main() -> None:
     train, val = load(args.data, args.work / "data.npz", args.portraits)
     if args.teachers:
         train = distill_targets(train, teacher_targets(args.teachers, train, args.work / "teachers.npy"), args.distill)
+    if args.turned:
+        turned = turned_faces(train, args.work / "turns.npy")
+        train = FaceDataset.concatenate([train] + [train.subset(turned)] * args.turned)
     print(f"train {len(train)} {train.class_counts()}\nval {len(val)} {val.class_counts()}", flush=True)
     config = TrainingConfig(
         epochs=args.epochs,

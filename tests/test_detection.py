@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector, register_detector
+from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector, head_turn, register_detector
 from facemotion.detection.base import clip_box, iou, match_boxes
 from facemotion.errors import DetectorError
 from facemotion.io import read_image
 
-from conftest import GROUP_PHOTOS, need
+from conftest import GROUP_PHOTOS, VIDEO, need
 
 
 @pytest.mark.parametrize("name, n_landmarks", [("blazeface", 4), ("mtcnn", 5)])
@@ -114,6 +114,29 @@ def test_crop_levels_the_eyes() -> None:
     assert rows.min() == 20 and rows.max() == 23  # unrotated bar stays horizontal
     # rotated by 45°, the bar now crosses many rows
     assert len(np.flatnonzero(crop[:, :, 0].max(axis=1) > 0)) > 20
+    # a face in profile (nose beside the eyes) is not rotated: its eye line says nothing about tilt
+    marks = {"left_eye": (30.0, 30.0), "right_eye": (40.0, 40.0), "nose": (60.0, 45.0)}
+    profile = DetectedFace((20, 20, 60, 60), 1.0, marks)
+    assert (head_turn(profile) or 0.0) > 1.0
+    np.testing.assert_array_equal(crop_face(image, profile, margin=0.0), straight)
+
+
+def test_head_turn_tells_frontal_faces_from_profiles(astronaut: np.ndarray) -> None:
+    """The astronaut faces the camera (turn near 0, sign flipped in the mirror); the clip's laughing audience is in profile."""
+    import cv2
+
+    detector = get_detector()
+    (face,), (mirrored,) = detector.detect(astronaut), detector.detect(astronaut[:, ::-1].copy())
+    turn, turn_mirrored = head_turn(face), head_turn(mirrored)
+    assert turn is not None and turn_mirrored is not None
+    assert abs(turn) < 0.2 and abs(turn + turn_mirrored) < 0.05
+    capture = cv2.VideoCapture(str(need(VIDEO)))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 240)
+    ok, frame = capture.read()
+    assert ok
+    turns = [head_turn(f) for f in detector.detect(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))]
+    assert len(turns) == 4 and sum(abs(t) > 0.8 for t in turns if t is not None) == 3
+    assert head_turn(DetectedFace((0, 0, 10, 10), 1.0)) is None  # no landmarks
 
 
 def test_clip_box() -> None:

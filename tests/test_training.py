@@ -291,3 +291,20 @@ def test_mixup_blends_faces_and_targets_with_the_same_weight() -> None:
     assert np.allclose(x[:, 0, 0, 0], expected, atol=1e-4)
     assert np.allclose(x, x[:, :1, :1, :])
     assert (np.diag(y) < 0.999).sum() > n // 4  # faces were really blended
+
+
+def test_head_turns_of_a_dataset(astronaut: np.ndarray) -> None:
+    """A grey 48-px frontal face reads as barely turned; a blank one as NaN (no face found)."""
+    import cv2
+
+    from facemotion.training.datasets import FaceDataset, head_turns
+
+    face = cv2.resize(
+        cv2.cvtColor(astronaut[20:220, 90:290], cv2.COLOR_RGB2GRAY), (48, 48), interpolation=cv2.INTER_AREA
+    )
+    images = np.stack([face, np.full((48, 48), 128, np.uint8)])[..., None]
+    data = FaceDataset(
+        images, np.array([4, 5]), np.eye(9, dtype=np.float32)[[4, 5]], np.zeros((2, 2), np.float32), ["a", "b"]
+    )
+    turns = head_turns(data)
+    assert turns.shape == (2,) and 0.0 <= turns[0] < 0.2 and np.isnan(turns[1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from facemotion.detection.base import LANDMARKS, DetectedFace, FaceDetector, crop_face
+from facemotion.detection.base import LANDMARKS, DetectedFace, FaceDetector, crop_face, head_turn
 from facemotion.errors import DetectorError
 
 _BACKENDS: dict[str, Callable[[], FaceDetector]] = {}
@@ -70,4 +70,4 @@ def get_detector(detector: str | FaceDetector | None = None) -> FaceDetector:
     return detector
 
 
-__all__ = ["LANDMARKS", "DetectedFace", "FaceDetector", "crop_face", "get_detector", "register_detector"]
+__all__ = ["LANDMARKS", "DetectedFace", "FaceDetector", "crop_face", "get_detector", "head_turn", "register_detector"]

@@ -14,6 +14,9 @@ from numpy.typing import NDArray
 Point = tuple[float, float]
 #: Landmark names a backend may give; ``left_eye`` is the eye on the image's left.
 LANDMARKS = ("left_eye", "right_eye", "nose", "mouth", "mouth_left", "mouth_right")
+#: :func:`head_turn` from which a face counts as turned (three-quarter view or more): its eye
+#: line, the two eyes close together, no longer tells how the head is tilted.
+TURNED = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,32 @@ def match_boxes(
     return found, sum(not any(row) for row in hits)
 
 
+def head_turn(face: DetectedFace) -> float | None:
+    """How far the head is turned: the nose's sideways offset from between the eyes, in eye distances.
+
+    About 0 for a frontal face, ±0.5 for a three-quarter view, ±1 or more for a profile
+    (sign: + when the nose lies right of the eyes in the image). ``None`` when the
+    detector gave no eyes and nose.
+
+    >>> marks = {"left_eye": (30.0, 40.0), "right_eye": (50.0, 40.0), "nose": (50.0, 55.0)}
+    >>> head_turn(DetectedFace((10, 20, 60, 60), 1.0, marks))
+    0.5
+    """
+    if face.landmarks is None or "nose" not in face.landmarks:
+        return None
+    (lx, ly), (rx, ry) = face.landmarks["left_eye"], face.landmarks["right_eye"]
+    eyes = math.hypot(rx - lx, ry - ly)
+    return (face.landmarks["nose"][0] - (lx + rx) / 2.0) / eyes if eyes > 0 else None
+
+
 def crop_face(
     image: NDArray[np.uint8], face: DetectedFace, margin: float = 0.0, align: bool = True
 ) -> NDArray[np.uint8]:
     """Cut a square crop around ``face`` with ``margin`` (fraction of the box per side).
 
-    With eye landmarks and ``align=True`` the crop is rotated so the eyes are level.
+    With eye landmarks and ``align=True`` the crop is rotated so the eyes are level, unless
+    the face is turned (:data:`TURNED`; in profile the eye line is noise, and the model's
+    training faces were not rotated either).
     The crop frames ``face.full_box`` when the detector gave one (a face cut by the
     image's edge); parts outside the image are filled by replicating its border.
 
@@ -101,7 +124,8 @@ def crop_face(
     cx, cy = x + w / 2.0, y + h / 2.0
     side = max(2, round(max(w, h) * (1.0 + 2.0 * margin)))
     angle = 0.0
-    if align and face.landmarks is not None:
+    turn = head_turn(face)
+    if align and face.landmarks is not None and (turn is None or abs(turn) < TURNED):
         (lx, ly), (rx, ry) = face.landmarks["left_eye"], face.landmarks["right_eye"]
         angle = math.degrees(math.atan2(ry - ly, rx - lx))
         if abs(angle) > 45:  # implausible landmarks: do not rotate
