@@ -1,6 +1,6 @@
 """Evaluate a model on FER+ val (duplicates of training images removed) and record the metrics.
 
-    python scripts/evaluate_default_model.py --data ../shared/data [--model DIR] [--mirror] [--write-card]
+    python scripts/evaluate_default_model.py --data ../shared/data [--model DIR] [--mirror] [--runtime R] [--write-card]
 
 Prints 9-class accuracy and macro-F1, 8-class accuracy (images whose label is not
 ``uncertain``, most probable of the eight emotions), per-class recall, valence–arousal
@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from facemotion import EmotionClassifier
 from facemotion.artifact import ModelConfig, render_card
+from facemotion.runtime import Runtime
 from facemotion.training import load_vote_folder
 from facemotion.training.evaluate import (
     affect_metrics,
@@ -49,10 +51,13 @@ def main() -> None:
         default=None,
         help="average each face with its mirror image (default: the model's setting)",
     )
+    parser.add_argument(
+        "--runtime", choices=get_args(Runtime), default="auto", help="which export runs (default: the CPU's faster one)"
+    )
     parser.add_argument("--write-card", action="store_true")
     args = parser.parse_args()
 
-    clf = EmotionClassifier(args.model, mirror=args.mirror)
+    clf = EmotionClassifier(args.model, runtime=args.runtime, mirror=args.mirror)
     prep = clf.model.config.preprocessing
     val = load_vote_folder(args.data / "ferplus" / "val", args.data / "ferplus" / "votes.csv", prep)
     dup = duplicate_val_files(args.data / "ferplus" / "duplicates.csv")

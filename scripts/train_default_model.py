@@ -225,7 +225,8 @@ def main() -> None:
             training_data="FER+ train (majority labels blended with crowd votes"
             + (f", {args.distill:.0%} distilled from the teachers' predictions" if args.teachers else "")
             + ") + CK+ train"
-            + (" + the training people of the portraits set (80 %, split by identity)" if args.portraits else ""),
+            + (" + the training people of the portraits set (80 %, split by identity)" if args.portraits else "")
+            + (f"; turned faces (head turn ≥ {TURNED}) repeated {args.turned} more times" if args.turned else ""),
             training_command=" ".join(["python scripts/train_default_model.py", *sys.argv[1:]]),
         ),
     )
