@@ -4,7 +4,8 @@
 
 Prints 9-class accuracy and macro-F1, 8-class accuracy (images whose label is not
 ``uncertain``, most probable of the eight emotions), per-class recall, valence–arousal
-RMSE / Pearson / CCC against the vote-derived targets, and writes the confusion matrix
+RMSE / Pearson / CCC against the vote-derived targets, the share of anger, disgust, fear and
+sad faces read as neutral, and writes the confusion matrix
 picture to docs/images/confusion.png, and the expected calibration error (ECE, 15 bins)
 before and after temperature scaling. The temperature is fitted on ``val``; the "after"
 ECE is cross-fitted (the temperature fitted on one half of ``val``, the ECE measured on
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from facemotion import EmotionClassifier
 from facemotion.artifact import ModelConfig, render_card
+from facemotion.labels import EMOTIONS
 from facemotion.runtime import Runtime
 from facemotion.training import load_vote_folder
 from facemotion.training.evaluate import (
@@ -74,6 +76,10 @@ def main() -> None:
     report = classification_report(calibrated, val.labels)
     report.affect = affect_metrics(out.affect, val.affect)
     print(report.summary())
+    # Issue 11's failure on posed lab faces: negative expressions read as neutral.
+    negative = [EMOTIONS.index(c) for c in ("anger", "disgust", "fear", "sad")]
+    as_neutral = report.confusion[negative, EMOTIONS.index("neutral")].sum() / report.confusion[negative].sum()
+    print(f"anger, disgust, fear and sad faces read as neutral: {as_neutral:.3f}")
     report.plot_confusion(args.confusion)
     metrics = {
         "ferplus_val_n": report.n,
