@@ -47,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--media", type=Path, default=Path("../shared/media"))
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
-    parser.add_argument("--history", type=Path, default=Path("runs/rd/history.csv"))
+    parser.add_argument("--history", type=Path, default=Path("runs/turn02/history.csv"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     clf = EmotionClassifier()

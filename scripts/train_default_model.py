@@ -1,10 +1,20 @@
 """Train the bundled default model (compact multi-task network) on FER+, CK+ and real portraits.
 
-The shipped model (0.2) continues the previous one (0.1, itself a student distilled from two
-earlier runs, see docs/models.md) for 14 epochs on real-domain data: FER+ train, CK+ train
-and the training people of ``portraits`` (80 % of the identities, framed by the default
-detector, repeated twice), with camera-like photometric augmentation and stronger
-rare-class sampling; its targets mix the labels with the previous model's mirror-averaged
+The shipped model (0.3) is model 0.2 trained for 12 more epochs with model 0.2's recipe,
+distilled 60 % from model 0.2's own mirror-averaged predictions, with the rarely seen
+turned faces of FER+ (three-quarter views and profiles, see
+``facemotion.detection.head_turn``) repeated three more times::
+
+    git show 1693e6f:src/facemotion/default_model/model.keras > runs/teacher02/model.keras   # model 0.2
+    python scripts/train_default_model.py --work runs/turn02 --out runs/turn02/model --epochs 12 --width 32 \
+        --teachers runs/teacher02/model.keras --distill 0.6 --init runs/teacher02/model.keras --balance 0.5 \
+        --learning-rate 5e-4 --warmup-epochs 1 --portraits 2 --photometric 0.25 --turned 3
+
+Model 0.2 continued the previous one (0.1, itself a student distilled from two earlier
+runs, see docs/models.md) for 14 epochs on real-domain data: FER+ train, CK+ train and the
+training people of ``portraits`` (80 % of the identities, framed by the default detector,
+repeated twice), with camera-like photometric augmentation and stronger rare-class
+sampling; its targets mix the labels with the previous model's mirror-averaged
 predictions, so one pass learns what mirror averaging gave::
 
     git show 57aabf2:src/facemotion/default_model/model.keras > runs/teacher/model.keras
@@ -12,7 +22,7 @@ predictions, so one pass learns what mirror averaging gave::
         --teachers runs/teacher/model.keras --distill 0.5 --init runs/teacher/model.keras --balance 0.5 \
         --learning-rate 5e-4 --warmup-epochs 1 --portraits 2 --photometric 0.25
 
-The previous model came from::
+Model 0.1 came from::
 
     python scripts/train_default_model.py --work runs/default --out runs/default/model --epochs 40 --width 24
     python scripts/train_default_model.py --work runs/w32 --out runs/w32/model --epochs 32 --width 32
