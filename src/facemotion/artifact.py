@@ -196,6 +196,7 @@ tags: [facial-expression-recognition, emotion, valence-arousal, keras]
 
 ```python
 from facemotion import EmotionClassifier
+
 clf = EmotionClassifier.from_pretrained("path/or/hub-id")
 print(clf.predict("photo.jpg"))
 ```
