@@ -124,8 +124,7 @@ def crop_face(
     cx, cy = x + w / 2.0, y + h / 2.0
     side = max(2, round(max(w, h) * (1.0 + 2.0 * margin)))
     angle = 0.0
-    turn = head_turn(face)
-    if align and face.landmarks is not None and (turn is None or abs(turn) < TURNED):
+    if align and face.landmarks is not None and abs(head_turn(face) or 0.0) < TURNED:
         (lx, ly), (rx, ry) = face.landmarks["left_eye"], face.landmarks["right_eye"]
         angle = math.degrees(math.atan2(ry - ly, rx - lx))
         if abs(angle) > 45:  # implausible landmarks: do not rotate
