@@ -159,6 +159,16 @@ def main() -> None:
     parser.add_argument("--inner", type=float, default=1.0, help="fraction of channels kept inside the residual blocks")
     parser.add_argument("--teachers", type=Path, nargs="*", default=[], help="trained .keras models to distil from")
     parser.add_argument("--distill", type=float, default=0.5, help="weight of the teachers in the targets")
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="the teachers see every augmented batch (consistent teaching) instead of the clean faces once",
+    )
+    parser.add_argument(
+        "--online-turns",
+        action="store_true",
+        help="with --online: the teachers take turns on the batch and its mirror image instead of each seeing both",
+    )
     parser.add_argument("--init", type=Path, default=None, help="continue from this trained .keras model")
     parser.add_argument(
         "--init-shared",
@@ -183,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     train, val = load(args.data, args.work / "data.npz", args.portraits)
-    if args.teachers:
+    if args.teachers and not args.online:
         train = distill_targets(train, teacher_targets(args.teachers, train, args.work / "teachers.npy"), args.distill)
     if args.turned:
         turned = turned_faces(train, args.work / "turns.npy")
@@ -206,7 +216,18 @@ def main() -> None:
             print("started from", args.init_shared, ":", " ".join(prune_residual_blocks(source, model)), flush=True)
     if args.dropout is not None:
         model.get_layer("head_dropout").rate = args.dropout
-    finetune(model, train, val, recipe_preprocessing("compact"), args.work, config)
+    teachers = [keras.saving.load_model(p, compile=False) for p in args.teachers] if args.online else []
+    finetune(
+        model,
+        train,
+        val,
+        recipe_preprocessing("compact"),
+        args.work,
+        config,
+        teachers=teachers,
+        teacher_weight=args.distill,
+        teacher_mirror=not args.online_turns,
+    )
     (args.work / "training_config.json").write_text(
         json.dumps(
             {
@@ -216,6 +237,8 @@ def main() -> None:
                 "inner": args.inner,
                 "teachers": [str(p) for p in args.teachers],
                 "distill": args.distill if args.teachers else 0.0,
+                "online": args.online,
+                "online_turns": args.online_turns,
                 "dropout": model.get_layer("head_dropout").rate,
                 "config": repr(config),
             },
@@ -234,6 +257,7 @@ def main() -> None:
             "nine emotions and valence–arousal in one pass.",
             training_data="FER+ train (majority labels blended with crowd votes"
             + (f", {args.distill:.0%} distilled from the teachers' predictions" if args.teachers else "")
+            + (" on each augmented view" if args.online else "")
             + ") + CK+ train"
             + (" + the training people of the portraits set (80 %, split by identity)" if args.portraits else "")
             + (f"; turned faces (head turn ≥ {TURNED}) repeated {args.turned} more times" if args.turned else ""),

@@ -175,6 +175,53 @@ def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
         teacher_probabilities([], data, prep)
 
 
+def test_online_teachers_teach_on_the_augmented_view() -> None:
+    from facemotion.training.datasets import FaceDataset
+    from facemotion.training.distill import teacher_probabilities
+
+    rng = np.random.default_rng(1)
+    n = 8
+    labels = rng.integers(0, 9, n)
+    data = FaceDataset(
+        rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8),
+        labels,
+        np.eye(9, dtype=np.float32)[labels],
+        np.zeros((n, 2), np.float32),
+        [f"{i}.png" for i in range(n)],
+    )
+    prep = recipe_preprocessing("compact")
+    keras.utils.set_random_seed(0)
+    first, second = build_model("compact", width=4), build_model("compact", width=4)
+
+    def soft(model: keras.Model, x: np.ndarray) -> np.ndarray:
+        return keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(x, verbose=0)["emotion"]))
+
+    # Without augmentation, teaching on the view is the clean-face distillation.
+    _, y = next(iter(make_tf_dataset(data, prep, batch_size=n, teachers=[first], teacher_weight=0.25)))
+    clean = teacher_probabilities([first], data, prep)
+    np.testing.assert_allclose(y["emotion"].numpy(), 0.75 * data.soft_labels + 0.25 * clean, atol=1e-5)
+
+    # Augmented: the targets are the teachers' probabilities on the very faces returned,
+    # the two teachers taking turns on the face and its mirror image.
+    x, y = next(
+        iter(
+            make_tf_dataset(
+                data,
+                prep,
+                batch_size=n,
+                training=True,
+                teachers=[first, second],
+                teacher_weight=1.0,
+                teacher_mirror=False,
+            )
+        )
+    )
+    x = x.numpy()
+    np.testing.assert_allclose(y["emotion"].numpy(), (soft(first, x) + soft(second, x[:, :, ::-1])) / 2, atol=1e-5)
+    with pytest.raises(ValueError, match="teacher_weight"):
+        make_tf_dataset(data, prep, teachers=[first], teacher_weight=2.0)
+
+
 def test_identity_split_keeps_each_person_on_one_side() -> None:
     from facemotion.training.datasets import identity_of, identity_split
 

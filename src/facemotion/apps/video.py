@@ -12,6 +12,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,13 +193,7 @@ def iter_frames(
     video); the sampled frames are those of the whole video, whatever the chunking.
     Raises :class:`VideoReadError` when the file cannot be opened as a video.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise VideoReadError(f"{path}: no such file")
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise VideoReadError(f"{path} is not a video OpenCV can decode")
+    with _capture(path) as cap:
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
         total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         every = max(1, round(fps / sample_fps)) if sample_fps > 0 else 1
@@ -224,25 +219,30 @@ def iter_frames(
                 rgb = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
                 yield index, index / fps, rgb
             index += 1
-    finally:
-        cap.release()
 
 
 def video_info(path: str | Path) -> tuple[float, float]:
     """``(fps, duration in seconds)`` of a video; a missing file or a still image is a :class:`VideoReadError`."""
     from facemotion.io import IMAGE_SUFFIXES
 
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
+    with _capture(path) as cap:
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        return fps, (cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) / fps
+
+
+@contextmanager
+def _capture(path: str | Path) -> Iterator[Any]:
+    """An open ``cv2.VideoCapture`` of a video file, released afterwards; a :class:`VideoReadError` if it cannot be."""
     path = Path(path)
     if not path.is_file():
         raise VideoReadError(f"{path}: no such file")
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
     cap = cv2.VideoCapture(str(path))
     try:
         if not cap.isOpened():
             raise VideoReadError(f"{path} is not a video OpenCV can decode")
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        return fps, (cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) / fps
+        yield cap
     finally:
         cap.release()
 

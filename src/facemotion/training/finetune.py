@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -116,6 +117,9 @@ def finetune(
     work_dir: str | Path,
     config: TrainingConfig | None = None,
     callbacks: list[keras.callbacks.Callback] | None = None,
+    teachers: Sequence[keras.Model] = (),
+    teacher_weight: float = 0.5,
+    teacher_mirror: bool = True,
 ) -> keras.callbacks.History:
     """Train ``model`` on ``train``; resumable, with checkpoints and a CSV history in ``work_dir``.
 
@@ -123,7 +127,9 @@ def finetune(
     ``work_dir/last.keras`` is the model after the last epoch, ``work_dir/best.keras``
     the one with the best validation emotion accuracy, ``work_dir/history.csv`` the
     metrics per epoch (plot it with :func:`facemotion.training.plot_history`).
-    ``callbacks`` are extra Keras callbacks.
+    ``callbacks`` are extra Keras callbacks. ``teachers`` teach on every augmented batch
+    (see :func:`~facemotion.training.pipeline.make_tf_dataset`), weighted ``teacher_weight``;
+    without ``teacher_mirror`` they take turns on the batch and its mirror image.
     """
     config = config or TrainingConfig()
     work = Path(work_dir)
@@ -139,6 +145,9 @@ def finetune(
         balance=config.balance,
         tasks=tasks,
         seed=config.seed,
+        teachers=teachers,
+        teacher_weight=teacher_weight,
+        teacher_mirror=teacher_mirror,
     )
     val_ds = make_tf_dataset(val, prep, batch_size=256, tasks=tasks) if val is not None and len(val) else None
     steps = max(1, len(train) // config.batch_size)

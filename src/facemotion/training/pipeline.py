@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +123,22 @@ def mixup(images: tf.Tensor, targets: dict[str, tf.Tensor], alpha: float) -> tup
     return blend(images), {k: blend(v) for k, v in targets.items()}
 
 
+def teacher_view_probabilities(teachers: Sequence[Any], images: tf.Tensor, *, mirror: bool = True) -> tf.Tensor:
+    """Mean emotion probabilities of ``teachers`` on a normalized batch.
+
+    With ``mirror`` every teacher also sees the mirror image (two passes each); without it
+    the teachers take turns (the 1st, 3rd, … see the batch, the 2nd, 4th, … its mirror
+    image), so two teachers still cover both views at half the cost.
+    """
+    views = (images, tf.reverse(images, axis=[2]))
+    probs = []
+    for k, teacher in enumerate(teachers):
+        for view in views if mirror else views[k % 2 : k % 2 + 1]:
+            out = teacher(view, training=False)
+            probs.append(tf.nn.softmax(out[EMOTION_OUTPUT] if isinstance(out, dict) else out, axis=-1))
+    return tf.add_n(probs) / len(probs)
+
+
 def make_tf_dataset(
     data: FaceDataset,
     prep: Preprocessing,
@@ -132,12 +149,23 @@ def make_tf_dataset(
     balance: float = 0.0,
     tasks: tuple[str, ...] = (EMOTION_OUTPUT, VA_OUTPUT),
     seed: int = 0,
+    teachers: Sequence[Any] = (),
+    teacher_weight: float = 0.5,
+    teacher_mirror: bool = True,
 ) -> tf.data.Dataset:
     """Batches of ``(normalized images, {"emotion": soft labels, "valence_arousal": targets})``.
 
     With ``training=True`` an epoch draws ``len(data)`` faces with probabilities ∝ class
     frequency ** -``balance`` (0 = plain shuffle, 1 = balanced classes) and augments them.
+    With ``teachers`` (trained Keras models) the emotion targets of each augmented batch
+    become ``(1 - teacher_weight) · labels + teacher_weight · teachers`` (their mean
+    probabilities on that very batch and its mirror image): *consistent teaching*, where
+    the student matches its teachers on every view it is shown (Beyer et al. 2022),
+    rather than on the clean faces only (:func:`facemotion.training.distill_targets`);
+    ``teacher_mirror`` as in :func:`teacher_view_probabilities`.
     """
+    if teachers and not 0.0 <= teacher_weight <= 1.0:
+        raise ValueError(f"teacher_weight must be in [0, 1], got {teacher_weight}")
     images = tf.constant(data.images)
     targets = {EMOTION_OUTPUT: tf.constant(data.soft_labels), VA_OUTPUT: tf.constant(data.affect)}
     targets = {k: v for k, v in targets.items() if k in tasks}
@@ -165,6 +193,9 @@ def make_tf_dataset(
             x = random_erasing(x, erasing)
         x = normalize(tf.clip_by_value(x, 0.0, 255.0), prep)
         y = {k: tf.gather(v, index) for k, v in targets.items()}
+        if teachers and EMOTION_OUTPUT in y:
+            taught = teacher_view_probabilities(teachers, x, mirror=teacher_mirror)
+            y[EMOTION_OUTPUT] = (1.0 - teacher_weight) * y[EMOTION_OUTPUT] + teacher_weight * taught
         return mixup(x, y, mix) if mix else (x, y)
 
     return index_ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
