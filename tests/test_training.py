@@ -8,6 +8,7 @@ import pytest
 from facemotion.errors import DatasetError
 from facemotion.labels import ANCHORS, EMOTIONS
 from facemotion.training import (
+    FaceDataset,
     TrainingConfig,
     affect_from_votes,
     affect_near_anchor,
@@ -133,32 +134,34 @@ def test_cli_train_produces_a_loadable_model(tmp_path: Path, capsys: pytest.Capt
     assert "facemotion train" in (tmp_path / "model" / "config.json").read_text()
 
 
-def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
-    from facemotion.preprocessing import normalize
-    from facemotion.training.datasets import FaceDataset
-    from facemotion.training.distill import distill_targets, teacher_probabilities
-
-    rng = np.random.default_rng(0)
-    n = 6
+def _random_faces(n: int, seed: int) -> FaceDataset:
+    """``n`` random 48×48 grey "faces" with one-hot labels and zero valence–arousal."""
+    rng = np.random.default_rng(seed)
     labels = rng.integers(0, 9, n)
-    data = FaceDataset(
+    return FaceDataset(
         rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8),
         labels,
         np.eye(9, dtype=np.float32)[labels],
         np.zeros((n, 2), np.float32),
         [f"{i}.png" for i in range(n)],
     )
+
+
+def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """The model's emotion probabilities on a normalized batch."""
+    return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(x, verbose=0)["emotion"])))
+
+
+def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
+    from facemotion.preprocessing import normalize
+    from facemotion.training.distill import distill_targets, teacher_probabilities
+
+    data = _random_faces(6, seed=0)
     prep = recipe_preprocessing("compact")
     teacher = build_model("compact", width=4)
     probs = teacher_probabilities([teacher], data, prep)
     x = normalize(data.images.astype(np.float32), prep)
-    by_hand = np.mean(
-        [
-            keras.ops.convert_to_numpy(keras.ops.softmax(teacher.predict(v, verbose=0)["emotion"]))
-            for v in (x, x[:, :, ::-1])
-        ],
-        axis=0,
-    )
+    by_hand = (_probabilities(teacher, x) + _probabilities(teacher, x[:, :, ::-1])) / 2
     np.testing.assert_allclose(probs, by_hand, atol=1e-5)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
     assert not np.allclose(probs, teacher_probabilities([teacher], data, prep, mirror=False))
@@ -176,25 +179,13 @@ def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
 
 
 def test_online_teachers_teach_on_the_augmented_view() -> None:
-    from facemotion.training.datasets import FaceDataset
     from facemotion.training.distill import teacher_probabilities
 
-    rng = np.random.default_rng(1)
     n = 8
-    labels = rng.integers(0, 9, n)
-    data = FaceDataset(
-        rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8),
-        labels,
-        np.eye(9, dtype=np.float32)[labels],
-        np.zeros((n, 2), np.float32),
-        [f"{i}.png" for i in range(n)],
-    )
+    data = _random_faces(n, seed=1)
     prep = recipe_preprocessing("compact")
     keras.utils.set_random_seed(0)
     first, second = build_model("compact", width=4), build_model("compact", width=4)
-
-    def soft(model: keras.Model, x: np.ndarray) -> np.ndarray:
-        return keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(x, verbose=0)["emotion"]))
 
     # Without augmentation, teaching on the view is the clean-face distillation.
     _, y = next(iter(make_tf_dataset(data, prep, batch_size=n, teachers=[first], teacher_weight=0.25)))
@@ -217,7 +208,9 @@ def test_online_teachers_teach_on_the_augmented_view() -> None:
         )
     )
     x = x.numpy()
-    np.testing.assert_allclose(y["emotion"].numpy(), (soft(first, x) + soft(second, x[:, :, ::-1])) / 2, atol=1e-5)
+    np.testing.assert_allclose(
+        y["emotion"].numpy(), (_probabilities(first, x) + _probabilities(second, x[:, :, ::-1])) / 2, atol=1e-5
+    )
     with pytest.raises(ValueError, match="teacher_weight"):
         make_tf_dataset(data, prep, teachers=[first], teacher_weight=2.0)
 
@@ -344,7 +337,7 @@ def test_head_turns_of_a_dataset(astronaut: np.ndarray) -> None:
     """A grey 48-px frontal face reads as barely turned; a blank one as NaN (no face found)."""
     import cv2
 
-    from facemotion.training.datasets import FaceDataset, head_turns
+    from facemotion.training.datasets import head_turns
 
     face = cv2.resize(
         cv2.cvtColor(astronaut[20:220, 90:290], cv2.COLOR_RGB2GRAY), (48, 48), interpolation=cv2.INTER_AREA
