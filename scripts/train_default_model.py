@@ -226,7 +226,7 @@ def main() -> None:
         config,
         teachers=teachers,
         teacher_weight=args.distill,
-        teacher_mirror=not args.online_turns,
+        teacher_turns=args.online_turns,
     )
     (args.work / "training_config.json").write_text(
         json.dumps(

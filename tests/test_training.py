@@ -203,7 +203,7 @@ def test_online_teachers_teach_on_the_augmented_view() -> None:
                 training=True,
                 teachers=[first, second],
                 teacher_weight=1.0,
-                teacher_mirror=False,
+                teacher_turns=True,
             )
         )
     )

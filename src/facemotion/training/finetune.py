@@ -119,7 +119,7 @@ def finetune(
     callbacks: list[keras.callbacks.Callback] | None = None,
     teachers: Sequence[keras.Model] = (),
     teacher_weight: float = 0.5,
-    teacher_mirror: bool = True,
+    teacher_turns: bool = False,
 ) -> keras.callbacks.History:
     """Train ``model`` on ``train``; resumable, with checkpoints and a CSV history in ``work_dir``.
 
@@ -129,7 +129,7 @@ def finetune(
     metrics per epoch (plot it with :func:`facemotion.training.plot_history`).
     ``callbacks`` are extra Keras callbacks. ``teachers`` teach on every augmented batch
     (see :func:`~facemotion.training.pipeline.make_tf_dataset`), weighted ``teacher_weight``;
-    without ``teacher_mirror`` they take turns on the batch and its mirror image.
+    with ``teacher_turns`` they take turns on the batch and its mirror image.
     """
     config = config or TrainingConfig()
     work = Path(work_dir)
@@ -147,7 +147,7 @@ def finetune(
         seed=config.seed,
         teachers=teachers,
         teacher_weight=teacher_weight,
-        teacher_mirror=teacher_mirror,
+        teacher_turns=teacher_turns,
     )
     val_ds = make_tf_dataset(val, prep, batch_size=256, tasks=tasks) if val is not None and len(val) else None
     steps = max(1, len(train) // config.batch_size)

@@ -123,17 +123,17 @@ def mixup(images: tf.Tensor, targets: dict[str, tf.Tensor], alpha: float) -> tup
     return blend(images), {k: blend(v) for k, v in targets.items()}
 
 
-def teacher_view_probabilities(teachers: Sequence[Any], images: tf.Tensor, *, mirror: bool = True) -> tf.Tensor:
-    """Mean emotion probabilities of ``teachers`` on a normalized batch.
+def teacher_view_probabilities(teachers: Sequence[Any], images: tf.Tensor, *, turns: bool = False) -> tf.Tensor:
+    """Mean emotion probabilities of ``teachers`` on a normalized batch and its mirror image.
 
-    With ``mirror`` every teacher also sees the mirror image (two passes each); without it
-    the teachers take turns (the 1st, 3rd, … see the batch, the 2nd, 4th, … its mirror
-    image), so two teachers still cover both views at half the cost.
+    Every teacher sees both (two passes each); with ``turns`` they take turns instead (the
+    1st, 3rd, … see the batch, the 2nd, 4th, … its mirror image), so that two teachers
+    still cover both views at half the cost.
     """
     views = (images, tf.reverse(images, axis=[2]))
     probs = []
     for k, teacher in enumerate(teachers):
-        for view in views if mirror else views[k % 2 : k % 2 + 1]:
+        for view in views[k % 2 : k % 2 + 1] if turns else views:
             out = teacher(view, training=False)
             probs.append(tf.nn.softmax(out[EMOTION_OUTPUT] if isinstance(out, dict) else out, axis=-1))
     return tf.add_n(probs) / len(probs)
@@ -151,7 +151,7 @@ def make_tf_dataset(
     seed: int = 0,
     teachers: Sequence[Any] = (),
     teacher_weight: float = 0.5,
-    teacher_mirror: bool = True,
+    teacher_turns: bool = False,
 ) -> tf.data.Dataset:
     """Batches of ``(normalized images, {"emotion": soft labels, "valence_arousal": targets})``.
 
@@ -162,7 +162,7 @@ def make_tf_dataset(
     probabilities on that very batch and its mirror image): *consistent teaching*, where
     the student matches its teachers on every view it is shown (Beyer et al. 2022),
     rather than on the clean faces only (:func:`facemotion.training.distill_targets`);
-    ``teacher_mirror`` as in :func:`teacher_view_probabilities`.
+    ``teacher_turns`` as ``turns`` in :func:`teacher_view_probabilities`.
     """
     if teachers and not 0.0 <= teacher_weight <= 1.0:
         raise ValueError(f"teacher_weight must be in [0, 1], got {teacher_weight}")
@@ -194,7 +194,7 @@ def make_tf_dataset(
         x = normalize(tf.clip_by_value(x, 0.0, 255.0), prep)
         y = {k: tf.gather(v, index) for k, v in targets.items()}
         if teachers and EMOTION_OUTPUT in y:
-            taught = teacher_view_probabilities(teachers, x, mirror=teacher_mirror)
+            taught = teacher_view_probabilities(teachers, x, turns=teacher_turns)
             y[EMOTION_OUTPUT] = (1.0 - teacher_weight) * y[EMOTION_OUTPUT] + teacher_weight * taught
         return mixup(x, y, mix) if mix else (x, y)
 
