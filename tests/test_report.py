@@ -35,12 +35,20 @@ def test_report_is_one_offline_file(video_report: Path) -> None:
     assert len(images) >= 4  # timeline, shares, key moments, face strips
     for section in ("Key moments", "People", "Emotion shares", "most positive", "most negative"):
         assert section in text
+    assert re.search(
+        r"biggest (rise|drop)</b>: [^<]*<span[^>]*>[^<]*</span> \([+-]\d\.\d\d from the second before\)", text
+    )
 
 
 def test_key_moments_pick_peaks_and_changes() -> None:
     line = [{"time": t, "valence": v} for t, v in enumerate([0.0, 0.6, 0.5, -0.4, -0.2])]
-    got = {what: t for what, t, _ in key_moments(line)}
-    assert got == {"most positive": 1, "most negative": 3, "biggest rise": 1, "biggest drop": 3}
+    got = {what: (t, change) for what, t, _, change in key_moments(line)}
+    assert got == {
+        "most positive": (1, None),
+        "most negative": (3, None),
+        "biggest rise": (1, 0.6),
+        "biggest drop": (3, -0.9),
+    }
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium)")

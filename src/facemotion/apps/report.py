@@ -70,28 +70,30 @@ def _shares_figure(shares: dict[str, float], title: str) -> str:
     return _figure(ax.figure)
 
 
-def key_moments(timeline: Sequence[dict[str, Any]]) -> list[tuple[str, float, float]]:
-    """``(what, second, valence)``: the strongest positive and negative seconds, the biggest rise and drop.
+def key_moments(timeline: Sequence[dict[str, Any]]) -> list[tuple[str, float, float, float | None]]:
+    """``(what, second, valence, change)``: the strongest positive and negative seconds, the biggest rise and drop.
+
+    ``change`` is the rise or drop from the second before (``None`` for the two peaks).
 
     >>> line = [{"time": t, "valence": v} for t, v in enumerate([0.1, 0.5, -0.3, None, 0.2])]
-    >>> [(w, t) for w, t, _ in key_moments(line)]
-    [('most positive', 1), ('most negative', 2), ('biggest rise', 4), ('biggest drop', 2)]
+    >>> [(w, t, c) for w, t, _, c in key_moments(line)]
+    [('most positive', 1, None), ('most negative', 2, None), ('biggest rise', 4, 0.5), ('biggest drop', 2, -0.8)]
     """
     seen = [(r["time"], r["valence"]) for r in timeline if r["valence"] is not None]
     if not seen:
         return []
-    out = [
-        ("most positive", *max(seen, key=lambda r: r[1])),
-        ("most negative", *min(seen, key=lambda r: r[1])),
+    out: list[tuple[str, float, float, float | None]] = [
+        ("most positive", *max(seen, key=lambda r: r[1]), None),
+        ("most negative", *min(seen, key=lambda r: r[1]), None),
     ]
-    steps = [(b[0], b[1], b[1] - a[1]) for a, b in itertools.pairwise(seen)]
+    steps = [(b[0], b[1], round(b[1] - a[1], 6)) for a, b in itertools.pairwise(seen)]
     if steps:
         rise = max(steps, key=lambda s: s[2])
         drop = min(steps, key=lambda s: s[2])
         if rise[2] > 0:
-            out.append(("biggest rise", rise[0], rise[1]))
+            out.append(("biggest rise", *rise))
         if drop[2] < 0:
-            out.append(("biggest drop", drop[0], drop[1]))
+            out.append(("biggest drop", *drop))
     return out
 
 
@@ -173,7 +175,7 @@ def video_report_html(report: VideoReport, path: str | Path) -> Path:
         f'<img alt="emotion shares" src="{_shares_figure(shares, "Share of face observations")}">',
     ]
     moments = []
-    for what, second, valence in key_moments(timeline):
+    for what, second, valence, change in key_moments(timeline):
         frames = [f.frame for f in report.faces if second <= f.time < second + 1]
         busiest = max(set(frames), key=lambda k: (frames.count(k), -k)) if frames else None  # the most faces
         image = _annotated(report, busiest) if busiest is not None else None
@@ -181,7 +183,9 @@ def video_report_html(report: VideoReport, path: str | Path) -> Path:
         css = "pos" if valence >= 0 else "neg"
         moments.append(
             f'<div class="moment"><b>{what}</b>: {second:.0f}–{second + 1:.0f} s, '
-            f'mean valence <span class="{css}">{valence:+.2f}</span>{picture}</div>'
+            f'mean valence <span class="{css}">{valence:+.2f}</span>'
+            + (f" ({change:+.2f} from the second before)" if change is not None else "")
+            + f"{picture}</div>"
         )
     if moments:
         parts += ["<h2>Key moments</h2>", f'<div class="moments">{"".join(moments)}</div>']
