@@ -191,6 +191,10 @@ def main() -> None:
     parser.add_argument("--erasing", type=float, default=Augmentation.erasing, help="random erasing probability")
     parser.add_argument("--dropout", type=float, default=None, help="the head's dropout rate (default: the model's)")
     args = parser.parse_args()
+    if args.online and not args.teachers:
+        parser.error("--online needs --teachers")
+    if args.online_turns and not args.online:
+        parser.error("--online-turns needs --online")
     logging.basicConfig(level=logging.INFO)
     train, val = load(args.data, args.work / "data.npz", args.portraits)
     if args.teachers and not args.online:
