@@ -56,6 +56,29 @@ def test_analyze_table_crops_and_annotate(
     assert code == 0 and drawn.shape == astronaut.shape and not np.array_equal(drawn, astronaut)
 
 
+def test_annotate_keeps_every_photo_when_names_clash(
+    capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    """Two cameras' IMG_0001.jpg (and an IMG_0001.png) each get their own annotated picture."""
+    photos = [tmp_path / "in" / "cam1" / "IMG_0001.jpg", tmp_path / "in" / "cam2" / "IMG_0001.jpg"]
+    photos.append(tmp_path / "in" / "cam2" / "IMG_0001.png")
+    for k, path in enumerate(photos):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.roll(astronaut, 40 * k, axis=1)).save(path)
+    code, _, _ = _run(
+        capsys, "analyze", str(tmp_path / "in"), "--annotate", str(tmp_path / "ann"), "--model", str(tiny_model_dir)
+    )
+    drawn = sorted(p.name for p in (tmp_path / "ann").iterdir())
+    assert code == 0
+    assert drawn == [
+        "cam1__IMG_0001_jpg_annotated.png",
+        "cam2__IMG_0001_jpg_annotated.png",
+        "cam2__IMG_0001_png_annotated.png",
+    ]
+    pictures = [np.asarray(Image.open(tmp_path / "ann" / name)) for name in drawn]
+    assert not np.array_equal(pictures[0], pictures[1])
+
+
 def test_analyze_out_resumes(
     capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path
 ) -> None:

@@ -73,11 +73,12 @@ def _table(records: Sequence[dict[str, Any]], roots: Sequence[str]) -> str:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from facemotion.inputs import expand_paths
+    from facemotion.inputs import expand_paths, output_names
 
     if args.annotate:
         output_folder(args.annotate, "--annotate")
     paths = expand_paths(args.paths)
+    annotated = output_names(paths, "_annotated.png")
     clf = classifier_from_args(args)
     out_file = Path(args.out) if args.out else None
     done = _resume(out_file) if out_file else set()
@@ -88,7 +89,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     chunk = 64 if args.crops else 1  # crops from many files share one model call
     with tqdm(total=len(todo), desc="analyzing", unit="img", disable=None) as bar:
         for start in range(0, len(todo), chunk):
-            batch = _analyze_files(clf, todo[start : start + chunk], args)
+            batch = _analyze_files(clf, todo[start : start + chunk], args, annotated)
             records.extend(batch)
             bar.update(len(batch))
             if out_file:
@@ -101,8 +102,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 1 if any(r["error"] for r in records) else 0
 
 
-def _analyze_files(clf: Any, paths: list[Path], args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Records for some files, in order; a file that fails gets an error message instead of faces."""
+def _analyze_files(
+    clf: Any, paths: list[Path], args: argparse.Namespace, annotated: dict[Path, str]
+) -> list[dict[str, Any]]:
+    """Records for some files, in order; a file that fails gets an error message instead of faces.
+
+    With ``--annotate`` each photo's drawing goes to ``annotated[path]`` in that folder.
+    """
     from facemotion.draw import annotate, save_image
     from facemotion.io import read_image
 
@@ -127,7 +133,7 @@ def _analyze_files(clf: Any, paths: list[Path], args: argparse.Namespace) -> lis
             faces = clf.predict(images[str(path)])
             record["faces"] = [_face_json(f) for f in faces]
             if args.annotate:
-                save_image(annotate(images[str(path)], faces), Path(args.annotate) / f"{path.stem}_annotated.png")
+                save_image(annotate(images[str(path)], faces), Path(args.annotate) / annotated[path])
         except (FacemotionError, OSError) as err:
             record["error"] = str(err)
     return records

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,3 +51,30 @@ def display_name(path: Path, roots: Iterable[str | Path]) -> str:
             except ValueError:
                 continue
     return str(path)
+
+
+def output_names(paths: Iterable[Path], ending: str) -> dict[Path, str]:
+    """A distinct output file name per input: its stem + ``ending``, made longer only where stems clash.
+
+    Inputs whose stems clash (``a/x.jpg`` and ``b/x.jpg``, ``x.jpg`` and ``x.png``) are
+    named by their path below the folder they share, so that no output overwrites another.
+
+    >>> names = output_names([Path("in/a/x.jpg"), Path("in/b/x.jpg"), Path("in/a/y.jpg")], "_annotated.png")
+    >>> list(names.values())
+    ['a__x_jpg_annotated.png', 'b__x_jpg_annotated.png', 'y_annotated.png']
+    """
+    paths = list(dict.fromkeys(paths))
+    stems = Counter(p.stem.lower() for p in paths)
+    clashing = [p for p in paths if stems[p.stem.lower()] > 1]
+    try:
+        root = Path(os.path.commonpath([p.parent for p in clashing])) if clashing else Path()
+    except ValueError:  # absolute and relative paths mixed
+        root = Path()
+    names = {}
+    for p in paths:
+        if stems[p.stem.lower()] == 1:
+            names[p] = p.stem + ending
+        else:
+            below = p.relative_to(root) if p.is_relative_to(root) else p
+            names[p] = "__".join(part for part in below.parts if part not in ("/", "..")).replace(".", "_") + ending
+    return names
