@@ -167,6 +167,8 @@ def test_video_refuses_photos_and_names_missing_files(capsys: pytest.CaptureFixt
     assert code == 2 and "still image, not a video" in err
     code, _, err = _run(capsys, "video", str(tmp_path / "nope.mp4"), "--out", str(tmp_path / "v"))
     assert code == 2 and "no such file" in err
+    code, _, err = _run(capsys, "video", str(tmp_path / "nope.jpg"), "--out", str(tmp_path / "v"))
+    assert code == 2 and "no such file" in err  # a missing photo is missing, not "a still image"
 
 
 def test_table_shows_paths_relative_to_the_input_folder(capsys: pytest.CaptureFixture[str]) -> None:

@@ -225,7 +225,7 @@ def video_info(path: str | Path) -> tuple[float, float]:
     """``(fps, duration in seconds)`` of a video; a missing file or a still image is a :class:`VideoReadError`."""
     from facemotion.io import IMAGE_SUFFIXES
 
-    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+    if Path(path).is_file() and Path(path).suffix.lower() in IMAGE_SUFFIXES:  # a missing file: "no such file"
         raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
     with _capture(path) as cap:
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
