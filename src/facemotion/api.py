@@ -1,4 +1,4 @@
-"""The public entry points: :class:`EmotionClassifier`, :class:`ValenceArousalRegressor`, :func:`analyze_group`.
+"""The public entry points: `EmotionClassifier`, `ValenceArousalRegressor`, `analyze_group`.
 
 Inputs are a path, a numpy array (H×W×3 **RGB** uint8, or grey H×W), a PIL image, or a
 list of these. A single input gives a list of faces; a list gives one list per input.
@@ -59,7 +59,7 @@ class _FacePipeline:
     def detect_and_crop(self, image: NDArray[np.uint8]) -> tuple[list[DetectedFace], list[NDArray[np.uint8]]]:
         """Find the faces of one RGB image and return them with their aligned crops.
 
-        A small, squarish image in which no face is found (at most :data:`WHOLE_FACE_SIDE`
+        A small, squarish image in which no face is found (at most `WHOLE_FACE_SIDE`
         pixels a side, not a flat colour: a face crop handed over as a photo) is taken as
         one face filling the frame, with a ``detection_score`` of 0.
         """
@@ -161,7 +161,7 @@ def _affect(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceAffect:
 class ValenceArousalRegressor(_FacePipeline):
     """Place every face on Russell's valence–arousal plane (both in [-1, 1]).
 
-    Takes the same arguments as :class:`EmotionClassifier`. A model without a
+    Takes the same arguments as `EmotionClassifier`. A model without a
     valence–arousal head places faces at the probability-weighted mean of the anchors.
 
     >>> reg = ValenceArousalRegressor()

@@ -1,9 +1,9 @@
 """The on-disk model format: a directory with ``config.json``, ``model.keras`` and ``README.md``.
 
 The same directory is shipped in the wheel (the default model), written by
-:func:`save_pretrained`, and stored in a Hugging Face Hub repository. Weights are a
+`save_pretrained`, and stored in a Hugging Face Hub repository. Weights are a
 Keras 3 ``.keras`` file loaded with ``safe_mode=True`` (no pickles, no Lambda layers).
-Reading the config (:func:`load_config`) needs no Keras: the default inference path runs
+Reading the config (`load_config`) needs no Keras: the default inference path runs
 the LiteRT export and never imports TensorFlow.
 """
 
@@ -252,7 +252,7 @@ def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
 
 
 def load_artifact(directory: str | Path) -> tuple[keras.Model, ModelConfig]:
-    """Load a model directory; every problem is a :class:`ModelLoadError` naming the file."""
+    """Load a model directory; every problem is a `ModelLoadError` naming the file."""
     config = load_config(directory)
     return load_keras_model(directory, config), config
 

@@ -49,5 +49,5 @@ def usable_cores() -> int:
 
 
 def default_threads() -> int:
-    """Interpreter threads for the emotion model: every usable core, at most :data:`MAX_THREADS`."""
+    """Interpreter threads for the emotion model: every usable core, at most `MAX_THREADS`."""
     return min(usable_cores(), MAX_THREADS)

@@ -1,6 +1,6 @@
 """Pictures: faces annotated on the image, the valence–arousal plane, emotion shares.
 
-:func:`annotate` uses OpenCV only; the plots use matplotlib (a dependency, imported on first use).
+`annotate` uses OpenCV only; the plots use matplotlib (a dependency, imported on first use).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def annotate(
     ``legend=True`` (default) a key in the bottom-left corner says so. Text, lines and
     marks grow with the image, so they stay readable on large photos, and labels are kept
     near their face's width, so a crowd's labels do not cover each other. With
-    ``numbered=True`` each label starts with the face's number (as in :func:`plot_affect_plane`).
+    ``numbered=True`` each label starts with the face's number (as in `plot_affect_plane`).
 
     >>> import numpy as np
     >>> annotate(np.zeros((60, 80, 3), np.uint8), []).shape

@@ -20,7 +20,7 @@ def resolve_model(
 ) -> Path:
     """Return a local directory for ``model``: ``None`` (bundled default), a directory, or a Hub id.
 
-    A Hub id (``"org/name"``) is fetched with :func:`huggingface_hub.snapshot_download`
+    A Hub id (``"org/name"``) is fetched with `huggingface_hub.snapshot_download`
     at ``revision`` (a tag, branch or commit; pin one for reproducible results) into
     ``cache_dir`` (default: the Hugging Face cache).
     """

@@ -17,7 +17,7 @@ def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_S
     """Files as given, and folders expanded (recursively, sorted) to the files with ``suffixes``.
 
     Paths that do not exist are kept, so that the caller reports them as errors. A folder
-    with no such file is a :class:`FacemotionError` ("no images found under …").
+    with no such file is a `FacemotionError` ("no images found under …").
     """
     out: list[Path] = []
     for raw in paths:

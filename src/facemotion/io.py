@@ -1,7 +1,7 @@
 """Reading images safely: any path, array or PIL image becomes an RGB uint8 array.
 
 Files are decoded with Pillow, turned upright by their EXIF orientation, and refused
-before decoding when they claim more pixels than :data:`MAX_PIXELS` (a decompression
+before decoding when they claim more pixels than `MAX_PIXELS` (a decompression
 bomb guard; set ``facemotion.io.MAX_PIXELS`` or pass ``max_pixels``).
 """
 

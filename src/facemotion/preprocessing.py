@@ -1,7 +1,7 @@
 """Turning face crops into model input: the one place where this happens.
 
-Training and inference both call :func:`resize_faces` then :func:`normalize`, driven
-by the model's :class:`Preprocessing` config, so they can never preprocess differently.
+Training and inference both call `resize_faces` then `normalize`, driven
+by the model's `Preprocessing` config, so they can never preprocess differently.
 Images are RGB ``uint8`` arrays of shape (H, W, 3) or grey (H, W).
 """
 

@@ -97,7 +97,7 @@ class FaceModel:
     batch-agnostic input signature, so it is traced once and every batch is a single
     compiled call. ``"tflite"`` uses the model's LiteRT export (checked against Keras when
     it was exported): the float32 one on CPUs without int8 dot-product instructions when
-    the model has both (:func:`choose_export`), else the int8 one; ``"tflite-int8"`` and
+    the model has both (`choose_export`), else the int8 one; ``"tflite-int8"`` and
     ``"tflite-float32"`` ask for one; ``"auto"`` (default) is ``"tflite"`` when the model
     has an export, else Keras. ``runtime`` (the attribute) says which one runs.
     ``mirror=True`` also runs every face flipped left–right and averages

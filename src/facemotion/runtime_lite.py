@@ -1,7 +1,7 @@
 """The LiteRT interpreter, loaded quietly: the only runtime the default inference path needs.
 
 LiteRT's C++ logger prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on
-the process's stderr when an interpreter is made; :func:`load_interpreter` sends
+the process's stderr when an interpreter is made; `load_interpreter` sends
 file descriptor 2 to ``/dev/null`` for that moment (unless ``FACEMOTION_DEBUG`` is set,
 as ``--debug`` does).
 """

@@ -2,10 +2,10 @@
 
 The work is split into *tasks*: one per photo, one per ``chunk_seconds`` of each video
 (so one long video spreads over workers). Each task runs the same per-file analysis as
-:func:`facemotion.apps.analyze_video` / :meth:`EmotionClassifier.predict` and gives one
+`facemotion.apps.analyze_video` / `EmotionClassifier.predict` and gives one
 row per face plus one status row for its input. ``engine="local"`` runs the tasks in
 this process; ``engine="ray"`` hands them to Ray Data, whose actor pool loads one
-:class:`~facemotion.EmotionClassifier` per worker (never pickled per task). The rows are
+`facemotion.EmotionClassifier` per worker (never pickled per task). The rows are
 identical; the driver writes them:
 
 - ``OUT/faces.parquet/``: one row per face, partitioned by input (``input=<id>``), with
@@ -382,7 +382,7 @@ def run_batch(
 ) -> dict[str, int]:
     """Analyse every photo and video of ``inputs`` into ``out`` (see the module's docs).
 
-    ``model``, ``revision``, ``detector`` and ``mirror`` are those of :class:`~facemotion.EmotionClassifier`.
+    ``model``, ``revision``, ``detector`` and ``mirror`` are those of `facemotion.EmotionClassifier`.
     Returns counts: ``inputs``, ``skipped`` (already done), ``faces``, ``errors``.
     """
     options = {"model": model, "revision": revision, "detector": detector, "mirror": mirror, "sample_fps": sample_fps}

@@ -41,7 +41,7 @@ class GroupComparison:
 
     ``ci_low``/``ci_high`` bound ``delta_valence`` (bootstrap, ``confidence`` level) and
     ``p_value`` is a two-sided permutation test of equal mean valence; all three are
-    ``None`` when a group has fewer than :data:`MIN_FACES` faces.
+    ``None`` when a group has fewer than `MIN_FACES` faces.
     """
 
     n_a: int

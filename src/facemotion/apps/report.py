@@ -1,9 +1,9 @@
 """Self-contained HTML reports a researcher can hand to a client (images embedded, no network).
 
-- :func:`video_report_html`: an audience's reaction to a video: the timeline, emotion
+- `video_report_html`: an audience's reaction to a video: the timeline, emotion
   shares, key moments (strongest positive/negative seconds, biggest rise and drop) with
   the annotated frame, a per-person table with a strip of their face, and a summary.
-- :func:`comparison_report_html`: entering vs leaving: the verdict sentence, the two
+- `comparison_report_html`: entering vs leaving: the verdict sentence, the two
   groups' means and emotion shares.
 """
 

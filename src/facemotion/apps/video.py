@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FrameFace:
-    """One face in one analysed frame (``label``/``score``/``detection_score`` as in :class:`~facemotion.FaceEmotion`)."""
+    """One face in one analysed frame (``label``/``score``/``detection_score`` as in `facemotion.FaceEmotion`)."""
 
     frame: int
     time: float
@@ -51,7 +51,7 @@ class FrameFace:
         return row
 
 
-#: The columns of ``frames.csv``: one row per face per analysed frame (:meth:`FrameFace.to_row`).
+#: The columns of ``frames.csv``: one row per face per analysed frame (`FrameFace.to_row`).
 FRAME_FIELDS = [
     *(k for k in FrameFace.__dataclass_fields__ if k not in ("probabilities", "box")),
     "x",
@@ -64,13 +64,13 @@ FRAME_FIELDS = [
 
 @dataclass
 class VideoReport:
-    """Everything :func:`analyze_video` found.
+    """Everything `analyze_video` found.
 
     Attributes:
         path: the video.
         fps: the video's frame rate; ``duration``: its length in seconds.
         frames_analyzed, frames_skipped: sampled frames analysed, and broken frames skipped.
-        faces: one :class:`FrameFace` per face per analysed frame.
+        faces: one `FrameFace` per face per analysed frame.
         shot_cuts: times (s) of the shot cuts found; person ids never continue across one.
     """
 
@@ -160,7 +160,7 @@ class VideoReport:
 
     def save(self, out_dir: str | Path, plot: bool = True) -> Path:
         """Write ``frames.csv``, ``timeline.csv``, ``people.csv``, ``summary.json``, and with ``plot``
-        ``timeline.png`` and ``report.html`` (one offline file to hand to a client, see :mod:`facemotion.apps.report`)."""
+        ``timeline.png`` and ``report.html`` (one offline file to hand to a client, see `facemotion.apps.report`)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         _write_csv(out / "frames.csv", [f.to_row() for f in self.faces], FRAME_FIELDS)
@@ -191,7 +191,7 @@ def iter_frames(
 
     ``start``/``stop`` limit it to frames ``start <= index < stop`` (a chunk of a long
     video); the sampled frames are those of the whole video, whatever the chunking.
-    Raises :class:`VideoReadError` when the file cannot be opened as a video.
+    Raises `VideoReadError` when the file cannot be opened as a video.
     """
     with _capture(path) as cap:
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
@@ -222,7 +222,7 @@ def iter_frames(
 
 
 def video_info(path: str | Path) -> tuple[float, float]:
-    """``(fps, duration in seconds)`` of a video; a missing file or a still image is a :class:`VideoReadError`."""
+    """``(fps, duration in seconds)`` of a video; a missing file or a still image is a `VideoReadError`."""
     from facemotion.io import IMAGE_SUFFIXES
 
     if Path(path).is_file() and Path(path).suffix.lower() in IMAGE_SUFFIXES:  # a missing file: "no such file"
@@ -234,7 +234,7 @@ def video_info(path: str | Path) -> tuple[float, float]:
 
 @contextmanager
 def _capture(path: str | Path) -> Iterator[Any]:
-    """An open ``cv2.VideoCapture`` of a video file, released afterwards; a :class:`VideoReadError` if it cannot be."""
+    """An open ``cv2.VideoCapture`` of a video file, released afterwards; a `VideoReadError` if it cannot be."""
     path = Path(path)
     if not path.is_file():
         raise VideoReadError(f"{path}: no such file")
@@ -248,10 +248,10 @@ def _capture(path: str | Path) -> Iterator[Any]:
 
 
 class FrameAnalyzer:
-    """Faces of successive frames into a :class:`VideoReport`: tracked, reset at shot cuts, batched.
+    """Faces of successive frames into a `VideoReport`: tracked, reset at shot cuts, batched.
 
-    The faces of ``batch_frames`` frames go to the model in one call; :meth:`add` returns
-    the faces that a call produced (none while a batch fills), :meth:`flush` the rest.
+    The faces of ``batch_frames`` frames go to the model in one call; `add` returns
+    the faces that a call produced (none while a batch fills), `flush` the rest.
     """
 
     def __init__(self, classifier: Any, report: VideoReport, batch_frames: int = 8) -> None:
@@ -311,7 +311,7 @@ def analyze_frames(
     batch_frames: int = 8,
     on_frame: Callable[[int], object] | None = None,
 ) -> VideoReport:
-    """Add the faces of ``frames`` (from :func:`iter_frames`) to ``report`` (see :class:`FrameAnalyzer`).
+    """Add the faces of ``frames`` (from `iter_frames`) to ``report`` (see `FrameAnalyzer`).
 
     ``on_frame(1)`` is called per frame (a progress bar's ``update``).
     """
@@ -336,7 +336,7 @@ def analyze_video(
 
     Args:
         path: the video file.
-        classifier: an :class:`~facemotion.EmotionClassifier` (default: the bundled model).
+        classifier: an `facemotion.EmotionClassifier` (default: the bundled model).
         sample_fps: frames analysed per second of video.
         batch_frames: sampled frames whose faces go to the model in one call.
         progress: show a progress bar (default: when on a terminal).

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 Point = tuple[float, float]
 #: Landmark names a backend may give; ``left_eye`` is the eye on the image's left.
 LANDMARKS = ("left_eye", "right_eye", "nose", "mouth", "mouth_left", "mouth_right")
-#: :func:`head_turn` from which a face counts as turned (three-quarter view or more): its eye
+#: `head_turn` from which a face counts as turned (three-quarter view or more): its eye
 #: line, the two eyes close together, no longer tells how the head is tilted.
 TURNED = 0.5
 
@@ -26,7 +26,7 @@ class DetectedFace:
     Attributes:
         box: ``(x, y, w, h)`` in pixels of the input image, clipped to it.
         score: detector confidence in [0, 1].
-        landmarks: named ``(x, y)`` points (see :data:`LANDMARKS`; always both eyes, with
+        landmarks: named ``(x, y)`` points (see `LANDMARKS`; always both eyes, with
             ``left_eye`` the eye on the image's left), or ``None`` when the backend gives none.
         full_box: ``(x, y, w, h)`` before clipping, for a face cut by the image's edge (the
             crop keeps the whole face's framing, the missing part padded); ``None`` = ``box``.
@@ -111,7 +111,7 @@ def crop_face(
     """Cut a square crop around ``face`` with ``margin`` (fraction of the box per side).
 
     With eye landmarks and ``align=True`` the crop is rotated so the eyes are level, unless
-    the face is turned (:data:`TURNED`; in profile the eye line is noise, and the model's
+    the face is turned (`TURNED`; in profile the eye line is noise, and the model's
     training faces were not rotated either).
     The crop frames ``face.full_box`` when the detector gave one (a face cut by the
     image's edge); parts outside the image are filled by replicating its border.

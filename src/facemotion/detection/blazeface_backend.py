@@ -10,8 +10,8 @@ and run in the LiteRT interpreter (``ai-edge-litert``):
   faces that fill the whole frame (portraits, pre-cropped 48-px faces) and faces cut by
   the frame's edge.
 
-In photos over 512 px the full-range model also runs on overlapping tiles (:func:`tiles`),
-which finds the small faces of a crowd. Grey photos are tinted first (:func:`tint_grey`).
+In photos over 512 px the full-range model also runs on overlapping tiles (`tiles`),
+which finds the small faces of a crowd. Grey photos are tinted first (`tint_grey`).
 The candidates of all passes are merged by MediaPipe's weighted non-maximum
 suppression; a box lying mostly inside a stronger one (a face part seen as a face) is
 dropped. Short-range boxes are first mapped to the full-range framing, then every box is
@@ -237,7 +237,7 @@ class BlazeFaceDetector:
         threads: CPU threads of the interpreters.
         short_range: also run the short-range model (large and edge-cut faces).
         min_face_size: side in pixels of the smallest faces to look for in photos larger than
-            16 times that (in tiles, see :func:`tiles`; photos over ``TILED_MAX_SIDE`` are
+            16 times that (in tiles, see `tiles`; photos over ``TILED_MAX_SIDE`` are
             shrunk first); ``None`` runs the full-range model once on the whole photo, which
             finds faces down to about 1/16 of the photo's longer side.
     """

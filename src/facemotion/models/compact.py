@@ -56,9 +56,9 @@ def build_compact(
 
     The stem and the four downsampling convolutions are full 3×3 convolutions in both
     designs and keep their layer names, so weights carry over between them
-    (:func:`facemotion.training.transfer.copy_matching_weights`). ``inner`` is the fraction
+    (`facemotion.training.transfer.copy_matching_weights`). ``inner`` is the fraction
     of channels kept between the two convolutions of each residual block (1: all of them;
-    :func:`facemotion.training.transfer.prune_residual_blocks` starts such a network from a
+    `facemotion.training.transfer.prune_residual_blocks` starts such a network from a
     trained one).
 
     >>> build_compact(width=4).output.shape

@@ -1,7 +1,7 @@
 """Output heads shared by every backbone.
 
 A model has one or both named outputs: ``emotion`` (9 logits, label order of
-:data:`facemotion.labels.EMOTIONS`) and ``valence_arousal`` (2 values).
+`facemotion.labels.EMOTIONS`) and ``valence_arousal`` (2 values).
 """
 
 from __future__ import annotations

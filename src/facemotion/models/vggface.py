@@ -8,7 +8,7 @@ original ``rcmalli_vggface_tf_notop_resnet50.h5`` loads topologically::
     model.load_weights("rcmalli_vggface_tf_notop_resnet50.h5")  # not by_name
 
 Inputs are 224×224 BGR images with the VGGFace channel means subtracted; see
-:mod:`facemotion.preprocessing`.
+`facemotion.preprocessing`.
 """
 
 from __future__ import annotations

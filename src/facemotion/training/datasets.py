@@ -1,7 +1,7 @@
 """Loading training data: folder-per-emotion trees and FER+-style vote files.
 
-A :class:`FaceDataset` holds face crops already resized for one model (uint8), their
-soft emotion targets and valence–arousal targets; :func:`make_tf_dataset` turns it into
+A `FaceDataset` holds face crops already resized for one model (uint8), their
+soft emotion targets and valence–arousal targets; `make_tf_dataset` turns it into
 a batched ``tf.data`` pipeline with augmentation and the model's own normalization.
 """
 
@@ -146,7 +146,7 @@ def load_image_folder(
     affect_spread: float = 0.1,
     seed: int = 0,
 ) -> FaceDataset:
-    """Load a folder-per-emotion tree into a :class:`FaceDataset`.
+    """Load a folder-per-emotion tree into a `FaceDataset`.
 
     Args:
         root: ``root/<emotion>/<image>`` with emotion folder names such as ``happy``.
@@ -185,7 +185,7 @@ def load_vote_folder(
     """Load a folder-per-emotion tree whose images have crowd votes (FER+).
 
     Soft labels blend the vote distribution with the folder's label
-    (:func:`~facemotion.training.targets.soft_labels_from_votes`); valence–arousal targets
+    (`facemotion.training.targets.soft_labels_from_votes`); valence–arousal targets
     are the vote-weighted mean of the anchors. Images without votes keep one-hot labels.
     """
     base = load_image_folder(root, prep)
@@ -233,7 +233,7 @@ def identity_of(path: str | Path) -> str:
 def identity_split(paths: Sequence[str | Path], fraction: float = 0.2, salt: str = "facemotion") -> NDArray[np.bool_]:
     """Mark about ``fraction`` of the people (not images) as held out, stably across runs and machines.
 
-    Every image of one person falls on the same side (see :func:`identity_of`), so a
+    Every image of one person falls on the same side (see `identity_of`), so a
     model is never validated on a face it was trained on.
 
     >>> identity_split(["a/Ann_Lee_0001.jpg", "b/Ann_Lee_0002.jpg"], 0.5).tolist() in ([True, True], [False, False])
@@ -256,7 +256,7 @@ def sampling_weights(labels: NDArray[np.int64], power: float = 0.5) -> NDArray[n
 
 
 def head_turns(data: FaceDataset) -> NDArray[np.float32]:
-    """How far each face of ``data`` is turned (:func:`facemotion.detection.head_turn`, absolute).
+    """How far each face of ``data`` is turned (`facemotion.detection.head_turn`, absolute).
 
     Found by the default detector on each face; NaN where it finds none. Used to give
     turned faces, rare in FER+, more weight in training (the training script's ``--turned``).

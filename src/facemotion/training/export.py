@@ -39,7 +39,7 @@ def export_tflite(
     the largest absolute difference of the probabilities and valence–arousal from the
     Keras model must stay within ``tolerance`` (default 0.02, or 0.25 for quantized
     exports) and the most probable label must agree on at least ``min_agreement`` of the
-    samples; otherwise nothing is written and a :class:`ModelLoadError` is raised.
+    samples; otherwise nothing is written and a `ModelLoadError` is raised.
     Returns the largest difference.
     """
     import tensorflow as tf

@@ -48,7 +48,7 @@ def build_model(
     the original ``rcmalli_vggface_tf_notop_resnet50.h5`` weights), only its last
     ``trainable_layers`` layers trainable, Flatten → Dense 512 → Dropout 0.25 → 9 logits
     (and a 2-unit linear valence–arousal output). ``compact`` is the small default network
-    (``width``, ``blocks`` and ``inner``: see :func:`facemotion.models.build_compact`).
+    (``width``, ``blocks`` and ``inner``: see `facemotion.models.build_compact`).
 
     >>> model = build_model("compact", width=4)
     >>> sorted(model.output)
@@ -69,7 +69,7 @@ def build_model(
 
 @dataclass
 class TrainingConfig:
-    """Hyper-parameters of :func:`finetune` (the defaults train the bundled model)."""
+    """Hyper-parameters of `finetune` (the defaults train the bundled model)."""
 
     epochs: int = 40
     batch_size: int = 128
@@ -126,9 +126,9 @@ def finetune(
     Re-running with the same ``work_dir`` resumes from the last finished epoch.
     ``work_dir/last.keras`` is the model after the last epoch, ``work_dir/best.keras``
     the one with the best validation emotion accuracy, ``work_dir/history.csv`` the
-    metrics per epoch (plot it with :func:`facemotion.training.plot_history`).
+    metrics per epoch (plot it with `facemotion.training.plot_history`).
     ``callbacks`` are extra Keras callbacks. ``teachers`` teach on every augmented batch
-    (see :func:`~facemotion.training.pipeline.make_tf_dataset`), weighted ``teacher_weight``;
+    (see `facemotion.training.pipeline.make_tf_dataset`), weighted ``teacher_weight``;
     with ``teacher_turns`` they take turns on the batch and its mirror image.
     """
     config = config or TrainingConfig()

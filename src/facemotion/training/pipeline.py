@@ -21,9 +21,9 @@ class Augmentation:
     Rotation is in degrees; shift and scale are fractions of the face size; erasing is
     the probability of blanking one random rectangle (random erasing, Zhong et al. 2020).
     ``photometric`` is the probability of each real-camera degradation (see
-    :func:`photometric`): dim light and gamma, low resolution and blur, sensor noise.
+    `photometric`): dim light and gamma, low resolution and blur, sensor noise.
     ``mixup`` is the α of mixup's Beta(α, α) blend of two faces and their targets
-    (Zhang et al. 2018; 0 = off, see :func:`mixup`).
+    (Zhang et al. 2018; 0 = off, see `mixup`).
     """
 
     flip: bool = True
@@ -161,8 +161,8 @@ def make_tf_dataset(
     become ``(1 - teacher_weight) · labels + teacher_weight · teachers`` (their mean
     probabilities on that very batch and its mirror image): *consistent teaching*, where
     the student matches its teachers on every view it is shown (Beyer et al. 2022),
-    rather than on the clean faces only (:func:`facemotion.training.distill_targets`);
-    ``teacher_turns`` as ``turns`` in :func:`teacher_view_probabilities`.
+    rather than on the clean faces only (`facemotion.training.distill_targets`);
+    ``teacher_turns`` as ``turns`` in `teacher_view_probabilities`.
     """
     if teachers and not 0.0 <= teacher_weight <= 1.0:
         raise ValueError(f"teacher_weight must be in [0, 1], got {teacher_weight}")

@@ -1,10 +1,10 @@
 """Training targets: soft emotion labels from crowd votes and valence–arousal targets.
 
-FER+ gives ten vote counts per image. :func:`soft_labels_from_votes` maps them to the
+FER+ gives ten vote counts per image. `soft_labels_from_votes` maps them to the
 nine labels (``unknown`` votes count for ``uncertain``; ``NF``, not a face, is dropped).
-Where no real valence–arousal labels exist, :func:`affect_from_votes` gives an
+Where no real valence–arousal labels exist, `affect_from_votes` gives an
 image-specific target, the vote-weighted mean of the label anchors, and
-:func:`affect_near_anchor` reproduces the reference study: a random point near the
+`affect_near_anchor` reproduces the reference study: a random point near the
 anchor of the image's emotion.
 """
 

@@ -1,4 +1,4 @@
-"""The ``video``, ``compare`` and ``batch`` sub-commands."""
+"""The ``video`` and ``compare`` sub-commands."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from facemotion.cli.common import add_model_options, classifier_from_args, output_folder
+
 
 def cmd_video(args: argparse.Namespace) -> int:
     from facemotion.apps.video import analyze_stream, analyze_video
-    from facemotion.cli import classifier_from_args, output_folder
 
     out = output_folder(args.out, "--out")
     clf = classifier_from_args(args)
@@ -50,7 +51,6 @@ def _video_text(s: dict[str, Any], out: str) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from facemotion.apps.compare import compare_groups
-    from facemotion.cli import classifier_from_args
 
     clf = classifier_from_args(args)
     result = compare_groups(args.a, args.b, clf, crops=args.crops, seed=args.seed)
@@ -63,34 +63,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    from facemotion.cli import output_folder
-    from facemotion.scale import run_batch
-
-    out = output_folder(args.out, "--out")
-    counts = run_batch(
-        args.inputs,
-        out,
-        engine=args.engine,
-        workers=args.workers,
-        address=args.address,
-        model=args.model,
-        revision=args.revision,
-        detector=args.detector,
-        mirror=args.mirror,
-        sample_fps=args.fps,
-        chunk_seconds=args.chunk_seconds,
-    )
-    print(
-        f"{counts['inputs']} inputs ({counts['skipped']} already done), {counts['faces']} faces, "
-        f"{counts['errors']} with errors: {out / 'faces.parquet'}, {out / 'inputs.parquet'}, {out / 'videos'}"
-    )
-    return 1 if counts["errors"] else 0
-
-
-def add_app_commands(sub: Any) -> None:
-    from facemotion.cli import _add_model_options
-
+def add_video_commands(sub: Any) -> None:
     p = sub.add_parser("video", help="audience reaction over a video: timeline, people, plot, HTML report")
     p.add_argument("file", help="a video file, a camera index (0) or a stream URL (anything OpenCV opens)")
     p.add_argument(
@@ -104,7 +77,7 @@ def add_app_commands(sub: Any) -> None:
     )
     p.add_argument("--fps", type=float, default=5.0, help="frames analysed per second of video (default 5)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    _add_model_options(p)
+    add_model_options(p)
     p.set_defaults(func=cmd_video)
 
     p = sub.add_parser("compare", help="mood of group B minus group A (e.g. leaving minus entering)")
@@ -114,16 +87,5 @@ def add_app_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--report", metavar="HTML", help="also write an offline HTML report to this file")
-    _add_model_options(p)
+    add_model_options(p)
     p.set_defaults(func=cmd_compare)
-
-    p = sub.add_parser("batch", help="many photos and videos into Parquet, locally or on a Ray cluster")
-    p.add_argument("inputs", nargs="+", help="files, folders or glob patterns (s3:// and other pyarrow URIs too)")
-    p.add_argument("--out", required=True, help="folder for faces.parquet, inputs.parquet and videos/")
-    p.add_argument("--engine", choices=["local", "ray"], default="local", help="local: this process; ray: Ray Data")
-    p.add_argument("--address", default=None, help="Ray cluster address (default: start a local Ray)")
-    p.add_argument("--workers", type=int, default=2, help="Ray workers, each holding one model (default 2)")
-    p.add_argument("--fps", type=float, default=5.0, help="video frames analysed per second (default 5)")
-    p.add_argument("--chunk-seconds", type=float, default=30.0, help="video chunk per task (default 30 s)")
-    _add_model_options(p)
-    p.set_defaults(func=cmd_batch)

@@ -1,0 +1,44 @@
+"""What the sub-commands share: the model options, the classifier they choose, output folders."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from facemotion.errors import FacemotionError
+
+if TYPE_CHECKING:
+    from facemotion.api import EmotionClassifier
+
+
+def output_folder(path: str, option: str) -> Path:
+    """A folder to write into (created); a clear error when ``path`` is an existing file."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise FacemotionError(f"{option} {path}: that is an existing file; give a folder to write into")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def classifier_from_args(args: argparse.Namespace) -> EmotionClassifier:
+    """The classifier chosen by the model options of a sub-command."""
+    from facemotion.api import EmotionClassifier
+
+    return EmotionClassifier(args.model, revision=args.revision, detector=args.detector, mirror=args.mirror)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=None, help="model directory or Hub id (default: the bundled model)")
+    p.add_argument("--revision", default=None, help="Hub revision (tag, branch or commit)")
+    p.add_argument(
+        "--detector",
+        default=None,
+        help="face detector: blazeface (default, fast), mtcnn (slower, a second opinion) or retinaface (extra)",
+    )
+    p.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="average each face with its mirror image (more accurate, 2x model time; default: the model's setting)",
+    )
