@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,3 +43,39 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="average each face with its mirror image (more accurate, 2x model time; default: the model's setting)",
     )
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above zero (``--fps``, ``--chunk-seconds``).
+
+    >>> positive_float("2.5")
+    2.5
+    >>> positive_float("nan")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected a finite number above 0, got 'nan'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number above zero (``--workers``, ``--epochs``).
+
+    >>> positive_int("4")
+    4
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected a whole number above 0, got '0'
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return value
