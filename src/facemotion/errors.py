@@ -29,3 +29,7 @@ class DatasetError(FacemotionError, ValueError):
 
 class DetectorError(FacemotionError):
     """A face detector backend is unavailable or failed."""
+
+
+class MissingExtraError(FacemotionError, ImportError):
+    """A feature needs an optional dependency: the message names the ``pip install`` extra."""

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 from facemotion.cli.analyze import add_analyze_commands
 from facemotion.cli.batch import add_batch_command
+from facemotion.cli.compare import add_compare_command
 from facemotion.cli.train import add_train_command
-from facemotion.cli.video import add_video_commands
+from facemotion.cli.video import add_video_command
 from facemotion.errors import FacemotionError
 
 
@@ -31,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_analyze_commands(sub)
     add_train_command(sub)
-    add_video_commands(sub)
+    add_video_command(sub)
+    add_compare_command(sub)
     add_batch_command(sub)
     return parser
 
