@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from facemotion import __version__
 from facemotion.errors import ModelLoadError
+from facemotion.extras import require
 from facemotion.labels import EMOTION_OUTPUT, EMOTIONS, VA_OUTPUT
 from facemotion.preprocessing import Preprocessing
+from facemotion.runtime_lite import tflite_signature
 
 if TYPE_CHECKING:
     import keras
@@ -79,52 +83,149 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = CONFIG_FILE) -> ModelConfig:
+        """Check ``data`` against the config schema (types, ranges, finite numbers) and parse it.
+
+        Every problem is a `ModelLoadError` of one line naming ``source`` and the field.
+
+        >>> ModelConfig.from_dict({"format": FORMAT, "tasks": ["emotion"], "preprocessing": {"margin": "0.1"}})
+        Traceback (most recent call last):
+        ...
+        facemotion.errors.ModelLoadError: config.json: preprocessing.margin must be a number, got '0.1'
+        """
+        check = _Fields(data, source)
         if data.get("format") != FORMAT:
             raise ModelLoadError(f'{source}: not a facemotion model config (expected "format": "{FORMAT}")')
-        if int(data.get("format_version", 0)) > FORMAT_VERSION:
+        version = check.integer("format_version", FORMAT_VERSION, 1, None)
+        if version > FORMAT_VERSION:
             raise ModelLoadError(
-                f"{source}: format_version {data['format_version']} is newer than this facemotion "
-                f"understands ({FORMAT_VERSION}); upgrade facemotion"
+                f"{source}: format_version {version} is newer than this facemotion understands "
+                f"({FORMAT_VERSION}); upgrade facemotion"
             )
-        try:
-            tasks = tuple(data["tasks"])
-            labels = tuple(data.get("labels", EMOTIONS))
-            prep = Preprocessing.from_dict(data["preprocessing"])
-        except (KeyError, TypeError, ValueError) as err:
-            raise ModelLoadError(f"{source}: missing or invalid field: {err}") from None
-        if not tasks or set(tasks) - {EMOTION_OUTPUT, VA_OUTPUT}:
+        tasks = check.strings("tasks", None)
+        if not tasks or set(tasks) - {EMOTION_OUTPUT, VA_OUTPUT} or len(set(tasks)) != len(tasks):
             raise ModelLoadError(
                 f"{source}: tasks must be a subset of [{EMOTION_OUTPUT!r}, {VA_OUTPUT!r}], got {list(tasks)}"
             )
+        labels = check.strings("labels", EMOTIONS)
         if EMOTION_OUTPUT in tasks and labels != EMOTIONS:
             raise ModelLoadError(f"{source}: labels must be {list(EMOTIONS)} in this order, got {list(labels)}")
+        if check.string("weights", WEIGHTS_FILE) != WEIGHTS_FILE:
+            raise ModelLoadError(f"{source}: weights must be {WEIGHTS_FILE!r}, got {data['weights']!r}")
         card = ModelCard(
-            description=str(data.get("description", ModelCard.description)),
-            training_data=str(data.get("training_data", "unknown")),
-            training_command=str(data.get("training_command", "")),
-            metrics=dict(data.get("metrics", {})),
-            license=str(data.get("license", "unknown")),
+            description=check.string("description", ModelCard.description),
+            training_data=check.string("training_data", "unknown"),
+            training_command=check.string("training_command", ""),
+            metrics=check.mapping("metrics"),
+            license=check.string("license", "unknown"),
         )
-        runtimes = data.get("runtimes", {})
-        if not isinstance(runtimes, dict):
-            raise ModelLoadError(f"{source}: runtimes must be an object")
-        mirror = data.get("mirror", False)
-        if not isinstance(mirror, bool):
-            raise ModelLoadError(f"{source}: mirror must be true or false")
-        temperature = data.get("temperature", 1.0)
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0.01 <= temperature <= 100:
-            raise ModelLoadError(f"{source}: temperature must be a number between 0.01 and 100, got {temperature!r}")
         return cls(
             tasks,
             labels,
-            prep,
-            str(data.get("recipe", "unknown")),
-            str(data.get("version", "")),
+            _preprocessing(data.get("preprocessing"), source),
+            check.string("recipe", "unknown"),
+            check.string("version", ""),
             card,
-            runtimes,
-            mirror,
-            float(temperature),
+            _runtimes(check.mapping("runtimes"), source),
+            check.boolean("mirror", False),
+            check.number("temperature", 1.0, 0.01, 100.0),
         )
+
+
+#: ``config.json`` runtime entries and the LiteRT quantizations an entry may state.
+RUNTIME_ENTRIES = ("tflite", "tflite_float32")
+QUANTIZATIONS = ("int8", "none", "float16", "dynamic")
+#: Allowed ranges of the preprocessing numbers: a square input side in pixels, a margin per side.
+INPUT_SIZE_RANGE = (8, 1024)
+MARGIN_RANGE = (0.0, 1.0)
+
+
+class _Fields:
+    """Typed reads of one JSON object's fields; a wrong type or range is a one-line `ModelLoadError`."""
+
+    def __init__(self, data: dict[str, Any], source: str, prefix: str = "") -> None:
+        self.data, self.source, self.prefix = data, source, prefix
+
+    def _fail(self, key: str, want: str, value: Any) -> NoReturn:
+        raise ModelLoadError(f"{self.source}: {self.prefix}{key} must be {want}, got {value!r:.80}")
+
+    def string(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str):
+            self._fail(key, "a string", value)
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] | None) -> tuple[str, ...]:
+        if key not in self.data and default is not None:
+            return default
+        value = self.data.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self._fail(key, "a list of strings", value)
+        return tuple(value)
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            self._fail(key, "a JSON object", value)
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self._fail(key, "true or false", value)
+        return value
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.data.get(key, default)
+        if value not in choices:
+            self._fail(key, f"one of {list(choices)}", value)
+        return str(value)
+
+    def integer(self, key: str, default: int, low: int, high: int | None) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+            self._fail(key, f"a whole number from {low}" + (f" to {high}" if high is not None else " up"), value)
+        return value
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self._fail(key, "a number", value)
+        if not math.isfinite(value) or not low <= value <= high:
+            self._fail(key, f"a finite number from {low:g} to {high:g}", value)
+        return float(value)
+
+
+def _preprocessing(data: Any, source: str) -> Preprocessing:
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{source}: preprocessing must be a JSON object, got {data!r:.80}")
+    known = set(Preprocessing.__dataclass_fields__)
+    if set(data) - known:
+        raise ModelLoadError(f"{source}: preprocessing has unknown fields {sorted(set(data) - known)}")
+    check, default = _Fields(data, source, "preprocessing."), Preprocessing()
+    color_mode = check.choice("color_mode", default.color_mode, ("grayscale", "rgb"))
+    normalization = check.choice("normalization", default.normalization, ("unit", "vggface"))
+    if normalization == "vggface" and color_mode != "rgb":
+        raise ModelLoadError(f"{source}: preprocessing.normalization 'vggface' needs color_mode 'rgb'")
+    return Preprocessing(
+        input_size=check.integer("input_size", default.input_size, *INPUT_SIZE_RANGE),
+        color_mode=color_mode,  # type: ignore[arg-type]  # checked against the Literal's values above
+        normalization=normalization,  # type: ignore[arg-type]
+        margin=check.number("margin", default.margin, *MARGIN_RANGE),
+    )
+
+
+def _runtimes(data: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    for key, entry in data.items():
+        if key not in RUNTIME_ENTRIES:
+            raise ModelLoadError(f"{source}: unknown runtime entry {key!r} (known: {', '.join(RUNTIME_ENTRIES)})")
+        if not isinstance(entry, dict):
+            raise ModelLoadError(f'{source}: runtimes.{key} must be an object like {{"file": "model.tflite"}}')
+        check = _Fields(entry, source, f"runtimes.{key}.")
+        if not check.string("file", ""):
+            raise ModelLoadError(f"{source}: runtimes.{key}.file must name the .tflite file")
+        float32 = key == "tflite_float32"
+        check.choice("quantization", "none" if float32 else "int8", ("none",) if float32 else QUANTIZATIONS)
+    return data
 
 
 def save_pretrained(
@@ -206,6 +307,10 @@ print(clf.predict("photo.jpg"))
 def artifact_file(directory: str | Path, name: str) -> Path:
     """``directory / name`` for a file a config names, refusing any path that leaves the directory.
 
+    Symbolic links are followed: the file must end up inside the directory or, when the
+    directory is a Hugging Face cache snapshot (``models--org--name/snapshots/<commit>``),
+    in that repository's ``blobs/`` folder, where the cache keeps the real files.
+
     >>> artifact_file("model", "../../etc/passwd")
     Traceback (most recent call last):
     ...
@@ -213,38 +318,93 @@ def artifact_file(directory: str | Path, name: str) -> Path:
     """
     root = Path(directory)
     candidate = Path(name)
-    resolved = (root / candidate).resolve()
-    if candidate.is_absolute() or not resolved.is_relative_to(root.resolve()):
+    real_root = root.resolve()
+    inside = os.path.normpath(real_root / candidate)  # the path as written, links not followed yet
+    resolved = (real_root / candidate).resolve()
+    allowed = [real_root, *_hub_blobs(real_root)]
+    if (
+        candidate.is_absolute()
+        or not Path(inside).is_relative_to(real_root)
+        or not any(resolved.is_relative_to(place) for place in allowed)
+    ):
         raise ModelLoadError(f"{root / CONFIG_FILE} names {name!r}, which is outside the model directory")
     return root / candidate
 
 
+def _hub_blobs(snapshot: Path) -> list[Path]:
+    """The ``blobs/`` folder of a Hugging Face cache snapshot's repository (none for other folders)."""
+    snapshots = snapshot.parent
+    repo = snapshots.parent
+    is_snapshot = snapshots.name == "snapshots" and repo.name.startswith(("models--", "datasets--", "spaces--"))
+    return [repo / "blobs"] if is_snapshot and (repo / "blobs").is_dir() else []
+
+
 def load_config(directory: str | Path) -> ModelConfig:
-    """Read and check a model directory's ``config.json`` (no Keras needed)."""
+    """Read and check a model directory's ``config.json`` (no Keras needed).
+
+    The config is checked against its schema (`ModelConfig.from_dict`) and against every
+    LiteRT file its ``runtimes`` name (`check_runtime_files`).
+    """
     root = Path(directory)
-    config_path = root / CONFIG_FILE
     if not root.is_dir():
         raise ModelLoadError(f"{root} is not a model directory")
+    config_path = artifact_file(root, CONFIG_FILE)
     if not config_path.is_file():
         raise ModelLoadError(f"{config_path} is missing; a model directory needs {CONFIG_FILE} and {WEIGHTS_FILE}")
     try:
-        data = json.loads(config_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        data = json.loads(config_path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise ModelLoadError(f"{config_path} is not valid JSON: {err}") from None
+    except OSError as err:
+        raise ModelLoadError(f"{config_path} cannot be read: {err.strerror or err}") from None
     if not isinstance(data, dict):
         raise ModelLoadError(f"{config_path} must hold a JSON object")
-    return ModelConfig.from_dict(data, str(config_path))
+    config = ModelConfig.from_dict(data, str(config_path))
+    check_runtime_files(root, config)
+    return config
+
+
+def runtime_file(directory: str | Path, config: ModelConfig, key: str) -> Path:
+    """The file of ``config.runtimes[key]``: inside the model directory and present."""
+    file = artifact_file(directory, str(config.runtimes[key]["file"]))
+    if not file.is_file():
+        raise ModelLoadError(f"{file} is listed in config.json (runtimes.{key}) but missing")
+    return file
+
+
+def check_runtime_files(directory: str | Path, config: ModelConfig) -> None:
+    """Check every LiteRT export a config names against the config: input shape, outputs, labels.
+
+    All entries are checked, not only the one this CPU would run, so a model folder is
+    either good everywhere or refused everywhere. Reading the shapes allocates no tensors.
+    """
+    prep = config.preprocessing
+    want_input = (prep.input_size, prep.input_size, prep.channels)
+    widths = {EMOTION_OUTPUT: len(config.labels), VA_OUTPUT: 2}
+    want_outputs = sorted(widths[task] for task in config.tasks)
+    for key in config.runtimes:
+        file = runtime_file(directory, config, key)
+        input_shape, output_widths = tflite_signature(file)
+        if input_shape[1:] != want_input:
+            raise ModelLoadError(
+                f"{file} takes input {list(input_shape[1:])} but config.json preprocessing says {list(want_input)} "
+                f"(input_size {prep.input_size}, {prep.color_mode})"
+            )
+        if sorted(output_widths) != want_outputs:
+            raise ModelLoadError(
+                f"{file} has outputs of widths {sorted(output_widths)} but config.json's tasks "
+                f"{list(config.tasks)} and {len(config.labels)} labels need {want_outputs}"
+            )
 
 
 def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
     """Load the Keras weights of a model directory safely and check them against its config."""
-    import keras
-
-    weights_path = Path(directory) / WEIGHTS_FILE
+    saving = require("keras.saving", "train")
+    weights_path = artifact_file(directory, WEIGHTS_FILE)
     if not weights_path.is_file():
         raise ModelLoadError(f"{weights_path} is missing")
     try:
-        model = keras.saving.load_model(weights_path, compile=False, safe_mode=True)
+        model = saving.load_model(weights_path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises many types for bad files
         raise ModelLoadError(f"{weights_path} could not be loaded safely: {type(err).__name__}: {err}") from None
     _check_outputs(model, config, weights_path)

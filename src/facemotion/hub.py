@@ -11,33 +11,84 @@ from pathlib import Path
 from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE
 from facemotion.errors import ModelLoadError
 
-#: The model shipped inside the package.
-DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+PACKAGE_DIR = Path(__file__).parent
+#: Model names resolved offline to folders inside the package. A name is bundled when its
+#: folder holds a ``config.json``; adding a model to the family is dropping its folder in.
+MODEL_NAMES: dict[str, Path] = {
+    "fast": PACKAGE_DIR / "fast_model",
+    "default": PACKAGE_DIR / "default_model",
+    "accurate": PACKAGE_DIR / "accurate_model",
+}
+#: The model used when none is named.
+DEFAULT_MODEL = "default"
+DEFAULT_MODEL_DIR = MODEL_NAMES[DEFAULT_MODEL]
+
+
+def bundled_models() -> list[str]:
+    """The model names this installation ships, in `MODEL_NAMES` order.
+
+    >>> "default" in bundled_models()
+    True
+    """
+    return [name for name, folder in MODEL_NAMES.items() if (folder / CONFIG_FILE).is_file()]
+
+
+def is_hub_id(model: str) -> bool:
+    """Whether ``model`` reads as a Hub id ``"org/name"`` (not a path).
+
+    >>> is_hub_id("org/name"), is_hub_id("./org/name"), is_hub_id("default")
+    (True, False, False)
+    """
+    return model.count("/") == 1 and not model.startswith((".", "/", "~"))
 
 
 def resolve_model(
     model: str | Path | None = None, revision: str | None = None, cache_dir: str | Path | None = None
 ) -> Path:
-    """Return a local directory for ``model``: ``None`` (bundled default), a directory, or a Hub id.
+    """Return a local directory for ``model``: a model name, a directory, or a Hub id.
 
-    A Hub id (``"org/name"``) is fetched with `huggingface_hub.snapshot_download`
-    at ``revision`` (a tag, branch or commit; pin one for reproducible results) into
-    ``cache_dir`` (default: the Hugging Face cache).
+    - ``None`` or a name in `MODEL_NAMES` (``"default"``, ``"fast"``, ``"accurate"``): the
+      model bundled in the package; a name this installation does not ship is a
+      `ModelLoadError` listing the bundled ones. Names win over folders: a local folder
+      called ``fast`` is given as ``"./fast"`` or ``Path("fast")``.
+    - an existing directory (a `~pathlib.Path` is always taken as a path).
+    - a Hub id (``"org/name"``), fetched with `huggingface_hub.snapshot_download` at
+      ``revision`` (a tag, branch or commit; pin one for reproducible results) into
+      ``cache_dir`` (default: the Hugging Face cache); offline, it is served from the cache.
+
+    >>> resolve_model("default") == resolve_model() == DEFAULT_MODEL_DIR
+    True
     """
-    if model is None:
-        if not (DEFAULT_MODEL_DIR / CONFIG_FILE).is_file():
-            raise ModelLoadError(
-                f"the bundled default model is missing from {DEFAULT_MODEL_DIR}; reinstall facemotion "
-                "or pass a model directory / Hub id"
-            )
-        return DEFAULT_MODEL_DIR
-    path = Path(model).expanduser()
+    name = DEFAULT_MODEL if model is None else model
+    if isinstance(name, str) and name in MODEL_NAMES:
+        return _bundled(name)
+    path = Path(name).expanduser()
     if path.exists():
         return path
     text = str(model)
-    if text.count("/") != 1 or text.startswith((".", "/", "~")):
-        raise ModelLoadError(f"{text} is neither an existing model directory nor a Hub id like 'org/name'")
+    if not is_hub_id(text):
+        raise ModelLoadError(
+            f"{text} is neither a model name ({', '.join(MODEL_NAMES)}), an existing model directory "
+            "nor a Hub id like 'org/name'"
+        )
     return _download(text, revision, cache_dir)
+
+
+def _bundled(name: str) -> Path:
+    from facemotion import __version__
+
+    folder = MODEL_NAMES[name]
+    if (folder / CONFIG_FILE).is_file():
+        return folder
+    bundled = ", ".join(bundled_models()) or "none"
+    if name == DEFAULT_MODEL:
+        raise ModelLoadError(
+            f"the bundled default model is missing from {folder}; reinstall facemotion or pass a model directory / Hub id"
+        )
+    raise ModelLoadError(
+        f"model {name!r} is not bundled in facemotion {__version__} (bundled: {bundled}); a GPU-trained {name} "
+        f"model is planned — see docs/models.md (a local folder named {name} is given as ./{name})"
+    )
 
 
 def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) -> Path:

@@ -6,18 +6,21 @@ runtime is asked for or a model has no LiteRT export.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.artifact import artifact_file, load_config, load_keras_model
+from facemotion.artifact import CONFIG_FILE, WEIGHTS_FILE, artifact_file, load_config, load_keras_model, runtime_file
 from facemotion.cpu import default_threads
-from facemotion.errors import ModelLoadError
-from facemotion.hub import resolve_model
+from facemotion.errors import FacemotionError, ModelLoadError
+from facemotion.extras import require
+from facemotion.hub import DEFAULT_MODEL, MODEL_NAMES, is_hub_id, resolve_model
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT, expected_affect
 from facemotion.preprocessing import to_model_input
 from facemotion.runtime_lite import load_interpreter
@@ -90,10 +93,34 @@ class TFLiteRunner:
             return {k: np.array(self._interpreter.get_tensor(i)) for k, i in self._outputs.items()}
 
 
+class ModelIdentity(TypedDict):
+    """Which model made a result: what result records store (`FaceModel.identity`).
+
+    ``name``: a bundled model's name (``"default"``), a Hub id, or a local folder's absolute
+    path. ``revision``: the Hub commit the files came from (``None`` for bundled and local
+    models). ``version``: the ``version`` in ``config.json``. ``runtime``: the runtime that
+    runs (`FaceModel.runtime`). ``sha256``: the first 16 hex digits of the SHA-256 of
+    ``config.json`` followed by the weights file in use, so two folders with the same name
+    but other files never look alike.
+    """
+
+    name: str
+    revision: str | None
+    version: str
+    runtime: str
+    sha256: str
+
+
+#: The runtime names `FaceModel` accepts.
+RUNTIMES: tuple[str, ...] = get_args(Runtime)
+
+
 class FaceModel:
     """A facemotion model ready for inference.
 
-    With ``runtime="keras"`` the Keras model is wrapped in a ``tf.function`` with a
+    ``source``: a model name (``"default"``; see `facemotion.hub.resolve_model`), a model
+    directory or a Hub id (pin ``revision``). With ``runtime="keras"`` (needs
+    ``facemotion[train]``) the Keras model is wrapped in a ``tf.function`` with a
     batch-agnostic input signature, so it is traced once and every batch is a single
     compiled call. ``"tflite"`` uses the model's LiteRT export (checked against Keras when
     it was exported): the float32 one on CPUs without int8 dot-product instructions when
@@ -105,6 +132,14 @@ class FaceModel:
     the model time); ``None`` takes the model's own setting (``"mirror"`` in its
     ``config.json``). ``threads``: the LiteRT interpreter's threads (default: every usable
     core, at most 8). Safe to share between threads.
+
+    >>> model = FaceModel("default", runtime="tflite-float32")
+    >>> model.runtime, model.identity["name"], len(model.identity["sha256"])
+    ('tflite-float32', 'default', 16)
+    >>> FaceModel(runtime="gpu")
+    Traceback (most recent call last):
+    ...
+    facemotion.errors.FacemotionError: runtime='gpu' is not one of auto, keras, tflite, tflite-int8, tflite-float32
     """
 
     def __init__(
@@ -118,8 +153,10 @@ class FaceModel:
         mirror: bool | None = None,
         threads: int | None = None,
     ) -> None:
+        _check_arguments(runtime, mirror, batch_size, threads)
         self.path = resolve_model(source, revision, cache_dir)
         self.config = load_config(self.path)
+        self.source, self.revision = _describe_source(source, self.path)
         self.mirror = self.config.mirror if mirror is None else mirror
         self.batch_size = batch_size
         self._keras: keras.Model | None = None
@@ -127,21 +164,33 @@ class FaceModel:
         self._tflite: TFLiteRunner | None = None
         self._keras_lock = threading.Lock()
         key = choose_export(self.config.runtimes, runtime)
-        entry = self.config.runtimes.get(key, {}) if key else {}
-        export = entry.get("file") if isinstance(entry, dict) else None
-        if runtime not in ("auto", "keras") and not export:
+        if runtime not in ("auto", "keras") and key is None:
             raise ModelLoadError(
                 f"{self.path} has no {runtime} export; make one with facemotion.training.export.export_tflite"
             )
-        if export:
-            file = artifact_file(self.path, str(export))
-            if not file.is_file():
-                raise ModelLoadError(f"{file} is listed in config.json but missing")
-            self._tflite = TFLiteRunner(file, self.config.tasks, threads)
-            self.runtime = f"tflite-{entry.get('quantization', 'int8')}".replace("-none", "-float32")
+        if key is not None:
+            self.weights_file = runtime_file(self.path, self.config, key)
+            self._tflite = TFLiteRunner(self.weights_file, self.config.tasks, threads)
+            quantization = self.config.runtimes[key].get("quantization", "int8")
+            self.runtime = f"tflite-{quantization}".replace("-none", "-float32")
         else:
+            self.weights_file = artifact_file(self.path, WEIGHTS_FILE)
             self._compile()
             self.runtime = "keras"
+
+    @functools.cached_property
+    def identity(self) -> ModelIdentity:
+        """Which model this is, for result records (see `ModelIdentity`)."""
+        digest = hashlib.sha256()
+        for file in (artifact_file(self.path, CONFIG_FILE), self.weights_file):
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+        return ModelIdentity(
+            name=self.source,
+            revision=self.revision,
+            version=self.config.version,
+            runtime=self.runtime,
+            sha256=digest.hexdigest()[:16],
+        )
 
     @property
     def keras_model(self) -> keras.Model:
@@ -153,7 +202,7 @@ class FaceModel:
 
     def _compile(self) -> None:
         """Wrap the Keras model in a ``tf.function`` traced once for any batch size."""
-        import tensorflow as tf
+        tf = require("tensorflow", "train")
 
         model = self.keras_model
         prep = self.config.preprocessing
@@ -189,3 +238,24 @@ class FaceModel:
         if not has_head:
             affect = expected_affect(probs)
         return ModelOutput(probs, affect, has_head)
+
+
+def _check_arguments(runtime: Any, mirror: Any, batch_size: Any, threads: Any) -> None:
+    """Refuse constructor arguments that would otherwise be ignored or fail later."""
+    if runtime not in RUNTIMES:
+        raise FacemotionError(f"runtime={runtime!r} is not one of {', '.join(RUNTIMES)}")
+    if mirror is not None and not isinstance(mirror, bool):
+        raise FacemotionError(f"mirror={mirror!r} must be True, False or None (the model's own setting)")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise FacemotionError(f"batch_size={batch_size!r} must be a whole number of at least 1")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise FacemotionError(f"threads={threads!r} must be a whole number of at least 1, or None (every core)")
+
+
+def _describe_source(source: str | Path | None, path: Path) -> tuple[str, str | None]:
+    """The name and revision a model is known by: bundled name, Hub id and commit, or absolute path."""
+    if source is None or (isinstance(source, str) and source in MODEL_NAMES):
+        return source or DEFAULT_MODEL, None
+    if isinstance(source, str) and not Path(source).expanduser().exists() and is_hub_id(source):
+        return source, path.name  # the snapshot folder is named by its commit
+    return str(path.resolve()), None
