@@ -1,0 +1,152 @@
+"""Models with a LiteRT export load offline from a real Hugging Face cache, and the cache's
+symbolic links are followed only into that repository's ``blobs/`` folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facemotion import EmotionClassifier, ModelLoadError
+from facemotion.artifact import artifact_file
+from facemotion.hub import DEFAULT_MODEL_DIR, resolve_model
+from facemotion.runtime import FaceModel
+
+REPO = "facemotion-test/bundled-copy"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def fill_hub_cache(cache: Path, repo_id: str, model_dir: Path, commit: str = COMMIT, tag: str = "v1.0") -> Path:
+    """Lay out a huggingface_hub cache entry as a download leaves it; return the snapshot folder.
+
+    ``models--org--name/blobs/<sha256>`` holds the files, ``snapshots/<commit>/<file>`` are
+    relative symbolic links ``../../blobs/<sha256>``, ``refs/main`` and ``refs/<tag>`` name the commit.
+    """
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / commit
+    blobs = repo / "blobs"
+    snapshot.mkdir(parents=True)
+    blobs.mkdir(exist_ok=True)
+    for file in sorted(model_dir.iterdir()):
+        sha = hashlib.sha256(file.read_bytes()).hexdigest()
+        shutil.copyfile(file, blobs / sha)
+        (snapshot / file.name).symlink_to(Path("..") / ".." / "blobs" / sha)
+    (repo / "refs").mkdir(exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    (repo / "refs" / tag).write_text(commit)
+    return snapshot
+
+
+@pytest.fixture()
+def cache(tmp_path: Path) -> Path:
+    fill_hub_cache(tmp_path / "hub", REPO, DEFAULT_MODEL_DIR)
+    return tmp_path / "hub"
+
+
+def test_the_cache_layout_is_the_real_one(cache: Path) -> None:
+    """huggingface_hub itself serves the files offline from this layout (so the test cache is genuine)."""
+    from huggingface_hub import hf_hub_download, snapshot_download
+
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    config = hf_hub_download(REPO, "config.json", cache_dir=cache)
+    assert Path(config).is_symlink() and Path(config).resolve().parent.name == "blobs"
+    assert Path(snapshot_download(REPO, revision="v1.0", cache_dir=cache)).name == COMMIT
+
+
+@pytest.mark.parametrize("revision", [None, "v1.0", COMMIT])
+def test_a_litert_model_loads_offline_from_the_cache_and_reads_faces_like_the_bundled_one(
+    cache: Path, astronaut: np.ndarray, revision: str | None
+) -> None:
+    hub = EmotionClassifier.from_pretrained(REPO, revision=revision, cache_dir=cache)
+    assert hub.model.path.name == COMMIT and hub.model.runtime.startswith("tflite")
+    bundled = EmotionClassifier()
+    assert hub.model.runtime == bundled.model.runtime
+    got, want = hub.predict(astronaut), bundled.predict(astronaut)
+    assert len(got) == len(want) == 1 and got[0].label == want[0].label == "happy"
+    assert got[0].probabilities == want[0].probabilities and got[0].valence == want[0].valence
+
+
+def test_both_exports_of_a_cached_model_load(cache: Path) -> None:
+    for runtime in ("tflite-int8", "tflite-float32"):
+        assert FaceModel(REPO, cache_dir=cache, runtime=runtime).runtime == runtime  # type: ignore[arg-type]
+
+
+def test_identity_of_a_hub_model_names_the_repo_and_commit(cache: Path) -> None:
+    identity = FaceModel(REPO, "v1.0", cache_dir=cache).identity
+    bundled = FaceModel().identity
+    assert identity["name"] == REPO and identity["revision"] == COMMIT
+    assert bundled["name"] == "default" and bundled["revision"] is None
+    assert identity["sha256"] == bundled["sha256"]  # the same files, byte for byte
+
+
+def test_an_unknown_revision_offline_says_it_is_not_cached(cache: Path) -> None:
+    with pytest.raises(ModelLoadError, match="not in the local Hugging Face cache"):
+        resolve_model(REPO, revision="v9.9", cache_dir=cache)
+
+
+def _retarget(link: Path, target: Path) -> None:
+    link.unlink()
+    link.symlink_to(os.path.relpath(target, link.parent))
+
+
+def test_a_snapshot_link_into_another_repos_blobs_is_refused(cache: Path) -> None:
+    other = fill_hub_cache(cache, "someone/else", DEFAULT_MODEL_DIR)
+    snapshot = resolve_model(REPO, cache_dir=cache)
+    _retarget(snapshot / "model.tflite", (other / "model.tflite").resolve())
+    with pytest.raises(ModelLoadError, match=r"'model\.tflite', which is outside the model directory"):
+        FaceModel(REPO, cache_dir=cache)
+
+
+def test_a_snapshot_link_out_of_the_cache_is_refused(cache: Path, tmp_path: Path) -> None:
+    snapshot = resolve_model(REPO, cache_dir=cache)
+    outside = tmp_path / "elsewhere.tflite"
+    shutil.copyfile(DEFAULT_MODEL_DIR / "model_float32.tflite", outside)
+    _retarget(snapshot / "model_float32.tflite", outside)
+    with pytest.raises(ModelLoadError, match=r"'model_float32\.tflite', which is outside the model directory"):
+        FaceModel(REPO, cache_dir=cache)
+
+
+def test_a_config_name_climbing_out_of_a_snapshot_into_blobs_is_refused(cache: Path) -> None:
+    """Only the cache's own links may reach blobs/: a config naming ``../../blobs/<sha>`` may not."""
+    snapshot = resolve_model(REPO, cache_dir=cache)
+    blob = (snapshot / "model.tflite").resolve()
+    with pytest.raises(ModelLoadError, match="outside the model directory"):
+        artifact_file(snapshot, f"../../blobs/{blob.name}")
+
+
+def test_a_link_out_of_a_plain_model_folder_is_refused(tmp_path: Path) -> None:
+    """Outside the Hub cache, a link that leaves the folder is refused, a link inside it is fine."""
+    model = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, model)
+    (model / "model.tflite").rename(model / "int8.tflite")
+    (model / "model.tflite").symlink_to("int8.tflite")
+    assert FaceModel(model, runtime="tflite-int8").runtime == "tflite-int8"
+    (model / "model.tflite").unlink()
+    (model / "model.tflite").symlink_to(DEFAULT_MODEL_DIR / "model.tflite")
+    with pytest.raises(ModelLoadError, match="outside the model directory"):
+        FaceModel(model)
+
+
+def test_a_folder_that_only_looks_like_a_snapshot_gets_no_blobs_exception(tmp_path: Path) -> None:
+    fake = tmp_path / "not-a-cache" / "snapshots" / COMMIT
+    shutil.copytree(DEFAULT_MODEL_DIR, fake)
+    (tmp_path / "not-a-cache" / "blobs").mkdir()
+    (fake / "model.tflite").rename(tmp_path / "not-a-cache" / "blobs" / "x")
+    (fake / "model.tflite").symlink_to("../../blobs/x")
+    with pytest.raises(ModelLoadError, match="outside the model directory"):
+        FaceModel(fake)
+
+
+def test_a_cached_model_with_a_broken_config_is_refused_like_a_local_one(cache: Path) -> None:
+    snapshot = resolve_model(REPO, cache_dir=cache)
+    config = json.loads((snapshot / "config.json").read_text())
+    config["preprocessing"]["input_size"] = 64
+    (snapshot / "config.json").unlink()
+    (snapshot / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match=r"takes input \[48, 48, 1\] but config.json preprocessing says \[64"):
+        EmotionClassifier.from_pretrained(REPO, cache_dir=cache)
