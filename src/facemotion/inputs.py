@@ -1,10 +1,29 @@
-"""Expanding command-line inputs: files and folders of images or videos."""
+"""Expanding command-line inputs: files and folders of images or videos, every one accounted for.
+
+`expand_inputs` is what ``analyze``, ``batch`` and ``compare`` use: folders are searched
+recursively (symbolic links to folders are followed, each real folder once), the same
+file given twice or through two spellings is kept once, and whatever cannot be analysed
+without opening it (a FIFO, a device, a socket, an empty folder, a folder loop) is a
+`Skipped` item with its reason instead of a hang or an aborted run.
+
+>>> import tempfile
+>>> folder = Path(tempfile.mkdtemp())
+>>> (folder / "a.jpg").write_bytes(b"")
+0
+>>> (folder / "empty").mkdir()
+>>> found = expand_inputs([folder / "a.jpg", str(folder), folder / "empty"])
+>>> [p.name for p in found.files], [s.reason for s in found.skipped]
+(['a.jpg'], ['empty folder: no images found in it'])
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from facemotion.errors import FacemotionError
@@ -12,25 +31,131 @@ from facemotion.io import IMAGE_SUFFIXES
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 
+log = logging.getLogger(__name__)
 
-def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> list[Path]:
-    """Files as given, and folders expanded (recursively, sorted) to the files with ``suffixes``.
 
-    Paths that do not exist are kept, so that the caller reports them as errors. A folder
-    with no such file is a `FacemotionError` ("no images found under …").
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not analysed, and why (it is reported and counted, never dropped)."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class Expansion:
+    """What `expand_inputs` found: the files to analyse, in order, and the inputs skipped."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def special_file(path: Path) -> str | None:
+    """What kind of special file ``path`` is (``"a FIFO"``, ``"a socket"``, ``"a device"``), else None.
+
+    Checked with ``stat`` only, so that a FIFO named ``x.jpg`` is never opened (which would hang).
+
+    >>> special_file(Path("/dev/null"))
+    'a device'
+    >>> special_file(Path("missing.jpg")) is None
+    True
     """
-    out: list[Path] = []
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: the reader says so
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return None
+
+
+def _kinds(suffixes: frozenset[str]) -> str:
+    return "images" if suffixes <= IMAGE_SUFFIXES else "images or videos"
+
+
+def _walk(folder: Path, suffixes: frozenset[str], out: Expansion) -> list[Path]:
+    """Files with ``suffixes`` under ``folder`` (sorted), following linked folders once each."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        info = os.stat(root)
+        if (info.st_dev, info.st_ino) in seen:  # a link back to a folder already searched
+            out.skipped.append(Skipped(Path(root), "folder loop: this folder was already searched"))
+            dirs.clear()
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        for name in files:
+            path = Path(root) / name
+            if path.suffix.lower() not in suffixes:
+                continue
+            kind = special_file(path)
+            if kind is not None:
+                out.skipped.append(Skipped(path, f"not a regular file ({kind}); skipped without opening it"))
+            elif path.exists():  # a dangling link is not an input
+                found.append(path)
+    return sorted(found)
+
+
+def expand_inputs(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> Expansion:
+    """Files as given, folders searched recursively for ``suffixes``; see the module's docs.
+
+    Paths that do not exist are kept, so that the caller reports them as errors.
+    """
+    out = Expansion()
+    seen: set[Path] = set()
+
+    def first_time(path: Path) -> bool:
+        key = Path(os.path.realpath(path))
+        if key in seen:
+            out.duplicates += 1
+            return False
+        seen.add(key)
+        return True
+
+    def add(path: Path) -> None:
+        if first_time(path):
+            out.files.append(path)
+
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+        kind = special_file(path)
+        if kind is not None:
+            out.skipped.append(Skipped(path, f"not a regular file ({kind}); skipped without opening it"))
+        elif path.is_dir():
+            found = _walk(path, suffixes, out)
             if not found:
-                kinds = "images" if suffixes == IMAGE_SUFFIXES else "images or videos"
-                raise FacemotionError(f"no {kinds} found under {path} (looked for {', '.join(sorted(suffixes))})")
-            out.extend(found)
+                out.skipped.append(Skipped(path, f"empty folder: no {_kinds(suffixes)} found in it"))
+            for p in found:
+                add(p)
         else:
-            out.append(path)
+            add(path)
+    out.skipped = [s for s in out.skipped if first_time(s.path)]
     return out
+
+
+def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> list[Path]:
+    """The files of `expand_inputs` (skipped inputs are logged); nothing at all is a `FacemotionError`."""
+    paths = list(paths)
+    found = expand_inputs(paths, suffixes)
+    for item in found.skipped:
+        log.warning("skipped %s: %s", item.path, item.reason)
+    if not found.files:
+        raise FacemotionError(no_inputs_message(paths, suffixes))
+    return found.files
+
+
+def no_inputs_message(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> str:
+    """The error when nothing at all can be analysed.
+
+    >>> no_inputs_message(["empty/"]).split(" (")[0]
+    'no images found under empty/'
+    """
+    return f"no {_kinds(suffixes)} found under {', '.join(map(str, paths))} (looked for {', '.join(sorted(suffixes))})"
 
 
 def display_name(path: Path, roots: Iterable[str | Path]) -> str:

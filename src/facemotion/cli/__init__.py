@@ -15,11 +15,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from facemotion.cli.analyze import add_analyze_commands
 from facemotion.cli.batch import add_batch_command
+from facemotion.cli.common import Terminated, raise_terminated
 from facemotion.cli.compare import add_compare_command
 from facemotion.cli.train import add_train_command
 from facemotion.cli.video import add_video_command
@@ -39,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; the exit status: 0 done, 1 some inputs failed, 2 error, 130/143 interrupted.
+
+    Every `FacemotionError` and `OSError` is one line ``facemotion: error: …`` (``--debug``
+    shows the traceback); SIGTERM is handled like Ctrl-C (finished work is kept); a closed
+    pipe (``| head``) ends quietly.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
@@ -46,13 +55,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.debug:
         os.environ["FACEMOTION_DEBUG"] = "1"  # let LiteRT's own log lines through (see runtime_lite)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s: %(message)s")
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, raise_terminated) if main_thread else None
     try:
         return int(args.func(args))
-    except FacemotionError as err:
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141  # like other tools whose reader went away (128 + SIGPIPE)
+    except (FacemotionError, OSError) as err:
         if args.debug:
             raise
         print(f"facemotion: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("facemotion: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        terminated = isinstance(err, Terminated)
+        print(f"facemotion: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 143 if terminated else 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so that Python's exit flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from facemotion.cli.common import add_model_options, classifier_from_args, output_folder
+from facemotion.cli.common import add_model_options, classifier_from_args, output_file, output_folder
 from facemotion.errors import FacemotionError
 
 
@@ -17,29 +18,7 @@ def _face_json(face: Any) -> dict[str, Any]:
     return dict(face.to_dict())
 
 
-def _resume(out: Path) -> set[str]:
-    """Paths already written to a results JSONL file; a line cut short by an interruption is ended."""
-    if not out.exists():
-        return set()
-    text = out.read_text()
-    if text and not text.endswith("\n"):
-        with out.open("a") as handle:
-            handle.write("\n")
-    done = set()
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # the cut-short line is redone
-        if isinstance(record, dict) and record.get("error") is None and "path" in record:
-            done.add(str(record["path"]))
-    return done
-
-
-def _table(records: Sequence[dict[str, Any]], roots: Sequence[str]) -> str:
-    from facemotion.inputs import display_name
-
-    names = [display_name(Path(r["path"]), roots) for r in records]
+def _table(records: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
     width = max([len(n) for n in names] + [4])
     lines = [f"{'path':<{width}} {'face':>4}  {'box':<22} {'label':<10} {'score':>5} {'valence':>7} {'arousal':>7}"]
     for rec, name in zip(records, names, strict=True):
@@ -57,33 +36,69 @@ def _table(records: Sequence[dict[str, Any]], roots: Sequence[str]) -> str:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from facemotion.inputs import expand_paths, output_names
+    """Analyse the photos; with ``--out``, every finished record is on disk before the next file starts.
+
+    Records follow `facemotion.scale.contract`: keyed by the resolved path, size and
+    modification time, stating the model and settings; re-runs skip what is done with the
+    same settings and refuse other settings unless ``--overwrite``.
+    """
+    from tqdm.auto import tqdm
+
+    from facemotion.inputs import display_name, expand_inputs, no_inputs_message, output_names
+    from facemotion.scale.contract import RecordLog, resume, run_settings, source_key
 
     if args.annotate:
         output_folder(args.annotate, "--annotate")
-    paths = expand_paths(args.paths)
-    annotated = output_names(paths, "_annotated.png")
+    out_file = output_file(args.out, "--out") if args.out else None
+    found = expand_inputs(args.paths)
+    if not found.files:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in found.skipped)
+        raise FacemotionError(no_inputs_message(args.paths) + (f"; skipped {reasons}" if reasons else ""))
+    keys = {p: source_key(p) for p in found.files}
+    annotated = output_names(found.files, "_annotated.png")
     clf = classifier_from_args(args)
-    out_file = Path(args.out) if args.out else None
-    done = _resume(out_file) if out_file else set()
-    todo = [p for p in paths if str(p) not in done]
+    log: RecordLog | None = None
+    done: set[str] = set()
+    settings: dict[str, Any] = {}
+    if out_file:
+        log = RecordLog(out_file)
+        settings = run_settings(args.model, args.revision, args.detector, args.mirror, crops=args.crops)
+        retried = [source_key(s.path) for s in found.skipped]  # their old records are replaced
+        _, done = resume(log, [*keys.values(), *retried], settings, overwrite=args.overwrite)
+    todo = [p for p in found.files if keys[p]["path"] not in done]
+    skipped = [{"path": str(s.path), "faces": [], "error": s.reason} for s in found.skipped]
     records: list[dict[str, Any]] = []
-    from tqdm.auto import tqdm
+    names: list[str] = []
 
+    def keep(batch: list[dict[str, Any]], paths: Sequence[Path]) -> None:
+        if log is not None:
+            for record in batch:
+                key = keys.get(Path(record["path"])) or source_key(record["path"])
+                record.update(key, model=settings["model"], settings=settings)
+            log.append(batch)  # flushed to disk: an interruption keeps it
+        records.extend(batch)
+        names.extend(display_name(p, args.paths) for p in paths)
+
+    keep(skipped, [s.path for s in found.skipped])
     chunk = 64 if args.crops else 1  # crops from many files share one model call
     with tqdm(total=len(todo), desc="analyzing", unit="img", disable=None) as bar:
         for start in range(0, len(todo), chunk):
-            batch = _analyze_files(clf, todo[start : start + chunk], args, annotated)
-            records.extend(batch)
-            bar.update(len(batch))
-            if out_file:
-                with out_file.open("a") as handle:
-                    handle.writelines(json.dumps(r) + "\n" for r in batch)
+            paths = todo[start : start + chunk]
+            keep(_analyze_files(clf, paths, args, annotated), paths)
+            bar.update(len(paths))
+    failed = sum(r["error"] is not None for r in records)
+    print(
+        f"{len(records) - failed} analysed, {len(found.files) - len(todo)} already done"
+        + (f" in {out_file}" if out_file else "")
+        + f", {failed} failed or skipped"
+        + (f" ({found.duplicates} given more than once, counted once)" if found.duplicates else ""),
+        file=sys.stderr,
+    )
     if args.json:
         print(json.dumps(records, indent=2))
     else:
-        print(_table(records, args.paths))
-    return 1 if any(r["error"] for r in records) else 0
+        print(_table(records, names))
+    return 1 if failed else 0
 
 
 def _analyze_files(
@@ -140,7 +155,17 @@ def add_analyze_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON array, one object per input")
     p.add_argument("--crops", action="store_true", help="each image is one already-cropped face (no detection)")
     p.add_argument("--annotate", metavar="OUT_DIR", help="write annotated images into OUT_DIR")
-    p.add_argument("--out", metavar="RESULTS_JSONL", help="append one JSON line per file; re-runs skip finished files")
+    p.add_argument(
+        "--out",
+        metavar="RESULTS_JSONL",
+        help="append one JSON line per file, on disk as soon as it is done; re-runs skip files finished "
+        "with the same model and settings",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --out: replace results made with another model or other settings (default: refuse)",
+    )
     add_model_options(p)
     p.set_defaults(func=cmd_analyze)
 

@@ -13,12 +13,38 @@ if TYPE_CHECKING:
     from facemotion.api import EmotionClassifier
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that finished work is flushed (exit 143)."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    """A SIGTERM handler: raise `Terminated`."""
+    raise Terminated
+
+
+def output_file(path: str, option: str) -> Path:
+    """A file to append results to (its folder created); a clear error for a folder or an unwritable path."""
+    file = Path(path)
+    if file.is_dir():
+        raise FacemotionError(f"{option} {path}: that is a folder; give a file name such as {file / 'results.jsonl'}")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with file.open("a"):
+            pass
+    except OSError as err:
+        raise FacemotionError(f"{option} {path}: cannot write there ({err.strerror or err})") from None
+    return file
+
+
 def output_folder(path: str, option: str) -> Path:
     """A folder to write into (created); a clear error when ``path`` is an existing file."""
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise FacemotionError(f"{option} {path}: that is an existing file; give a folder to write into")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise FacemotionError(f"{option} {path}: cannot create that folder ({err.strerror or err})") from None
     return folder
 
 

@@ -1,0 +1,200 @@
+"""`run_batch`: plan, resume, run an engine, and write each input's rows as soon as it is finished."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from facemotion.errors import FacemotionError
+from facemotion.inputs import VIDEO_SUFFIXES, Skipped, no_inputs_message
+from facemotion.scale.contract import RecordLog, parquet_rows, resume, run_settings, source_key, write_parquet
+from facemotion.scale.planning import SUFFIXES, expand_batch_inputs, input_id, plan_tasks
+from facemotion.scale.reports import report_folder, write_video_report
+from facemotion.scale.rows import FACE_COLUMNS, INPUT_COLUMNS, schema
+
+Engine = Literal["local", "ray"]
+JOURNAL = "progress.jsonl"
+_SUMMED = ("faces", "frames", "frames_expected", "frames_skipped", "frames_unreadable")
+
+
+def _part(out_dir: Path, ident: str) -> Path:
+    return out_dir / "faces.parquet" / f"input={ident}" / "part-0.parquet"
+
+
+def _outputs_intact(out_dir: Path, record: dict[str, Any]) -> bool:
+    """A finished input's Parquet part is complete (a cut, empty or corrupt part is redone)."""
+    part = _part(out_dir, str(record["input"]))
+    if not record.get("faces"):
+        return not part.parent.exists()
+    return bool(parquet_rows(part) == record["faces"])
+
+
+class BatchWriter:
+    """Writes each input when all its tasks are back: its Parquet part, its video report, its journal line.
+
+    The journal (``OUT/progress.jsonl``, see `facemotion.scale.contract.RecordLog`) is
+    what resume reads; ``close`` renders it as ``OUT/inputs.parquet``.
+    """
+
+    def __init__(self, out_dir: Path, settings: dict[str, Any], keys: dict[str, dict[str, Any]]) -> None:
+        self.out_dir = out_dir
+        self.settings = settings
+        self.keys = keys
+        self.journal = RecordLog(out_dir / JOURNAL)
+        self.chunks: Counter[str] = Counter()
+        self.faces: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.statuses: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.counts = Counter(analysed=0, failed=0, faces=0)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """One row from an engine; the input is written once its last chunk's status arrives."""
+        ident = str(row["input"])
+        if row["row"] == "face":
+            self.faces[ident].append({k: row.get(k) for k in FACE_COLUMNS})
+            return
+        self.statuses[ident].append(row)
+        if len(self.statuses[ident]) == self.chunks[ident]:
+            self._finish(ident)
+
+    def record(self, status: dict[str, Any]) -> dict[str, Any]:
+        """The journal record of an input's merged status."""
+        path = str(status["path"])
+        key = self.keys.get(path) or source_key(path)
+        unreadable = int(status.get("frames_unreadable") or 0)
+        record = {k: status.get(k) for k in INPUT_COLUMNS if k in status}
+        record.update(size=key["size"], mtime_ns=key["mtime_ns"], ended_early=unreadable > 0)
+        record.update(model=self.settings["model"], settings=self.settings)
+        return record
+
+    def skipped(self, items: Sequence[Skipped]) -> None:
+        """Inputs skipped before analysis (special files, empty folders): failed records, retried next run."""
+        records = []
+        for item in items:
+            kind = (
+                "folder" if item.path.is_dir() else "video" if item.path.suffix.lower() in VIDEO_SUFFIXES else "image"
+            )
+            status = {
+                "path": source_key(item.path)["path"],
+                "kind": kind,
+                "faces": 0,
+                "frames": 0,
+                "error": item.reason,
+            }
+            records.append(self.record(status | {"input": input_id(str(item.path))}))
+        self.journal.append(records)
+        self.counts["failed"] += len(records)
+
+    def _finish(self, ident: str) -> None:
+        chunks = sorted(self.statuses.pop(ident), key=lambda s: s.get("chunk") or 0)
+        status = {k: chunks[0].get(k) for k in INPUT_COLUMNS if k in chunks[0]}
+        for chunk in chunks[1:]:
+            for k in _SUMMED:
+                status[k] = (status.get(k) or 0) + (chunk.get(k) or 0)
+            status["error"] = status["error"] or chunk.get("error")
+        faces = sorted(self.faces.pop(ident, []), key=lambda r: (r["frame"], r["person"], r["x"]))
+        part = _part(self.out_dir, ident)
+        shutil.rmtree(part.parent, ignore_errors=True)  # an earlier failure or interruption
+        if status["error"] is None and faces:
+            import pyarrow as pa
+
+            columns = [c for c in FACE_COLUMNS if c != "input"]  # the partition folder says it
+            write_parquet(pa.Table.from_pylist(faces, schema=schema(columns)), part)
+        if status["error"] is None and status["kind"] == "video":
+            write_video_report(self.out_dir, status, faces)
+        self.journal.append([self.record(status)])
+        self.counts["failed" if status["error"] else "analysed"] += 1
+        self.counts["faces"] += len(faces) if status["error"] is None else 0
+
+    def close(self) -> None:
+        """``OUT/inputs.parquet`` from the journal: one row per input finished so far (written atomically)."""
+        import pyarrow as pa
+
+        rows = []
+        for record in self.journal.load():
+            row = {k: record.get(k) for k in INPUT_COLUMNS}
+            row["settings"] = json.dumps(record.get("settings"), sort_keys=True)
+            rows.append(row)
+        table = pa.Table.from_pylist(sorted(rows, key=lambda r: str(r["path"])), schema=schema(INPUT_COLUMNS))
+        write_parquet(table, self.out_dir / "inputs.parquet")
+
+
+def run_batch(
+    inputs: Sequence[str],
+    out: str | Path,
+    *,
+    engine: Engine = "local",
+    workers: int = 2,
+    address: str | None = None,
+    model: str | None = None,
+    revision: str | None = None,
+    detector: str | None = None,
+    mirror: bool | None = None,
+    sample_fps: float = 5.0,
+    chunk_seconds: float = 30.0,
+    overwrite: bool = False,
+) -> dict[str, int]:
+    """Analyse every photo and video of ``inputs`` into ``out`` (see `facemotion.scale`).
+
+    ``model``, ``revision``, ``detector`` and ``mirror`` are those of `facemotion.EmotionClassifier`.
+    Results already in ``out`` made with another model or settings are a
+    `facemotion.scale.contract.SettingsMismatch`, unless ``overwrite`` replaces them.
+    Returns counts: ``inputs``, ``skipped`` (already done), ``analysed``, ``failed``
+    (including inputs that could not be opened), ``faces`` (found in this run), ``errors``
+    (= ``failed``). An interruption (Ctrl-C, SIGTERM) keeps every finished input.
+    """
+    if engine not in ("local", "ray"):
+        raise FacemotionError(f"unknown engine {engine!r}; use 'local' or 'ray'")
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    found = expand_batch_inputs(inputs)
+    if not found.paths and not found.skipped:
+        raise FacemotionError(no_inputs_message(inputs, SUFFIXES))
+    keys = {p: source_key(p) for p in found.paths}
+    settings = run_settings(model, revision, detector, mirror, fps=sample_fps, chunk_seconds=chunk_seconds)
+    if overwrite:
+        for name in ("faces.parquet", "videos"):
+            shutil.rmtree(out_dir / name, ignore_errors=True)
+    journal = RecordLog(out_dir / JOURNAL)
+    retried = [source_key(s.path) for s in found.skipped]  # their old records are replaced
+    _, done = resume(
+        journal, [*keys.values(), *retried], settings, overwrite=overwrite, valid=lambda r: _outputs_intact(out_dir, r)
+    )
+    todo = [p for p in found.paths if keys[p]["path"] not in done]
+    writer = BatchWriter(out_dir, settings, keys)
+    rows: Iterator[dict[str, Any]] | None = None
+    try:
+        writer.skipped(found.skipped)
+        tasks = plan_tasks(todo, chunk_seconds)
+        writer.chunks.update(t.input for t in tasks)
+        for task in tasks:  # leftovers of an interrupted run of this input
+            shutil.rmtree(report_folder(out_dir, {"path": task.path, "input": task.input}), ignore_errors=True)
+        options = {
+            "model": model,
+            "revision": revision,
+            "detector": detector,
+            "mirror": mirror,
+            "sample_fps": sample_fps,
+        }
+        if tasks:
+            from facemotion.scale.engines import run_local, run_ray
+
+            rows = run_ray(tasks, options, workers, address) if engine == "ray" else run_local(tasks, options)
+            for row in rows:
+                writer.add(row)
+    finally:
+        if rows is not None and hasattr(rows, "close"):
+            rows.close()  # a Ray started here shuts down, even on Ctrl-C
+        writer.close()
+    return {
+        "inputs": len(found.paths) + len(found.skipped),
+        "skipped": len(found.paths) - len(todo),
+        "analysed": writer.counts["analysed"],
+        "failed": writer.counts["failed"],
+        "faces": writer.counts["faces"],
+        "errors": writer.counts["failed"],
+        "duplicates": found.duplicates,
+    }

@@ -1,0 +1,46 @@
+"""Per-video reports of a batch: ``facemotion video``'s files, computed from the face rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from facemotion.labels import EMOTIONS
+
+
+def report_folder(out_dir: Path, status: dict[str, Any]) -> Path:
+    """``OUT/videos/<name>-<id>/``: where a video's report goes.
+
+    >>> report_folder(Path("out"), {"path": "/in/clip.mp4", "input": "0123abcd"}).as_posix()
+    'out/videos/clip-0123abcd'
+    """
+    return out_dir / "videos" / f"{Path(status['path']).stem}-{status['input']}"
+
+
+def write_video_report(out_dir: Path, status: dict[str, Any], faces: list[dict[str, Any]]) -> None:
+    """``timeline.csv``, ``people.csv``, ``summary.json``… of one analysed video, from its rows."""
+    from facemotion.apps.video import FrameFace, VideoReport
+
+    report = VideoReport(
+        status["path"],
+        status["fps"],
+        status["duration"],
+        frames_analyzed=status["frames"],
+        frames_skipped=status["frames_skipped"],
+    )
+    report.faces.extend(
+        FrameFace(
+            r["frame"],
+            r["time"],
+            r["person"],
+            (r["x"], r["y"], r["w"], r["h"]),
+            r["label"],
+            r["score"],
+            r["valence"],
+            r["arousal"],
+            tuple(r[f"p_{k}"] for k in EMOTIONS),
+            r["detection_score"],
+        )
+        for r in faces
+    )
+    report.save(report_folder(out_dir, status))

@@ -1,0 +1,124 @@
+"""The row schema of ``facemotion batch``: one row per face, one status row per input.
+
+>>> FACE_COLUMNS[:6]
+['path', 'input', 'chunk', 'frame', 'time', 'person']
+>>> "ended_early" in INPUT_COLUMNS and "settings" in INPUT_COLUMNS
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from facemotion.labels import EMOTIONS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+PERSONS_PER_CHUNK = 1000
+_FACE_TYPES = {
+    "path": "string",
+    "input": "string",
+    "chunk": "int64",
+    "frame": "int64",
+    "time": "float64",
+    "person": "int64",
+    "x": "int64",
+    "y": "int64",
+    "w": "int64",
+    "h": "int64",
+    "label": "string",
+    "score": "float64",
+    "detection_score": "float64",
+    "valence": "float64",
+    "arousal": "float64",
+    **{f"p_{label}": "float64" for label in EMOTIONS},
+}
+_INPUT_TYPES = {
+    "path": "string",
+    "input": "string",
+    "kind": "string",
+    "size": "int64",
+    "mtime_ns": "int64",
+    "faces": "int64",
+    "frames": "int64",
+    "frames_expected": "int64",
+    "frames_skipped": "int64",
+    "frames_unreadable": "int64",
+    "ended_early": "bool_",
+    "fps": "float64",
+    "duration": "float64",
+    "error": "string",
+    "model": "string",
+    "settings": "string",
+}
+FACE_COLUMNS = list(_FACE_TYPES)
+INPUT_COLUMNS = list(_INPUT_TYPES)
+
+
+def schema(columns: Sequence[str]) -> pa.Schema:
+    """The Arrow schema of ``columns`` (face or input columns), so that every part agrees."""
+    import pyarrow as pa
+
+    types = _FACE_TYPES | _INPUT_TYPES
+    return pa.schema([(c, getattr(pa, types[c])()) for c in columns])
+
+
+def face_row(
+    path: str,
+    input_id: str,
+    chunk: int,
+    frame: int,
+    time: float,
+    person: int,
+    box: Sequence[int],
+    label: str,
+    score: float,
+    detection_score: float | None,
+    valence: float,
+    arousal: float,
+    probabilities: Sequence[float],
+) -> dict[str, Any]:
+    """One face as a row (``probabilities`` in the order of `facemotion.labels.EMOTIONS`)."""
+    row: dict[str, Any] = {
+        "path": path,
+        "input": input_id,
+        "chunk": chunk,
+        "frame": frame,
+        "time": time,
+        "person": person,
+        "x": box[0],
+        "y": box[1],
+        "w": box[2],
+        "h": box[3],
+        "label": label,
+        "score": score,
+        "detection_score": detection_score,
+        "valence": valence,
+        "arousal": arousal,
+    }
+    row.update({f"p_{k}": float(p) for k, p in zip(EMOTIONS, probabilities, strict=True)})
+    return row
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars and NaN (Ray's batches) back to Python values.
+
+    >>> plain(np.float32(0.5)), plain(float("nan"))
+    (0.5, None)
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows (faces tagged ``row="face"``, statuses ``row="input"``) as Ray Data's column batch."""
+    keys = ["row", *FACE_COLUMNS, *(k for k in INPUT_COLUMNS if k not in FACE_COLUMNS)]
+    return {k: np.array([r.get(k) for r in rows], dtype=object) for k in keys}
