@@ -1,28 +1,48 @@
 """The public entry points: `EmotionClassifier`, `ValenceArousalRegressor`, `analyze_group`.
 
-Inputs are a path, a numpy array (H×W×3 **RGB** uint8, or grey H×W), a PIL image, or a
-list of these. A single input gives a list of faces; a list gives one list per input.
+Inputs are a path, a numpy array (H×W×3 **RGB** uint8, or grey H×W; other dtypes are
+scaled as `facemotion.io` says), a PIL image, or a list of these. A single input gives
+its `Faces` (a list of faces); a list or tuple gives one `Faces` per input, in order.
+
+One unreadable input in a list raises by default; ``errors="skip"`` gives it an empty
+`Faces` whose ``error`` says why, and keeps every other input's results:
+
+>>> clf = EmotionClassifier()
+>>> results = clf.predict(["a.jpg", "cut.jpg", "b.jpg"], errors="skip")  # doctest: +SKIP
+>>> [(len(r), r.error) for r in results]  # doctest: +SKIP
+[(3, None), (0, 'cut.jpg is corrupt or truncated: ...'), (1, None)]
+
+Inputs over `facemotion.io.MAX_DECODED_PIXELS` are analysed reduced (JPEGs decoded at
+1/2, 1/4 or 1/8 size); boxes are always given in the input's own pixels.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, get_args, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector
-from facemotion.io import ImageLike, read_image
+from facemotion.errors import DetectorError, FacemotionError, ImageReadError
+from facemotion.io import ACCEPTED, ImageLike, read_image_reduced
 from facemotion.labels import EMOTIONS
-from facemotion.results import FaceAffect, FaceEmotion, GroupMood
+from facemotion.results import AFFECT_DECIMALS, FaceAffect, FaceEmotion, Faces, GroupMood
 from facemotion.runtime import FaceModel, ModelOutput, Runtime
 
 SelfT = TypeVar("SelfT", bound="_FacePipeline")
 #: Largest side of an image taken as one whole face when no face is detected in it (a face crop).
 WHOLE_FACE_SIDE = 128
 ResultT = TypeVar("ResultT", FaceEmotion, FaceAffect)
+#: What ``predict`` does with an input it cannot read: raise, or skip it (an empty `Faces` with ``error``).
+Errors = Literal["raise", "skip"]
+ERRORS: tuple[str, ...] = get_args(Errors)
+#: A list or tuple of inputs (a batch); anything else is one input.
+Batch = list[ImageLike] | tuple[ImageLike, ...]
 
 
 class _FacePipeline:
@@ -39,13 +59,21 @@ class _FacePipeline:
         runtime: Runtime = "auto",
         mirror: bool | None = None,
     ) -> None:
-        self.model = (
-            model
-            if isinstance(model, FaceModel)
-            else FaceModel(model, revision, cache_dir=cache_dir, runtime=runtime, mirror=mirror)
-        )
-        self._detector_spec = detector
-        self.min_face_size = min_face_size
+        if isinstance(min_face_size, bool) or not isinstance(min_face_size, (int, np.integer)) or min_face_size < 0:
+            raise FacemotionError(f"min_face_size={min_face_size!r} must be a whole number of pixels, 0 or more")
+        if isinstance(model, FaceModel):
+            given = {"revision": revision, "cache_dir": cache_dir, "mirror": mirror}
+            extra = [name for name, value in given.items() if value is not None] + (["runtime"] * (runtime != "auto"))
+            if extra:
+                raise FacemotionError(
+                    f"{', '.join(extra)} cannot be applied to a FaceModel that is already loaded; "
+                    "pass them to FaceModel(...) or give a model name or folder instead"
+                )
+            self.model = model
+        else:
+            self.model = FaceModel(model, revision, cache_dir=cache_dir, runtime=runtime, mirror=mirror)
+        self._detector = get_detector(detector)  # an unknown or uninstalled detector fails here, not at predict
+        self.min_face_size = int(min_face_size)
 
     @classmethod
     def from_pretrained(cls: type[SelfT], model: str | Path, revision: str | None = None, **kwargs: Any) -> SelfT:
@@ -54,7 +82,8 @@ class _FacePipeline:
 
     @property
     def detector(self) -> FaceDetector:
-        return get_detector(self._detector_spec)
+        """The face detector this pipeline uses."""
+        return self._detector
 
     def detect_and_crop(self, image: NDArray[np.uint8]) -> tuple[list[DetectedFace], list[NDArray[np.uint8]]]:
         """Find the faces of one RGB image and return them with their aligned crops.
@@ -71,34 +100,95 @@ class _FacePipeline:
             faces = [DetectedFace((0, 0, width, height), 0.0)]
         return faces, [crop_face(image, f, margin) for f in faces]
 
-    def _analyze(self, images: Sequence[ImageLike]) -> tuple[list[list[DetectedFace]], ModelOutput]:
+    def _analyze(
+        self, images: Sequence[ImageLike], errors: Errors
+    ) -> tuple[list[list[DetectedFace]], list[str | None], ModelOutput]:
+        """Faces of every input (in the input's own pixels), each input's error, and one model call."""
         detections: list[list[DetectedFace]] = []
+        failures: list[str | None] = []
         crops: list[NDArray[np.uint8]] = []
         for source in images:
-            faces, face_crops = self.detect_and_crop(read_image(source))
+            try:
+                image, scale = read_image_reduced(source)
+                faces, face_crops = self.detect_and_crop(image)
+            except (ImageReadError, DetectorError) as err:
+                if errors == "raise":
+                    raise
+                detections.append([])
+                failures.append(str(err))
+                continue
+            if scale != 1.0:
+                height, width = image.shape[:2]
+                size = (round(width * scale), round(height * scale))
+                faces = [_rescaled(face, scale, *size) for face in faces]
             detections.append(faces)
+            failures.append(None)
             crops.extend(face_crops)
-        return detections, self.model.run(crops)
+        return detections, failures, self.model.run(crops)
 
-    def _predict(self, images: Any, make: Callable[[ModelOutput, int, DetectedFace | None], ResultT]) -> Any:
+    def _predict(
+        self, images: Any, errors: Errors, make: Callable[[ModelOutput, int, DetectedFace | None], ResultT]
+    ) -> Faces[ResultT] | list[Faces[ResultT]]:
         """Shared body of ``predict``: one model call for the faces of every input."""
-        batch = list(images) if _is_batch(images) else [images]
-        detections, out = self._analyze(batch)
-        results, i = [], 0
-        for faces in detections:
-            results.append([make(out, i + k, face) for k, face in enumerate(faces)])
+        if errors not in ERRORS:
+            raise FacemotionError(f"errors={errors!r} must be one of {', '.join(map(repr, ERRORS))}")
+        batch = _is_batch(images)
+        if not batch and not _is_image_like(images):
+            raise ImageReadError(
+                f"cannot read an image from {type(images).__name__}; predict takes {ACCEPTED}, "
+                "or a list or tuple of these"
+            )
+        detections, failures, out = self._analyze(list(images) if batch else [images], errors)
+        results: list[Faces[ResultT]] = []
+        i = 0
+        for faces, error in zip(detections, failures, strict=True):
+            results.append(Faces([make(out, i + k, face) for k, face in enumerate(faces)], error))
             i += len(faces)
-        return results if _is_batch(images) else results[0]
+        return results if batch else results[0]
 
     def _predict_faces(
-        self, crops: Sequence[ImageLike], make: Callable[[ModelOutput, int, DetectedFace | None], ResultT]
-    ) -> list[ResultT]:
-        out = self.model.run([read_image(c) for c in crops])
-        return [make(out, i, None) for i in range(len(crops))]
+        self, crops: Any, make: Callable[[ModelOutput, int, DetectedFace | None], ResultT]
+    ) -> ResultT | list[ResultT]:
+        batch = _is_batch(crops)
+        if isinstance(crops, np.ndarray) and crops.ndim == 4:
+            raise ImageReadError(
+                f"predict_faces takes one crop or a list of crops, not an array of shape {crops.shape}; "
+                "for an (N, H, W, C) batch pass list(array)"
+            )
+        if not batch and not _is_image_like(crops):
+            raise ImageReadError(
+                f"cannot read a face crop from {type(crops).__name__}; predict_faces takes {ACCEPTED}, "
+                "or a list or tuple of these"
+            )
+        images = [read_image_reduced(c)[0] for c in (crops if batch else [crops])]
+        out = self.model.run(images)
+        results = [make(out, i, None) for i in range(len(images))]
+        return results if batch else results[0]
 
 
 def _is_batch(images: Any) -> bool:
     return isinstance(images, (list, tuple))
+
+
+def _is_image_like(source: Any) -> bool:
+    return isinstance(source, (str, os.PathLike, np.ndarray)) or (
+        hasattr(source, "convert") and hasattr(source, "size")
+    )
+
+
+def _rescaled(face: DetectedFace, scale: float, width: int, height: int) -> DetectedFace:
+    """``face`` found in a reduced image, in the pixels of the (width × height) original."""
+    x, y, w, h = face.box
+    left, top = min(round(x * scale), width - 1), min(round(y * scale), height - 1)
+    right, bottom = min(round((x + w) * scale), width), min(round((y + h) * scale), height)
+    box = (left, top, max(1, right - left), max(1, bottom - top))
+    marks = {k: (px * scale, py * scale) for k, (px, py) in face.landmarks.items()} if face.landmarks else None
+    full = tuple(v * scale for v in face.full_box) if face.full_box else None
+    return dataclasses.replace(face, box=box, landmarks=marks, full_box=full)  # type: ignore[arg-type]
+
+
+def _va(value: Any) -> float:
+    return round(float(value), AFFECT_DECIMALS)
 
 
 def _emotion(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceEmotion:
@@ -108,8 +198,8 @@ def _emotion(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceEmotion
         label=EMOTIONS[top],
         score=float(probs[top]),
         probabilities={label: float(p) for label, p in zip(EMOTIONS, probs, strict=True)},
-        valence=float(out.affect[i, 0]),
-        arousal=float(out.affect[i, 1]),
+        valence=_va(out.affect[i, 0]),
+        arousal=_va(out.affect[i, 1]),
         box=face.box if face else None,
         detection_score=face.score if face else None,
     )
@@ -124,11 +214,14 @@ class EmotionClassifier(_FacePipeline):
         cache_dir: Hugging Face cache folder for Hub ids (default: the standard cache).
         detector: ``"blazeface"`` (default, fast), ``"mtcnn"`` (slower, a second opinion), ``"retinaface"``
             (optional extra) or your own detector.
-        min_face_size: ignore detected faces smaller than this many pixels.
+        min_face_size: ignore detected faces smaller than this many pixels (a whole number, 0 or more).
         runtime: ``"auto"`` (the model's LiteRT export when it has one, the faster of its int8 and
             float32 exports for this CPU), ``"keras"``, ``"tflite"``, ``"tflite-int8"`` or ``"tflite-float32"``.
         mirror: also run each face flipped left–right and average (slightly more accurate, 2×
             model time); ``None`` (default) follows the model's setting, off for the bundled model.
+
+    Every argument is checked here: a wrong value, an unknown runtime or detector, or a
+    detector whose optional extra is not installed raises a `FacemotionError` at construction.
 
     >>> clf = EmotionClassifier()
     >>> faces = clf.predict("group.jpg")  # doctest: +SKIP
@@ -137,22 +230,46 @@ class EmotionClassifier(_FacePipeline):
     """
 
     @overload
-    def predict(self, images: list[ImageLike] | tuple[ImageLike, ...]) -> list[list[FaceEmotion]]: ...
+    def predict(self, images: Batch, *, errors: Errors = "raise") -> list[Faces[FaceEmotion]]: ...
     @overload
-    def predict(self, images: ImageLike) -> list[FaceEmotion]: ...
-    def predict(self, images: Any) -> Any:
-        """Detect faces and classify each; a list of inputs gives a list of results."""
-        return self._predict(images, _emotion)
+    def predict(self, images: ImageLike, *, errors: Errors = "raise") -> Faces[FaceEmotion]: ...
+    def predict(
+        self, images: ImageLike | Batch, *, errors: Errors = "raise"
+    ) -> Faces[FaceEmotion] | list[Faces[FaceEmotion]]:
+        """Detect faces and classify each, with one model call for all of them.
 
-    def predict_faces(self, crops: Sequence[ImageLike]) -> list[FaceEmotion]:
-        """Classify already-cropped faces (any size, grey or colour), all in one batch."""
+        Args:
+            images: one image (a path, a numpy array, a PIL image) or a list or tuple of them.
+            errors: ``"raise"`` (default): an unreadable input raises `ImageReadError`.
+                ``"skip"``: it gives an empty `Faces` whose ``error`` says why; the others
+                keep their results.
+
+        Returns:
+            For one image, its `Faces` (a list of `FaceEmotion`, empty when no face was
+            found); for a list or tuple, one `Faces` per input, in order.
+        """
+        return self._predict(images, errors, _emotion)
+
+    @overload
+    def predict_faces(self, crops: Batch) -> list[FaceEmotion]: ...
+    @overload
+    def predict_faces(self, crops: ImageLike) -> FaceEmotion: ...
+    def predict_faces(self, crops: ImageLike | Batch) -> FaceEmotion | list[FaceEmotion]:
+        """Classify already-cropped faces (any size, grey or colour), all in one batch.
+
+        Args:
+            crops: one face crop (a path, an array or a PIL image) or a list or tuple of them.
+
+        Returns:
+            One `FaceEmotion` for one crop; a list of them, in order, for a list or tuple.
+        """
         return self._predict_faces(crops, _emotion)
 
 
 def _affect(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceAffect:
     return FaceAffect(
-        valence=float(out.affect[i, 0]),
-        arousal=float(out.affect[i, 1]),
+        valence=_va(out.affect[i, 0]),
+        arousal=_va(out.affect[i, 1]),
         box=face.box if face else None,
         detection_score=face.score if face else None,
     )
@@ -170,23 +287,38 @@ class ValenceArousalRegressor(_FacePipeline):
     """
 
     @overload
-    def predict(self, images: list[ImageLike] | tuple[ImageLike, ...]) -> list[list[FaceAffect]]: ...
+    def predict(self, images: Batch, *, errors: Errors = "raise") -> list[Faces[FaceAffect]]: ...
     @overload
-    def predict(self, images: ImageLike) -> list[FaceAffect]: ...
-    def predict(self, images: Any) -> Any:
-        """Detect faces and place each on the plane; a list of inputs gives a list of results."""
-        return self._predict(images, _affect)
+    def predict(self, images: ImageLike, *, errors: Errors = "raise") -> Faces[FaceAffect]: ...
+    def predict(
+        self, images: ImageLike | Batch, *, errors: Errors = "raise"
+    ) -> Faces[FaceAffect] | list[Faces[FaceAffect]]:
+        """Detect faces and place each on the plane (same inputs, ``errors`` and results as
+        `EmotionClassifier.predict`, with `FaceAffect` for each face)."""
+        return self._predict(images, errors, _affect)
 
-    def predict_faces(self, crops: Sequence[ImageLike]) -> list[FaceAffect]:
-        """Place already-cropped faces on the plane, all in one batch."""
+    @overload
+    def predict_faces(self, crops: Batch) -> list[FaceAffect]: ...
+    @overload
+    def predict_faces(self, crops: ImageLike) -> FaceAffect: ...
+    def predict_faces(self, crops: ImageLike | Batch) -> FaceAffect | list[FaceAffect]:
+        """Place already-cropped faces on the plane, all in one batch: one `FaceAffect` for one
+        crop, a list of them for a list or tuple of crops."""
         return self._predict_faces(crops, _affect)
 
 
 _DEFAULT_CLASSIFIER: EmotionClassifier | None = None
 
 
-def analyze_group(image: ImageLike, classifier: EmotionClassifier | None = None) -> GroupMood:
+@overload
+def analyze_group(image: Batch, classifier: EmotionClassifier | None = None) -> list[GroupMood]: ...
+@overload
+def analyze_group(image: ImageLike, classifier: EmotionClassifier | None = None) -> GroupMood: ...
+def analyze_group(image: ImageLike | Batch, classifier: EmotionClassifier | None = None) -> GroupMood | list[GroupMood]:
     """The mood of everyone in a photo: faces, mean valence/arousal, emotion shares, dominant emotion.
+
+    One image gives one `GroupMood`; a list or tuple of images gives one per image, in
+    order (the faces of all of them go through the model in one call).
 
     >>> mood = analyze_group("cafe.jpg")  # doctest: +SKIP
     >>> mood.count, mood.dominant_emotion, round(mood.mean_valence, 2)  # doctest: +SKIP
@@ -197,4 +329,6 @@ def analyze_group(image: ImageLike, classifier: EmotionClassifier | None = None)
         if _DEFAULT_CLASSIFIER is None:
             _DEFAULT_CLASSIFIER = EmotionClassifier()
         classifier = _DEFAULT_CLASSIFIER
+    if isinstance(image, (list, tuple)):
+        return [GroupMood.from_faces(faces) for faces in classifier.predict(image)]
     return GroupMood.from_faces(classifier.predict(image))

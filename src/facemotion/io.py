@@ -1,13 +1,33 @@
 """Reading images safely: any path, array or PIL image becomes an RGB uint8 array.
 
-Files are decoded with Pillow, turned upright by their EXIF orientation, and refused
-before decoding when they claim more pixels than `MAX_PIXELS` (a decompression
-bomb guard; set ``facemotion.io.MAX_PIXELS`` or pass ``max_pixels``).
+Rules (every one of them is a guarantee, see ``docs/robustness.md``):
+
+- Files are decoded with Pillow and turned upright by their EXIF orientation. Only regular
+  files are opened: a directory, FIFO, socket or device is refused from ``os.stat``, so a
+  named pipe can never hang a read.
+- A file whose header claims more than `MAX_PIXELS` pixels is refused before decoding (a
+  decompression bomb guard; set ``facemotion.io.MAX_PIXELS`` or pass ``max_pixels``).
+  Pillow's own ``DecompressionBombWarning`` is replaced by this check.
+- `read_image_reduced` (what the API analyses) keeps any input within `MAX_DECODED_PIXELS`:
+  JPEGs are decoded at 1/2, 1/4 or 1/8 size (JPEG draft mode, which never holds the full
+  image), other images are box-filtered down after decoding, and it returns the factor
+  that maps its pixels back to the source's.
+- Pixel values: ``uint8`` is taken as is. Other integer types (uint16, int32, int64, ...
+  and 16-bit / 32-bit TIFF and PNG files) are scaled by their bit depth, taken as the
+  smallest of 8, 10, 12, 14 or 16 bits that holds the largest value (so 12-bit data in a
+  uint16 array fills 0..255). Floats in 0..1 are scaled to 0..255; floats in 0..255 are
+  taken as is (a float image whose largest value is at most 1 counts as 0..1). Booleans,
+  NaN, infinities, negative values and values beyond 16 bits (or 255.0 for floats) are
+  refused with an `ImageReadError`: an image is never silently turned black or white.
+- Shapes: (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA; anything else is refused.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import stat
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -20,81 +40,183 @@ from facemotion.preprocessing import to_uint8_rgb
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
-#: Largest image accepted, in pixels (default 100 megapixels).
+#: Largest image accepted, in pixels (default 100 megapixels), checked from the file header.
 MAX_PIXELS = 100_000_000
+#: Largest image analysed at full size by `read_image_reduced` (24 megapixels: about 0.7 GB
+#: through detection); larger inputs are analysed reduced.
+MAX_DECODED_PIXELS = 24_000_000
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"})
 
 #: Anything accepted as one image: a path, an (H, W[, C]) array, or a PIL image.
 ImageLike: TypeAlias = "str | os.PathLike[str] | NDArray[Any] | PILImage"
 
-
-def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[np.uint8]:
-    """Return ``source`` as an upright RGB uint8 array of shape (H, W, 3).
-
-    Arrays are taken as RGB (or grey / RGBA); 16-bit and float arrays are rescaled.
-
-    >>> read_image(np.zeros((4, 5), np.uint8)).shape
-    (4, 5, 3)
-    """
-    limit = MAX_PIXELS if max_pixels is None else max_pixels
-    if isinstance(source, (str, os.PathLike)):
-        return _read_file(Path(source), limit)
-    if isinstance(source, np.ndarray):
-        return _check_array(source, limit, "the array")
-    if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image
-        return _from_pil(source, limit, "the PIL image")
-    raise ImageReadError(
-        f"cannot read an image from a {type(source).__name__}; pass a path, a numpy array or a PIL image"
-    )
-
+#: What the error messages say is accepted.
+ACCEPTED = "a path (str or os.PathLike), a numpy array (H×W×3 RGB, H×W grey or H×W×4 RGBA) or a PIL image"
 
 #: The EXIF tag that says how a camera photo is turned.
 EXIF_ORIENTATION = 0x0112
+#: Bit depths an integer image may have; the smallest holding its largest value is used.
+BIT_DEPTHS = (8, 10, 12, 14, 16)
+
+
+def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[np.uint8]:
+    """Return ``source`` as an upright RGB uint8 array of shape (H, W, 3), at full size.
+
+    >>> read_image(np.zeros((4, 5), np.uint8)).shape
+    (4, 5, 3)
+    >>> int(read_image(np.full((2, 2), 4095, np.uint16))[0, 0, 0])  # 12-bit data: white
+    255
+    >>> int(read_image(np.full((2, 2), 0.5))[0, 0, 0])  # floats in 0..1
+    128
+    """
+    return _read(source, MAX_PIXELS if max_pixels is None else max_pixels, None)[0]
+
+
+def read_image_reduced(
+    source: ImageLike, *, max_pixels: int | None = None, max_decoded: int | None = None
+) -> tuple[NDArray[np.uint8], float]:
+    """Like `read_image`, but at most ``max_decoded`` pixels (`MAX_DECODED_PIXELS`), and the scale.
+
+    The scale maps the returned image's pixels to the source's (1.0 when nothing was reduced):
+    multiply a box found in the returned image by it.
+
+    >>> image, scale = read_image_reduced(np.zeros((40, 60), np.uint8), max_decoded=600)
+    >>> image.shape, scale
+    ((20, 30, 3), 2.0)
+    """
+    limit = MAX_PIXELS if max_pixels is None else max_pixels
+    return _read(source, limit, MAX_DECODED_PIXELS if max_decoded is None else max_decoded)
+
+
+def _read(source: ImageLike, limit: int, max_decoded: int | None) -> tuple[NDArray[np.uint8], float]:
+    if isinstance(source, (str, os.PathLike)):
+        return _read_file(Path(source), limit, max_decoded)
+    if isinstance(source, np.ndarray):
+        return _reduce_array(_check_array(source, limit, "the array"), max_decoded)
+    if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image
+        return _from_pil(source, limit, "the PIL image", max_decoded)
+    raise ImageReadError(f"cannot read an image from {type(source).__name__} {_short(source)}; pass {ACCEPTED}")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_array(array: NDArray[Any], limit: int, what: str) -> NDArray[np.uint8]:
-    if array.ndim not in (2, 3) or array.shape[0] < 1 or array.shape[1] < 1:
-        raise ImageReadError(f"{what} has shape {array.shape}; expected (H, W), (H, W, 3) or (H, W, 4)")
-    if array.shape[0] * array.shape[1] > limit:
-        raise ImageReadError(f"{what} has {array.shape[0] * array.shape[1]:,} pixels, over the limit of {limit:,}")
-    try:
-        return to_uint8_rgb(array)
-    except ValueError as err:
-        raise ImageReadError(f"{what}: {err}") from None
+    shape = array.shape
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (1, 3, 4)):
+        raise ImageReadError(f"{what} has shape {shape}; expected (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA")
+    if shape[0] < 1 or shape[1] < 1:
+        raise ImageReadError(f"{what} has shape {shape}: it holds no pixels")
+    if shape[0] * shape[1] > limit:
+        raise ImageReadError(f"{what} has {shape[0] * shape[1]:,} pixels, over the limit of {limit:,}")
+    return to_uint8_rgb(to_uint8(array, what))
 
 
-def _from_pil(image: Any, limit: int, what: str) -> NDArray[np.uint8]:
+def to_uint8(array: NDArray[Any], what: str = "the array") -> NDArray[np.uint8]:
+    """Pixel values of any integer or float dtype as uint8, by the rules of this module.
+
+    >>> to_uint8(np.array([[0, 1023]], np.uint16)).tolist()  # 10-bit data
+    [[0, 255]]
+    >>> to_uint8(np.array([[0.0, 1.0]])).tolist()
+    [[0, 255]]
+    >>> to_uint8(np.array([[-1, 3]]))
+    Traceback (most recent call last):
+    facemotion.errors.ImageReadError: the array has negative values (down to -1); expected 0..255 or 0..65535
+    """
+    kind = array.dtype.kind
+    if array.dtype == np.uint8:
+        return array.astype(np.uint8, copy=False)
+    if kind == "b":
+        raise ImageReadError(f"{what} is boolean; convert it to uint8 (0 and 255) if it is a black-and-white image")
+    if kind in "ui":
+        return _integer_to_uint8(array, what)
+    if kind == "f":
+        return _float_to_uint8(array, what)
+    raise ImageReadError(f"{what} has dtype {array.dtype}; expected unsigned integers (uint8, uint16) or floats")
+
+
+def _integer_to_uint8(array: NDArray[Any], what: str) -> NDArray[np.uint8]:
+    low, high = int(array.min()), int(array.max())
+    if low < 0:
+        raise ImageReadError(f"{what} has negative values (down to {low}); expected 0..255 or 0..65535")
+    bits = next((b for b in BIT_DEPTHS if high < 1 << b), None)
+    if bits is None:
+        raise ImageReadError(f"{what} has values up to {high:,}, beyond 16 bits; expected 0..255 or 0..65535")
+    if bits == 8:
+        return array.astype(np.uint8)
+    table = np.rint(np.arange(1 << bits) * (255.0 / ((1 << bits) - 1))).astype(np.uint8)
+    return table[array]  # type: ignore[no-any-return]
+
+
+def _float_to_uint8(array: NDArray[Any], what: str) -> NDArray[np.uint8]:
+    values = array.astype(np.float32, copy=False) if array.dtype.itemsize < 4 else array
+    if not np.isfinite(values).all():
+        raise ImageReadError(f"{what} holds NaN or infinite values")
+    low, high = float(values.min()), float(values.max())
+    if low < 0:
+        raise ImageReadError(f"{what} has negative values (down to {low:g}); expected floats in 0..1 or 0..255")
+    if high > 255:
+        raise ImageReadError(f"{what} has values up to {high:g}; expected floats in 0..1 or 0..255")
+    scaled: NDArray[Any] = values * 255.0 if high <= 1.0 else values
+    out: NDArray[np.uint8] = np.rint(scaled).astype(np.uint8)
+    return out
+
+
+def _reduce_array(image: NDArray[np.uint8], max_decoded: int | None) -> tuple[NDArray[np.uint8], float]:
+    height, width = image.shape[:2]
+    if max_decoded is None or height * width <= max_decoded:
+        return image, 1.0
+    import cv2
+
+    factor = math.ceil(math.sqrt(height * width / max_decoded))
+    size = (max(1, width // factor), max(1, height // factor))
+    reduced = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    return reduced, width / size[0]
+
+
+def _from_pil(image: Any, limit: int, what: str, max_decoded: int | None) -> tuple[NDArray[np.uint8], float]:
     from PIL import ImageOps
 
     width, height = image.size
     if width * height > limit:
         raise ImageReadError(f"{what} is {width}×{height} pixels, over the limit of {limit:,} pixels")
+    scale = 1.0
+    if max_decoded is not None and width * height > max_decoded:
+        factor = math.ceil(math.sqrt(width * height / max_decoded))
+        if image.mode not in ("L", "RGB", "RGBA", "I", "F"):
+            image = image.convert("I" if image.mode.startswith("I;16") else "RGB")
+        image = image.reduce(factor)
+        scale = width / image.size[0]
     if image.getexif().get(EXIF_ORIENTATION, 1) != 1:  # exif_transpose copies even when nothing turns
         image = ImageOps.exif_transpose(image) or image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        array = np.asarray(image, dtype=np.uint32)
-        return _check_array((array >> 8).clip(0, 255).astype(np.uint8), limit, what)
-    return _check_array(np.asarray(image if image.mode == "RGB" else image.convert("RGB")), limit, what)
+    if image.mode.startswith("I") or image.mode in ("F", "L", "RGB"):
+        array = np.asarray(image)
+    else:
+        array = np.asarray(image.convert("RGB"))
+    return _check_array(array, limit, what), scale
 
 
-def _read_file(path: Path, limit: int) -> NDArray[np.uint8]:
+def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray[np.uint8], float]:
     from PIL import Image, UnidentifiedImageError
 
-    if not path.exists():
-        raise ImageReadError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageReadError(f"{path} is a directory, not an image")
+    _check_regular_file(path)
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-            if width * height > limit:
-                raise ImageReadError(
-                    f"{path} is {width}×{height} pixels, over the limit of {limit:,} "
-                    "(raise facemotion.io.MAX_PIXELS if it is genuine)"
-                )
-            image.load()
-            return _from_pil(image, limit, str(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit below says more
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > limit:
+                    raise ImageReadError(
+                        f"{path} is {width}×{height} pixels, over the limit of {limit:,} "
+                        "(raise facemotion.io.MAX_PIXELS if it is genuine)"
+                    )
+                scale = _draft(image, max_decoded)
+                image.load()
+                array, more = _from_pil(image, limit, str(path), max_decoded)
+                return array, scale * more
     except ImageReadError:
         raise
     except Image.DecompressionBombError as err:
@@ -103,5 +225,32 @@ def _read_file(path: Path, limit: int) -> NDArray[np.uint8]:
         ) from None
     except UnidentifiedImageError:
         raise ImageReadError(f"{path} is not an image file Pillow can read") from None
+    except PermissionError:
+        raise ImageReadError(f"{path} cannot be read: permission denied") from None
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageReadError(f"{path} is corrupt or truncated: {err}") from None
+
+
+def _check_regular_file(path: Path) -> None:
+    """Refuse what is not a regular file from ``os.stat``, before anything opens it."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise ImageReadError(f"{path}: no such file") from None
+    except OSError as err:
+        raise ImageReadError(f"{path} cannot be read: {err.strerror or err}") from None
+    if stat.S_ISDIR(mode):
+        raise ImageReadError(f"{path} is a directory, not an image")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise ImageReadError(f"{path} is {kind}, not a regular file; not opened")
+
+
+def _draft(image: Any, max_decoded: int | None) -> float:
+    """Make a JPEG over ``max_decoded`` pixels decode at 1/2, 1/4 or 1/8 size; the scale it gives."""
+    width, height = image.size
+    if max_decoded is None or width * height <= max_decoded or image.format != "JPEG":
+        return 1.0
+    factor = next((k for k in (2, 4, 8) if math.ceil(width / k) * math.ceil(height / k) <= max_decoded), 8)
+    image.draft(image.mode, (width // factor, height // factor))
+    return float(width / image.size[0])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from facemotion.labels import EMOTIONS
 
 Box = tuple[int, int, int, int]
+#: Decimals kept for valence and arousal: the bundled int8 model's output moves in steps of
+#: 1/128 (about 0.008), so a third decimal would claim a precision the model does not have.
+AFFECT_DECIMALS = 2
 
 
 def _face_dict(face: FaceEmotion | FaceAffect) -> dict[str, Any]:
@@ -25,8 +28,8 @@ class FaceEmotion:
         label: the most probable of the nine emotions.
         score: its probability.
         probabilities: probability of every label, in ``EMOTIONS`` order.
-        valence: pleasantness in [-1, 1].
-        arousal: activation in [-1, 1].
+        valence: pleasantness in [-1, 1], to `AFFECT_DECIMALS` (2) decimals.
+        arousal: activation in [-1, 1], to 2 decimals.
         box: ``(x, y, w, h)`` in the input image, ``None`` for a given crop.
         detection_score: detector confidence, ``None`` for a given crop.
     """
@@ -45,7 +48,7 @@ class FaceEmotion:
 
 @dataclass(frozen=True)
 class FaceAffect:
-    """Where one face sits on the valence–arousal plane (both in [-1, 1])."""
+    """Where one face sits on the valence–arousal plane (both in [-1, 1], to 2 decimals)."""
 
     valence: float
     arousal: float
@@ -54,6 +57,29 @@ class FaceAffect:
 
     def to_dict(self) -> dict[str, Any]:
         return _face_dict(self)
+
+
+FaceT = TypeVar("FaceT", bound="FaceEmotion | FaceAffect")
+
+
+class Faces(list[FaceT]):
+    """The faces found in one input: a plain list, plus ``error``.
+
+    ``error`` is ``None`` when the input was read (the list may still be empty: no face
+    found), or why the input could not be read when ``predict(..., errors="skip")`` skipped
+    it (the list is then empty). "No face" and "failed" can never be confused.
+
+    >>> ok, failed = Faces([]), Faces([], error="x.jpg: no such file")
+    >>> len(ok), ok.error, len(failed), failed.error
+    (0, None, 0, 'x.jpg: no such file')
+    """
+
+    def __init__(self, faces: Iterable[FaceT] = (), error: str | None = None) -> None:
+        super().__init__(faces)
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"Faces({list.__repr__(self)}, error={self.error!r})" if self.error else list.__repr__(self)
 
 
 @dataclass(frozen=True)
