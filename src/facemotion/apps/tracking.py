@@ -1,7 +1,8 @@
-"""A small IoU tracker that gives each person in a video a stable id, reset at shot cuts."""
+"""Face tracks in a video: an IoU tracker reset at shot cuts, and linking tracks across cuts by appearance."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -91,3 +92,113 @@ class ShotCutDetector:
         if previous is None:
             return False
         return float(cv2.compareHist(previous, hist, cv2.HISTCMP_BHATTACHARYYA)) > self.threshold
+
+
+#: Hue × saturation bins of each half of an `appearance` descriptor.
+_HS_BINS = (12, 4)
+
+
+def appearance(image: NDArray[np.uint8], box: Box) -> NDArray[np.float32]:
+    """An appearance descriptor of the person whose face is ``box`` in ``image`` (RGB).
+
+    Two normalised hue–saturation histograms (12×4 bins each) side by side: the middle of
+    the face, and the clothing below it (a region 1.2 face heights under the chin, twice
+    the face's width). Pixels too dark or too grey to have a reliable hue are left out; a
+    half with no usable pixel (clothing off screen) is all zeros.
+
+    >>> image = np.zeros((200, 100, 3), np.uint8)
+    >>> image[20:60, 30:70] = (200, 150, 120)  # a face
+    >>> image[70:200] = (20, 40, 160)  # a blue shirt
+    >>> d = appearance(image, (30, 20, 40, 40))
+    >>> d.shape, round(float(d[:48].sum()), 3), round(float(d[48:].sum()), 3)
+    ((96,), 1.0, 1.0)
+    """
+    height, width = image.shape[:2]
+    x, y, w, h = box
+    face = (x + w // 5, y + h // 5, x + w - w // 5, y + h - h // 5)
+    body = (x - w // 2, y + round(1.2 * h), x + w + w // 2, y + round(2.4 * h))
+    parts = []
+    for x0, y0, x1, y1 in (face, body):
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            parts.append(np.zeros(_HS_BINS[0] * _HS_BINS[1], np.float32))
+            continue
+        hsv = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2HSV)
+        mask = ((hsv[..., 2] >= 30) & (hsv[..., 1] >= 25)).astype(np.uint8)
+        counts = cv2.calcHist([hsv], [0, 1], mask, list(_HS_BINS), [0, 180, 0, 256]).ravel()
+        parts.append((counts / max(float(counts.sum()), 1.0)).astype(np.float32))
+    return np.concatenate(parts)
+
+
+def appearance_distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float:
+    """Bhattacharyya distance (0 same, 1 disjoint) of two `appearance` descriptors.
+
+    The face halves and the clothing halves are compared separately and averaged; a half
+    empty in either descriptor is left out (1.0 when both halves are).
+
+    >>> a = np.zeros(96, np.float32); a[0] = a[48] = 1
+    >>> appearance_distance(a, a), appearance_distance(a, np.roll(a, 1))
+    (0.0, 1.0)
+    """
+    half = a.size // 2
+    distances = []
+    for part_a, part_b in ((a[:half], b[:half]), (a[half:], b[half:])):
+        if part_a.sum() > 0 and part_b.sum() > 0:
+            overlap = float(np.sum(np.sqrt(part_a * part_b)) / math.sqrt(float(part_a.sum() * part_b.sum())))
+            distances.append(math.sqrt(max(0.0, 1.0 - overlap)))
+    return float(np.mean(distances)) if distances else 1.0
+
+
+@dataclass(frozen=True)
+class TrackAppearance:
+    """One face track: its id, its shot, the sampled frames it was seen in and its mean `appearance`."""
+
+    track: int
+    shot: int
+    frames: frozenset[int]
+    descriptor: NDArray[np.float32]
+
+
+def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3) -> dict[int, int]:
+    """Group face tracks of different shots that look like the same person: ``{track: person}``.
+
+    Greedy agglomerative linking: the closest pair of groups (`appearance_distance` of
+    their tracks' descriptors, the largest over the pair's tracks: complete linkage) is
+    merged while it is under ``max_distance``, never merging two tracks of the same shot
+    or two tracks seen in the same frame. Persons are numbered in the order of their
+    first track.
+
+    >>> red, blue = np.zeros(96, np.float32), np.zeros(96, np.float32)
+    >>> red[0] = red[48] = 1; blue[30] = blue[80] = 1
+    >>> t = [TrackAppearance(0, 0, frozenset({0}), red), TrackAppearance(1, 0, frozenset({0}), blue),
+    ...      TrackAppearance(2, 1, frozenset({5}), red)]
+    >>> link_tracks(t)
+    {0: 0, 1: 1, 2: 0}
+    """
+    groups: list[list[TrackAppearance]] = [[t] for t in sorted(tracks, key=lambda t: t.track)]
+    distance = {
+        (a.track, b.track): appearance_distance(a.descriptor, b.descriptor)
+        for i, a in enumerate(tracks)
+        for b in tracks[i + 1 :]
+    }
+
+    def between(g: list[TrackAppearance], h: list[TrackAppearance]) -> float:
+        if {t.shot for t in g} & {t.shot for t in h}:
+            return math.inf
+        if any(a.frames & b.frames for a in g for b in h):
+            return math.inf
+        return max(distance.get((a.track, b.track), distance.get((b.track, a.track), 1.0)) for a in g for b in h)
+
+    while len(groups) > 1:
+        best, pair = math.inf, (0, 0)
+        for i, g in enumerate(groups):
+            for j in range(i + 1, len(groups)):
+                d = between(g, groups[j])
+                if d < best:
+                    best, pair = d, (i, j)
+        if best >= max_distance:
+            break
+        i, j = pair
+        groups[i] += groups.pop(j)
+    groups.sort(key=lambda g: min(t.track for t in g))
+    return dict(sorted((t.track, person) for person, g in enumerate(groups) for t in g))

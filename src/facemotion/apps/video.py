@@ -1,7 +1,13 @@
-"""Audience reaction over a video: per-frame faces, people, a per-second timeline, a plot.
+"""Audience reaction over a video: per-frame faces, people, a per-second timeline, a summary.
 
 Frames are decoded as a stream (memory does not grow with the video's length),
-sampled at ``sample_fps``, and their faces classified in batches across frames.
+sampled at ``sample_fps``, and their faces classified in batches across frames. Every
+face is kept in ``frames.csv``; faces the `QualityGate` finds too dark, small, blurred or
+uncertain to read are left out of every aggregate (timeline, shares, people, summary)
+and counted. Face tracks end at shot cuts and are linked across cuts by appearance
+(`facemotion.apps.tracking.link_tracks`). Every sampled frame is accounted for:
+analysed, skipped (undecodable), unreadable (the file ends early) or not reached
+(interrupted). This module computes; `facemotion.apps.report` renders.
 """
 
 from __future__ import annotations
@@ -10,10 +16,11 @@ import csv
 import json
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +28,90 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.apps.tracking import IoUTracker, ShotCutDetector
+from facemotion.apps.tracking import IoUTracker, ShotCutDetector, TrackAppearance, appearance, link_tracks
+from facemotion.apps.wording import affect_words, left_out_sentence, video_sentence
 from facemotion.detection import DetectedFace
-from facemotion.errors import VideoReadError
+from facemotion.errors import FacemotionError, VideoReadError
 from facemotion.labels import EMOTIONS
 
 log = logging.getLogger(__name__)
 
+#: A video's status in `VideoReport.status`: every sampled frame read, the file ended
+#: before its stated length, or the analysis was stopped (Ctrl-C, SIGTERM).
+STATUSES = ("complete", "truncated", "interrupted")
+
+
+@dataclass(frozen=True)
+class QualityGate:
+    """Which faces are too poor to read: kept in ``frames.csv``, left out of every aggregate.
+
+    A face is left out when its box's mean brightness (grey level 0–255) is under
+    ``min_brightness``, its box's shorter side is under ``min_size`` pixels, its
+    sharpness (variance of the Laplacian of the face shrunk to 64×64 grey) is under
+    ``min_sharpness``, or its detection score is under ``min_detection_score``. The
+    defaults are measured by ``benchmarks/video_quality.py`` (see the audience-video page):
+    below them the model's accuracy on degraded portraits falls well under its accuracy on
+    the clean ones.
+
+    >>> gate = QualityGate()
+    >>> gate.reasons(brightness=12.0, size=60, sharpness=2.0, detection_score=0.9)
+    ('dark', 'blurred')
+    >>> gate.reasons(brightness=90.0, size=100, sharpness=500.0, detection_score=0.9)
+    ()
+    """
+
+    min_brightness: float = 20.0
+    min_size: int = 24
+    min_sharpness: float = 8.0
+    min_detection_score: float = 0.5
+
+    def reasons(
+        self, *, brightness: float, size: int, sharpness: float, detection_score: float | None
+    ) -> tuple[str, ...]:
+        """Why a face is left out (``"dark"``, ``"small"``, ``"blurred"``, ``"low detection score"``); empty = used."""
+        out = []
+        if brightness < self.min_brightness:
+            out.append("dark")
+        if size < self.min_size:
+            out.append("small")
+        if sharpness < self.min_sharpness:
+            out.append("blurred")
+        if detection_score is not None and 0 < detection_score < self.min_detection_score:
+            out.append("low detection score")
+        return tuple(out)
+
+
+def face_quality(image: NDArray[np.uint8], box: tuple[int, int, int, int]) -> tuple[float, float]:
+    """``(brightness, sharpness)`` of the face ``box`` in an RGB image (see `QualityGate`).
+
+    >>> flat = np.full((100, 100, 3), 40, np.uint8)
+    >>> face_quality(flat, (10, 10, 50, 50))
+    (40.0, 0.0)
+    """
+    x, y, w, h = box
+    crop = np.ascontiguousarray(image[max(0, y) : y + h, max(0, x) : x + w])
+    if crop.size == 0:
+        return 0.0, 0.0
+    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    small = cv2.resize(grey, (64, 64), interpolation=cv2.INTER_AREA)
+    return round(float(grey.mean()), 2), round(float(cv2.Laplacian(small, cv2.CV_64F).var()), 2)
+
 
 @dataclass(frozen=True)
 class FrameFace:
-    """One face in one analysed frame (``label``/``score``/``detection_score`` as in `facemotion.FaceEmotion`)."""
+    """One face in one analysed frame (``label``/``score``/``detection_score`` as in `facemotion.FaceEmotion`).
+
+    Attributes:
+        person: the person id: face tracks of different shots that look alike share it
+            (`facemotion.apps.tracking.link_tracks`).
+        track: the face track id: a track follows one face within one shot and never
+            continues across a cut.
+        shot: the shot the frame is in (0 = before the first cut).
+        brightness, sharpness: the face's quality measures (`face_quality`).
+        left_out: why the `QualityGate` leaves the face out of the aggregates
+            (``"dark"``, ``"small"``, ``"blurred"``, ``"low detection score"``, joined by
+            ``"; "``); empty for a face that is used.
+    """
 
     frame: int
     time: float
@@ -43,6 +123,16 @@ class FrameFace:
     arousal: float
     probabilities: tuple[float, ...]
     detection_score: float | None = None
+    track: int = -1
+    shot: int = 0
+    brightness: float | None = None
+    sharpness: float | None = None
+    left_out: str = ""
+
+    @property
+    def used(self) -> bool:
+        """Whether the face counts in the aggregates (the quality gate let it through)."""
+        return not self.left_out
 
     def to_row(self) -> dict[str, Any]:
         row = {k: v for k, v in asdict(self).items() if k not in ("probabilities", "box")}
@@ -60,18 +150,83 @@ FRAME_FIELDS = [
     "h",
     *(f"p_{e}" for e in EMOTIONS),
 ]
+#: The columns of ``timeline.csv`` (`VideoReport.timeline`).
+TIMELINE_FIELDS = [
+    "time",
+    "end",
+    "partial",
+    "no_data",
+    "frames",
+    "faces",
+    "faces_left_out",
+    "people",
+    "valence",
+    "valence_low",
+    "valence_high",
+    "arousal",
+    "arousal_low",
+    "arousal_high",
+    *EMOTIONS,
+]
+#: The columns of ``people.csv`` (`VideoReport.people`).
+PEOPLE_FIELDS = [
+    "person",
+    "tracks",
+    "shots",
+    "first_seen",
+    "last_seen",
+    "seconds_on_screen",
+    "frames",
+    "faces_used",
+    "valence",
+    "arousal",
+    "dominant_emotion",
+]
+#: Persons seen for less than this many seconds (readable faces only) are left out of the people table.
+MIN_PERSON_SECONDS = 0.5
+#: Bootstrap resamples behind each second's confidence band.
+BOOTSTRAP_RESAMPLES = 1000
+
+
+class AnalysisInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or a SIGTERM the CLI turns into one) during `analyze_video`.
+
+    ``report`` holds everything finished before the interrupt, with ``status``
+    ``"interrupted"`` and the frames not reached counted; save it to keep it.
+    """
+
+    def __init__(self, report: VideoReport, interrupt: BaseException | None = None) -> None:
+        super().__init__(f"{report.name}: interrupted after {report.frames_analyzed} analysed frames")
+        self.report = report
+        #: the interrupt itself (a ``KeyboardInterrupt`` or the CLI's SIGTERM subclass of it)
+        self.interrupt = interrupt
 
 
 @dataclass
 class VideoReport:
-    """Everything `analyze_video` found.
+    """Everything `analyze_video` found, and the aggregates computed from it.
 
     Attributes:
-        path: the video.
-        fps: the video's frame rate; ``duration``: its length in seconds.
-        frames_analyzed, frames_skipped: sampled frames analysed, and broken frames skipped.
-        faces: one `FrameFace` per face per analysed frame.
-        shot_cuts: times (s) of the shot cuts found; person ids never continue across one.
+        path: the video (never written to ``summary.json``, which holds its `name` only).
+        fps: the video's frame rate; ``duration``: its stated length in seconds.
+        sample_fps: frames analysed per second of video (the frame rate over the whole
+            step between sampled frames; 0 when unknown).
+        frames_expected: sampled frames the stated length promises.
+        frames_analyzed: sampled frames analysed.
+        frames_skipped: sampled frames read but not decodable (a damaged frame), skipped.
+        frames_unreadable: sampled frames never read because the file ends before its
+            stated length (cut short); the seconds they cover have no data.
+        frames_not_reached: sampled frames not reached because the analysis was interrupted.
+        status: ``"complete"``, ``"truncated"`` (frames unreadable) or ``"interrupted"``.
+        warnings: what a reader must know (a truncated file, an interrupt), one sentence each.
+        frame_times: the time (s) of each analysed frame (a second without one has no data).
+        faces: one `FrameFace` per face per analysed frame, the left-out ones included.
+        shot_cuts: times (s) of the shot cuts found; tracks never continue across one.
+        quality: the `QualityGate` the faces were judged by.
+        people_linked: whether face tracks of different shots were linked into people.
+        metadata: for a footer: ``file`` (the name only), ``duration``, ``analyzed_at``
+            (UTC, ISO 8601), ``facemotion_version``, ``model``, ``model_version``,
+            ``runtime``, ``detector``, ``sample_fps``, ``requested_sample_fps``.
     """
 
     path: str
@@ -81,71 +236,202 @@ class VideoReport:
     frames_skipped: int = 0
     faces: list[FrameFace] = field(default_factory=list)
     shot_cuts: list[float] = field(default_factory=list)
+    sample_fps: float = 0.0
+    frames_expected: int = 0
+    frames_unreadable: int = 0
+    frames_not_reached: int = 0
+    status: str = "complete"
+    warnings: list[str] = field(default_factory=list)
+    frame_times: list[float] = field(default_factory=list)
+    quality: QualityGate = field(default_factory=QualityGate)
+    people_linked: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
 
-    def timeline(self, step: float = 1.0) -> list[dict[str, Any]]:
-        """Per ``step`` seconds: faces seen, mean valence and arousal, share of each emotion."""
+    @property
+    def name(self) -> str:
+        """The video's file name, without its folder."""
+        return Path(self.path).name
+
+    @property
+    def used_faces(self) -> list[FrameFace]:
+        """The faces the aggregates are computed from (those the quality gate let through)."""
+        return [f for f in self.faces if f.used]
+
+    def left_out(self) -> dict[str, int]:
+        """Faces left out of the aggregates per reason, only reasons that occur (a face may have several).
+
+        ``{"dark": 7, "blurred": 10}``; the number of faces is ``summary()["faces_left_out"]``.
+        """
+        counts: Counter[str] = Counter()
+        for f in self.faces:
+            if f.left_out:
+                counts.update(f.left_out.split("; "))
+        return {k: counts[k] for k in ("dark", "small", "blurred", "low detection score") if counts[k]}
+
+    def accounting(self) -> dict[str, Any]:
+        """Every sampled frame accounted for, flat (for ``inputs.parquet`` and the CLI line).
+
+        ``status``, ``frames_expected``, ``frames_analyzed``, ``frames_skipped``,
+        ``frames_unreadable``, ``frames_not_reached``, ``seconds_with_data``.
+        """
+        return {
+            "status": self.status,
+            "frames_expected": self.frames_expected,
+            "frames_analyzed": self.frames_analyzed,
+            "frames_skipped": self.frames_skipped,
+            "frames_unreadable": self.frames_unreadable,
+            "frames_not_reached": self.frames_not_reached,
+            "seconds_with_data": sum(1 for r in self.timeline() if not r["no_data"]),
+        }
+
+    def timeline(self, step: float = 1.0, confidence: float = 0.95, seed: int = 0) -> list[dict[str, Any]]:
+        """One row per ``step`` seconds, from the faces the quality gate let through.
+
+        Keys: ``time`` (start), ``end`` (the last row ends at the video's end:
+        ``partial`` is true when it covers less than ``step``), ``no_data`` (no frame of
+        it was analysed: the file ended early, frames were damaged or the analysis was
+        interrupted; its ``faces`` and means are ``None``, never 0), ``frames``
+        (analysed), ``faces`` (used), ``faces_left_out``, ``people`` (distinct persons
+        behind the faces), ``valence``/``arousal`` (means) with ``*_low``/``*_high``, the
+        ``confidence`` bootstrap interval over the faces (``None`` under 2 faces), and the
+        share of each emotion.
+        """
         bins: dict[int, list[FrameFace]] = defaultdict(list)
         for f in self.faces:
             bins[int(f.time // step)].append(f)
+        frames = Counter(int(t // step) for t in self.frame_times)
+        rng = np.random.default_rng(seed)
         rows = []
-        for b in range(math.ceil(self.duration / step) if self.duration > 0 else 0):
-            faces = bins.get(b, [])
-            row: dict[str, Any] = {"time": b * step, "faces": len(faces)}
-            row["valence"] = float(np.mean([f.valence for f in faces])) if faces else None
-            row["arousal"] = float(np.mean([f.arousal for f in faces])) if faces else None
+        for b in range(math.ceil(self.duration / step - 1e-9) if self.duration > 0 else 0):
+            start = b * step
+            end = min(self.duration, start + step)
+            faces = [f for f in bins.get(b, []) if f.used]
+            row: dict[str, Any] = {
+                "time": start,
+                "end": round(end, 6),
+                "partial": end - start < step - 1e-6,
+                "no_data": frames[b] == 0,
+                "frames": frames[b],
+                "faces": None if frames[b] == 0 else len(faces),
+                "faces_left_out": sum(not f.used for f in bins.get(b, [])),
+                "people": len({f.person for f in faces}),
+            }
+            for key in ("valence", "arousal"):
+                values = np.array([getattr(f, key) for f in faces], float)
+                low, high = _bootstrap_interval(values, confidence, rng)
+                row[key] = float(values.mean()) if len(values) else None
+                row[f"{key}_low"], row[f"{key}_high"] = low, high
             for label in EMOTIONS:
                 row[label] = sum(f.label == label for f in faces) / len(faces) if faces else None
             rows.append(row)
         return rows
 
-    def people(self) -> list[dict[str, Any]]:
-        """Per tracked person: when seen, how often, mean valence/arousal, dominant emotion."""
+    def people(self, min_seconds: float = MIN_PERSON_SECONDS) -> list[dict[str, Any]]:
+        """Per person seen for at least ``min_seconds`` in readable faces (see `people_left_out`).
+
+        Keys: ``person``, ``tracks`` and ``shots`` (the face tracks linked into the
+        person and their shots), ``first_seen``/``last_seen`` (s), ``seconds_on_screen``
+        (analysed frames with a readable face of the person over the sampling rate),
+        ``frames`` (all their faces), ``faces_used``, mean ``valence``/``arousal`` and the
+        ``dominant_emotion`` of the readable faces.
+        """
+        return [row for row in self._people() if row["seconds_on_screen"] >= min_seconds]
+
+    def people_left_out(self, min_seconds: float = MIN_PERSON_SECONDS) -> int:
+        """Persons not in `people`: seen for under ``min_seconds`` or only in faces too poor to read."""
+        return len({f.person for f in self.faces}) - len(self.people(min_seconds))
+
+    def _people(self) -> list[dict[str, Any]]:
         by_person: dict[int, list[FrameFace]] = defaultdict(list)
         for f in self.faces:
             by_person[f.person].append(f)
-        rows = []
+        per_sample = 1 / self.sample_fps if self.sample_fps > 0 else 1 / max(self.fps, 1e-6)
+        rows: list[dict[str, Any]] = []
         for pid, faces in sorted(by_person.items()):
-            probs = np.mean([f.probabilities for f in faces], axis=0)
+            used = [f for f in faces if f.used]
+            if not used:
+                rows.append({"person": pid, "seconds_on_screen": 0.0})
+                continue
+            probs = np.mean([f.probabilities for f in used], axis=0)
             rows.append(
                 {
                     "person": pid,
-                    "first_seen": faces[0].time,
-                    "last_seen": faces[-1].time,
+                    "tracks": sorted({f.track for f in faces}),
+                    "shots": sorted({f.shot for f in faces}),
+                    "first_seen": min(f.time for f in faces),
+                    "last_seen": max(f.time for f in faces),
+                    "seconds_on_screen": round(len({f.frame for f in used}) * per_sample, 3),
                     "frames": len(faces),
-                    "valence": float(np.mean([f.valence for f in faces])),
-                    "arousal": float(np.mean([f.arousal for f in faces])),
+                    "faces_used": len(used),
+                    "valence": float(np.mean([f.valence for f in used])),
+                    "arousal": float(np.mean([f.arousal for f in used])),
                     "dominant_emotion": EMOTIONS[int(np.argmax(probs))],
                 }
             )
         return rows
 
     def summary(self, segments: int = 5) -> dict[str, Any]:
-        """Means, peak moments, and the dominant emotion of each of ``segments`` equal parts."""
-        line = [r for r in self.timeline() if r["faces"]]
+        """The whole analysis in plain data (``summary.json``), from the faces the quality gate let through.
+
+        Beyond `accounting` (status and frame counts) and `metadata`: ``file`` (the name,
+        never a path), ``duration``, ``sample_fps``, ``warnings``; ``faces`` (all seen),
+        ``faces_used``, ``faces_left_out`` and ``left_out`` (per reason) with
+        ``left_out_sentence`` ("9 faces too dark or blurred to read were left out");
+        ``shots``, ``shot_cuts``, ``face_tracks``, ``people`` (rows of `people`),
+        ``people_left_out``, ``people_linked``, ``people_min_seconds``; ``mean_valence``/
+        ``mean_arousal`` with ``*_low``/``*_high`` (95 % bootstrap interval over faces),
+        ``valence_words``/``arousal_words`` (``"mildly pleasant"``, ``"calm"``),
+        ``sentence`` (what happened, in one sentence); ``peak_valence``,
+        ``lowest_valence``, ``peak_arousal`` (start of the second; seconds with at least
+        `MIN_MOMENT_FACES` readable faces and half a second of video when there are any);
+        ``quality_thresholds``;
+        and ``segments`` (the dominant emotion of each of ``segments`` equal parts).
+        """
+        used = self.used_faces
+        line = self.timeline()
+        seen = _moment_candidates(line)
+        valence = np.array([f.valence for f in used], float)
+        arousal = np.array([f.arousal for f in used], float)
+        rng = np.random.default_rng(0)
         out: dict[str, Any] = {
-            "path": self.path,
+            "file": self.name,
             "duration": self.duration,
-            "frames_analyzed": self.frames_analyzed,
-            "frames_skipped": self.frames_skipped,
+            "sample_fps": self.sample_fps,
+            **{k: v for k, v in self.accounting().items()},
+            "warnings": list(self.warnings),
             "faces": len(self.faces),
-            "people": len({f.person for f in self.faces}),
+            "faces_used": len(used),
+            "faces_left_out": len(self.faces) - len(used),
+            "left_out": self.left_out(),
+            "left_out_sentence": left_out_sentence(len(self.faces) - len(used), self.left_out()),
+            "shots": len(self.shot_cuts) + 1,
             "shot_cuts": self.shot_cuts,
-            "mean_valence": float(np.mean([f.valence for f in self.faces])) if self.faces else None,
-            "mean_arousal": float(np.mean([f.arousal for f in self.faces])) if self.faces else None,
+            "face_tracks": len({f.track for f in self.faces}),
+            "people": len(self.people()),
+            "people_left_out": self.people_left_out(),
+            "people_linked": self.people_linked,
+            "people_min_seconds": MIN_PERSON_SECONDS,
+            "mean_valence": float(valence.mean()) if len(valence) else None,
+            "mean_arousal": float(arousal.mean()) if len(arousal) else None,
         }
-        if line:
-            out["peak_valence"] = max(line, key=lambda r: r["valence"])["time"]
-            out["lowest_valence"] = min(line, key=lambda r: r["valence"])["time"]
-            out["peak_arousal"] = max(line, key=lambda r: r["arousal"])["time"]
+        for key, values in (("mean_valence", valence), ("mean_arousal", arousal)):
+            out[f"{key}_low"], out[f"{key}_high"] = _bootstrap_interval(values, 0.95, rng)
+        out["valence_words"], out["arousal_words"] = affect_words(out["mean_valence"], out["mean_arousal"])
+        out["peak_valence"] = max(seen, key=lambda r: r["valence"])["time"] if seen else None
+        out["lowest_valence"] = min(seen, key=lambda r: r["valence"])["time"] if seen else None
+        out["peak_arousal"] = max(seen, key=lambda r: r["arousal"])["time"] if seen else None
         length = self.duration / segments if self.duration > 0 else 0
         parts = []
         for i in range(segments if length else 0):
-            faces = [f for f in self.faces if i * length <= f.time < (i + 1) * length]
+            faces = [f for f in used if i * length <= f.time < (i + 1) * length]
             dominant = EMOTIONS[int(np.argmax(np.mean([f.probabilities for f in faces], axis=0)))] if faces else None
             parts.append(
                 {"start": i * length, "end": (i + 1) * length, "faces": len(faces), "dominant_emotion": dominant}
             )
         out["segments"] = parts
+        out["quality_thresholds"] = asdict(self.quality)
+        out["sentence"] = video_sentence(out, _moment_candidates(line))
+        out["metadata"] = dict(self.metadata)
         return out
 
     def to_pandas(self) -> dict[str, Any]:
@@ -153,35 +439,93 @@ class VideoReport:
         import pandas as pd
 
         return {
-            "frames": pd.DataFrame([f.to_row() for f in self.faces]),
-            "timeline": pd.DataFrame(self.timeline()),
-            "people": pd.DataFrame(self.people()),
+            "frames": pd.DataFrame([f.to_row() for f in self.faces], columns=FRAME_FIELDS),
+            "timeline": pd.DataFrame(self.timeline(), columns=TIMELINE_FIELDS),
+            "people": pd.DataFrame(self.people(), columns=PEOPLE_FIELDS),
         }
 
     def save(self, out_dir: str | Path, plot: bool = True) -> Path:
-        """Write ``frames.csv``, ``timeline.csv``, ``people.csv``, ``summary.json``, and with ``plot``
-        ``timeline.png`` and ``report.html`` (one offline file to hand to a client, see `facemotion.apps.report`)."""
+        """Write ``frames.csv``, ``timeline.csv``, ``people.csv``, ``summary.json`` and with ``plot`` ``timeline.png``.
+
+        The HTML report is rendered from this report by `facemotion.apps.report.video_report_html`
+        (``facemotion video`` writes both). Returns ``out_dir``.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         _write_csv(out / "frames.csv", [f.to_row() for f in self.faces], FRAME_FIELDS)
-        _write_csv(out / "timeline.csv", self.timeline(), ["time", "faces", "valence", "arousal", *EMOTIONS])
-        people_fields = ["person", "first_seen", "last_seen", "frames", "valence", "arousal", "dominant_emotion"]
-        _write_csv(out / "people.csv", self.people(), people_fields)
-        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+        _write_csv(out / "timeline.csv", self.timeline(), TIMELINE_FIELDS)
+        people = [{**p, "tracks": _joined(p["tracks"]), "shots": _joined(p["shots"])} for p in self.people()]
+        _write_csv(out / "people.csv", people, PEOPLE_FIELDS)
+        _write_atomic(out / "summary.json", json.dumps(self.summary(), indent=2) + "\n")
         if plot:
             from facemotion.apps.plots import plot_timeline
-            from facemotion.apps.report import video_report_html
 
-            plot_timeline(self.timeline(), out / "timeline.png", title=Path(self.path).name)
-            video_report_html(self, out / "report.html")
+            plot_timeline(self.timeline(), out / "timeline.png", title=self.name)
         return out
 
 
+#: A second is a candidate for a peak moment only with this many readable faces (when any second has them).
+MIN_MOMENT_FACES = 2
+
+
+def _moment_candidates(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The seconds a peak moment can be: readable faces, at least `MIN_MOMENT_FACES` and half a second of video when possible."""
+    seen = [r for r in timeline if r["faces"]]
+    solid = [r for r in seen if r["faces"] >= MIN_MOMENT_FACES and r["end"] - r["time"] >= 0.5]
+    return solid or seen
+
+
+def _joined(values: list[int]) -> str:
+    return ";".join(str(v) for v in values)
+
+
+def _bootstrap_interval(
+    values: NDArray[np.float64], confidence: float, rng: np.random.Generator
+) -> tuple[float | None, float | None]:
+    """The percentile bootstrap interval of the mean of ``values``; ``(None, None)`` under 2 values."""
+    if len(values) < 2:
+        return None, None
+    means = values[rng.integers(0, len(values), (BOOTSTRAP_RESAMPLES, len(values)))].mean(axis=1)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+    tmp.replace(path)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def sample_step(fps: float, sample_fps: float) -> int:
+    """Frames from one sampled frame to the next for ``sample_fps`` of a ``fps`` video.
+
+    >>> sample_step(29.97, 5), sample_step(25, 100)
+    (6, 1)
+    """
+    if not (math.isfinite(sample_fps) and sample_fps > 0):
+        raise FacemotionError(f"sample_fps must be a finite number above 0, got {sample_fps!r}")
+    return max(1, round(fps / sample_fps))
+
+
+def sampled_frame_count(total_frames: int, step: int, start: int = 0, stop: int | None = None) -> int:
+    """How many frames ``start <= index < stop`` (of ``total_frames``) are sampled every ``step`` frames.
+
+    >>> sampled_frame_count(275, 6), sampled_frame_count(275, 6, start=100, stop=200)
+    (46, 17)
+    """
+    end = total_frames if stop is None else min(stop, total_frames)
+    first = -(-start // step) * step
+    return max(0, -(-(end - first) // step))
 
 
 def iter_frames(
@@ -196,7 +540,7 @@ def iter_frames(
     with _capture(path) as cap:
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
         total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        every = max(1, round(fps / sample_fps)) if sample_fps > 0 else 1
+        every = sample_step(fps, sample_fps)
         index, failures = 0, 0
         if start > 0:
             cap.set(cv2.CAP_PROP_POS_FRAMES, start)
@@ -223,13 +567,19 @@ def iter_frames(
 
 def video_info(path: str | Path) -> tuple[float, float]:
     """``(fps, duration in seconds)`` of a video; a missing file or a still image is a `VideoReadError`."""
+    fps, total = _video_frames(path)
+    return fps, total / fps
+
+
+def _video_frames(path: str | Path) -> tuple[float, int]:
+    """``(fps, frame count stated by the container)``."""
     from facemotion.io import IMAGE_SUFFIXES
 
     if Path(path).is_file() and Path(path).suffix.lower() in IMAGE_SUFFIXES:  # a missing file: "no such file"
         raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
     with _capture(path) as cap:
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        return fps, (cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) / fps
+        return fps, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
 
 
 @contextmanager
@@ -247,30 +597,77 @@ def _capture(path: str | Path) -> Iterator[Any]:
         cap.release()
 
 
+def video_metadata(path: str | Path, classifier: Any, sample_fps: float, requested_sample_fps: float) -> dict[str, Any]:
+    """The footer of a report: file name (never its folder), date, versions, model, detector, sampling rate."""
+    from facemotion import __version__
+
+    model = getattr(classifier, "model", None)
+    config = getattr(model, "config", None)
+    model_path = getattr(model, "path", None)
+    detector = getattr(classifier, "_detector_spec", None)
+    return {
+        "file": Path(path).name,
+        "analyzed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "facemotion_version": __version__,
+        "model": Path(model_path).name if model_path is not None else None,
+        "model_version": getattr(config, "version", None),
+        "runtime": getattr(model, "runtime", None),
+        "detector": detector if isinstance(detector, str) else type(detector).__name__ if detector else "blazeface",
+        "sample_fps": round(sample_fps, 4),
+        "requested_sample_fps": requested_sample_fps,
+    }
+
+
 class FrameAnalyzer:
-    """Faces of successive frames into a `VideoReport`: tracked, reset at shot cuts, batched.
+    """Faces of successive frames into a `VideoReport`: tracked, reset at shot cuts, batched, judged.
 
     The faces of ``batch_frames`` frames go to the model in one call; `add` returns
-    the faces that a call produced (none while a batch fills), `flush` the rest.
+    the faces that a call produced (none while a batch fills), `flush` the rest, and
+    `finish` links tracks into people and accounts for every sampled frame.
     """
 
-    def __init__(self, classifier: Any, report: VideoReport, batch_frames: int = 8) -> None:
+    def __init__(
+        self,
+        classifier: Any,
+        report: VideoReport,
+        batch_frames: int = 8,
+        *,
+        link_people: bool = True,
+        max_link_distance: float = 0.3,
+    ) -> None:
         self.classifier, self.report, self.batch_frames = classifier, report, batch_frames
+        self.link_people, self.max_link_distance = link_people, max_link_distance
         self._tracker, self._cuts = IoUTracker(), ShotCutDetector()
-        self._pending: list[tuple[int, float, list[DetectedFace], list[int], list[NDArray[np.uint8]]]] = []
+        self._pending: list[tuple[int, float, list[DetectedFace], list[int], list[Any], list[NDArray[np.uint8]]]] = []
+        self._appearance: dict[int, list[NDArray[np.float32]]] = defaultdict(list)
+        self._shot = 0
+        self._trailing_skips = 0
 
     def add(self, frame: int, time: float, image: NDArray[np.uint8] | None) -> list[FrameFace]:
         if image is None:
             self.report.frames_skipped += 1
-            log.warning("%s: frame %d could not be decoded; skipped", self.report.path, frame)
+            self._trailing_skips += 1
+            log.warning("%s: frame %d could not be decoded; skipped", self.report.name, frame)
             return []
+        self._trailing_skips = 0
         if self._cuts.is_cut(image):
-            self._tracker.reset()  # a new shot: nobody on screen is the same person as before the cut
+            self._tracker.reset()  # a new shot: nobody on screen is the same track as before the cut
             self.report.shot_cuts.append(time)
+            self._shot += 1
         faces, crops = self.classifier.detect_and_crop(image)
         ids = self._tracker.update([f.box for f in faces])
-        self._pending.append((frame, time, faces, ids, crops))
+        measures = []
+        for face, track in zip(faces, ids, strict=True):
+            brightness, sharpness = face_quality(image, face.box)
+            reasons = self.report.quality.reasons(
+                brightness=brightness, size=min(face.box[2:]), sharpness=sharpness, detection_score=face.score
+            )
+            if not reasons:
+                self._appearance[track].append(appearance(image, face.box))
+            measures.append((brightness, sharpness, "; ".join(reasons)))
+        self._pending.append((frame, time, faces, ids, measures, crops))
         self.report.frames_analyzed += 1
+        self.report.frame_times.append(time)
         return self.flush() if len(self._pending) >= self.batch_frames else []
 
     def flush(self) -> list[FrameFace]:
@@ -278,8 +675,8 @@ class FrameAnalyzer:
         out = self.classifier.model.run(crops) if crops else None
         new: list[FrameFace] = []
         i = 0
-        for frame, time, faces, ids, _ in self._pending:
-            for face, pid in zip(faces, ids, strict=True):
+        for frame, time, faces, ids, measures, _ in self._pending:
+            for face, track, (brightness, sharpness, left_out) in zip(faces, ids, measures, strict=True):
                 assert out is not None
                 probs = out.probabilities[i]
                 top = int(np.argmax(probs))
@@ -287,7 +684,7 @@ class FrameAnalyzer:
                     FrameFace(
                         frame,
                         time,
-                        pid,
+                        track,
                         face.box,
                         EMOTIONS[top],
                         float(probs[top]),
@@ -295,12 +692,71 @@ class FrameAnalyzer:
                         float(out.affect[i, 1]),
                         tuple(float(p) for p in probs),
                         face.score,
+                        track=track,
+                        shot=self._shot_of(time),
+                        brightness=brightness,
+                        sharpness=sharpness,
+                        left_out=left_out,
                     )
                 )
                 i += 1
         self._pending.clear()
         self.report.faces.extend(new)
         return new
+
+    def _shot_of(self, time: float) -> int:
+        return sum(cut <= time for cut in self.report.shot_cuts)
+
+    def finish(self, interrupted: bool = False) -> VideoReport:
+        """Flush, link the tracks into people, and account for every sampled frame."""
+        self.flush()
+        report = self.report
+        if self.link_people:
+            self._link()
+        read = report.frames_analyzed + report.frames_skipped
+        if interrupted:
+            report.status = "interrupted"
+            report.frames_not_reached = max(0, report.frames_expected - read)
+            report.warnings.append(
+                f"{report.name}: interrupted after {report.frames_analyzed} analysed frames"
+                + (f" of {report.frames_expected}" if report.frames_expected else "")
+                + "; later seconds have no data"
+            )
+        elif report.frames_expected and read < report.frames_expected:
+            report.frames_skipped -= self._trailing_skips  # the frames after the last readable one: the cut file
+            report.frames_unreadable = report.frames_expected - report.frames_analyzed - report.frames_skipped
+            report.status = "truncated"
+            last = report.frame_times[-1] if report.frame_times else 0.0
+            report.warnings.append(
+                f"{report.name} ends early: {report.frames_unreadable} of {report.frames_expected} sampled frames "
+                f"could not be read after {last:.1f} s of its stated {report.duration:.1f} s (the file is cut short "
+                "or damaged); those seconds have no data"
+            )
+        if not report.frames_expected:
+            report.frames_expected = read
+        for warning in report.warnings:
+            log.warning("%s", warning)
+        return report
+
+    def _link(self) -> None:
+        report = self.report
+        frames: dict[int, set[int]] = defaultdict(set)
+        shots: dict[int, int] = {}
+        for f in report.faces:
+            frames[f.track].add(f.frame)
+            shots[f.track] = f.shot
+        tracks = [
+            TrackAppearance(t, shots[t], frozenset(frames[t]), np.mean(d, axis=0).astype(np.float32))
+            for t, d in sorted(self._appearance.items())
+            if d and t in shots
+        ]
+        persons = link_tracks(tracks, self.max_link_distance)
+        following = len(set(persons.values()))
+        for track in sorted(shots):
+            if track not in persons:  # no readable face: its own person, left out of the people table
+                persons[track], following = following, following + 1
+        report.faces[:] = [replace(f, person=persons[f.track]) for f in report.faces]
+        report.people_linked = True
 
 
 def analyze_frames(
@@ -310,18 +766,24 @@ def analyze_frames(
     *,
     batch_frames: int = 8,
     on_frame: Callable[[int], object] | None = None,
+    link_people: bool = True,
 ) -> VideoReport:
     """Add the faces of ``frames`` (from `iter_frames`) to ``report`` (see `FrameAnalyzer`).
 
-    ``on_frame(1)`` is called per frame (a progress bar's ``update``).
+    ``on_frame(1)`` is called per frame (a progress bar's ``update``). Set
+    ``report.frames_expected`` first (`sampled_frame_count`) to have frames the file
+    never gives counted as unreadable. Ctrl-C raises `AnalysisInterrupted` holding the
+    finished part.
     """
-    analyzer = FrameAnalyzer(classifier, report, batch_frames)
-    for frame, time, image in frames:
-        if on_frame is not None:
-            on_frame(1)
-        analyzer.add(frame, time, image)
-    analyzer.flush()
-    return report
+    analyzer = FrameAnalyzer(classifier, report, batch_frames, link_people=link_people)
+    try:
+        for frame, time, image in frames:
+            if on_frame is not None:
+                on_frame(1)
+            analyzer.add(frame, time, image)
+    except KeyboardInterrupt as interrupt:
+        raise AnalysisInterrupted(analyzer.finish(interrupted=True), interrupt) from None
+    return analyzer.finish()
 
 
 def analyze_video(
@@ -331,15 +793,23 @@ def analyze_video(
     sample_fps: float = 5.0,
     batch_frames: int = 8,
     progress: bool | None = None,
+    quality: QualityGate | None = None,
+    link_people: bool = True,
 ) -> VideoReport:
-    """Analyse a video: every face in frames sampled at ``sample_fps``, tracked across frames.
+    """Analyse a video: every face in frames sampled at ``sample_fps``, tracked, judged, linked into people.
 
     Args:
         path: the video file.
         classifier: an `facemotion.EmotionClassifier` (default: the bundled model).
-        sample_fps: frames analysed per second of video.
+        sample_fps: frames analysed per second of video (finite, above 0).
         batch_frames: sampled frames whose faces go to the model in one call.
         progress: show a progress bar (default: when on a terminal).
+        quality: which faces are too poor to count (default `QualityGate()`).
+        link_people: link face tracks of different shots that look alike into one person.
+
+    A file that ends before its stated length gives a report with ``status``
+    ``"truncated"`` and a warning; Ctrl-C raises `AnalysisInterrupted`, whose ``report``
+    holds what was finished.
 
     >>> report = analyze_video("audience.mp4")  # doctest: +SKIP
     >>> report.save("reaction/")  # doctest: +SKIP
@@ -348,14 +818,32 @@ def analyze_video(
 
     from facemotion.api import EmotionClassifier
 
+    fps, total = _video_frames(path)
+    step = sample_step(fps, sample_fps)
     clf = classifier or EmotionClassifier()
-    fps, duration = video_info(path)
-    report = VideoReport(str(path), fps, duration)
-    expected = int(duration * sample_fps) + 1
+    report = VideoReport(
+        str(path),
+        fps,
+        total / fps,
+        sample_fps=fps / step,
+        frames_expected=sampled_frame_count(total, step),
+        quality=quality or QualityGate(),
+    )
+    report.metadata = video_metadata(path, clf, fps / step, sample_fps) | {"duration": report.duration}
     with tqdm(
-        total=expected, desc="video", unit="frame", disable=(not progress) if progress is not None else None
+        total=report.frames_expected or None,
+        desc="video",
+        unit="frame",
+        disable=(not progress) if progress is not None else None,
     ) as bar:
-        analyze_frames(iter_frames(path, sample_fps), clf, report, batch_frames=batch_frames, on_frame=bar.update)
+        analyze_frames(
+            iter_frames(path, sample_fps),
+            clf,
+            report,
+            batch_frames=batch_frames,
+            on_frame=bar.update,
+            link_people=link_people,
+        )
     if report.frames_analyzed == 0 and report.frames_skipped == 0:
         raise VideoReadError(f"{path} has no frames")
     return report
@@ -385,8 +873,8 @@ def analyze_stream(
 
     Each analysed frame's faces are appended to ``out_dir/frames.csv`` at once (flushed),
     and ``on_second`` gets a summary of every finished second (``time``, ``faces``,
-    ``valence``, ``top`` emotion). On Ctrl-C or the end of the stream everything so far is
-    kept and the usual files (timeline, people, summary, plot, report) are written.
+    ``valence``, ``top`` emotion; readable faces only). On Ctrl-C (the way to stop a
+    camera) or the end of the stream everything so far is kept and the data files are written (`VideoReport.save`); the report is rendered by the caller.
 
     >>> analyze_stream(0, "live/", on_second=print)  # doctest: +SKIP
     {'time': 0, 'faces': 3, 'valence': 0.41, 'top': 'happy'}
@@ -398,20 +886,22 @@ def analyze_stream(
     out.mkdir(parents=True, exist_ok=True)
     cap = open_source(source)
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    report = VideoReport(str(source), fps, 0.0)
+    every = sample_step(fps, sample_fps)
+    report = VideoReport(str(source), fps, 0.0, sample_fps=fps / every)
+    report.metadata = video_metadata(str(source), clf, fps / every, sample_fps)
     analyzer = FrameAnalyzer(clf, report, batch_frames=1)  # no batching: rows are written as they come
-    every = max(1, round(fps / sample_fps)) if sample_fps > 0 else 1
     second: list[FrameFace] = []
     current = 0
 
     def finish_second() -> None:
         if on_second is not None:
-            probs = np.mean([f.probabilities for f in second], axis=0) if second else None
+            used = [f for f in second if f.used]
+            probs = np.mean([f.probabilities for f in used], axis=0) if used else None
             on_second(
                 {
                     "time": current,
-                    "faces": len(second),
-                    "valence": round(float(np.mean([f.valence for f in second])), 3) if second else None,
+                    "faces": len(used),
+                    "valence": round(float(np.mean([f.valence for f in used])), 3) if used else None,
                     "top": EMOTIONS[int(np.argmax(probs))] if probs is not None else None,
                 }
             )
@@ -441,11 +931,13 @@ def analyze_stream(
                 writer.writerows(f.to_row() for f in faces)
                 handle.flush()
                 second.extend(faces)
-    except KeyboardInterrupt:
-        log.warning("interrupted: keeping the %d faces analysed so far", len(report.faces))
+    except KeyboardInterrupt:  # how a live source is stopped: not an interrupted analysis
+        log.warning("stopped: keeping the %d faces analysed so far", len(report.faces))
     finally:
         cap.release()
     finish_second()
     report.duration = index / fps
+    report.metadata["duration"] = report.duration
+    analyzer.finish()
     report.save(out)
     return report

@@ -1,28 +1,73 @@
-"""The ``video`` sub-command."""
+"""The ``video`` sub-command: analysis (`facemotion.apps.video`), then the report (`facemotion.apps.report`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from facemotion.cli.common import add_model_options, classifier_from_args, output_folder
+from facemotion.cli.common import add_model_options, classifier_from_args, output_folder, positive_float
+
+if TYPE_CHECKING:
+    from facemotion.apps.video import VideoReport
+
+#: What ``facemotion video`` writes into ``--out``.
+WRITTEN = ("report.html", "summary.json", "timeline.csv", "frames.csv", "people.csv", "timeline.png")
 
 
 def cmd_video(args: argparse.Namespace) -> int:
-    from facemotion.apps.video import analyze_stream, analyze_video
+    from facemotion.apps.video import AnalysisInterrupted, analyze_stream, analyze_video
 
     out = output_folder(args.out, "--out")
     clf = classifier_from_args(args)
     if args.live or args.file.isdigit() or "://" in args.file:
         report = analyze_stream(args.file, out, clf, sample_fps=args.fps, on_second=_print_second)
+        _render(report, out)
     else:
-        report = analyze_video(args.file, clf, sample_fps=args.fps)
-        report.save(out)
+        try:
+            report = analyze_video(args.file, clf, sample_fps=args.fps)
+        except AnalysisInterrupted as stop:
+            with _deferred_signals():  # a second Ctrl-C does not cut the partial results in half
+                _write(stop.report, out)
+            print(_video_text(stop.report.summary(), out), file=sys.stderr)
+            print(f"facemotion: partial results (status 'interrupted') written to {out}", file=sys.stderr)
+            raise stop.interrupt or KeyboardInterrupt from None
+        _write(report, out)
     summary = report.summary()
-    print(json.dumps(summary, indent=2) if args.json else _video_text(summary, str(out)))
+    print(json.dumps(summary, indent=2) if args.json else _video_text(summary, out))
+    for warning in summary["warnings"]:
+        print(f"facemotion: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _write(report: VideoReport, out: Path) -> None:
+    report.save(out)
+    _render(report, out)
+
+
+def _render(report: VideoReport, out: Path) -> None:
+    from facemotion.apps.report import video_report_html
+
+    video_report_html(report, out / "report.html")
+
+
+@contextmanager
+def _deferred_signals() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM while the block runs (main thread only)."""
+    try:
+        previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        previous = {}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _print_second(s: dict[str, Any]) -> None:
@@ -30,26 +75,42 @@ def _print_second(s: dict[str, Any]) -> None:
     print(f"{s['time']:>6d} s  {s['faces']:>3d} faces  valence {valence}  {s['top'] or '-'}", flush=True)
 
 
-def _video_text(s: dict[str, Any], out: str) -> str:
+def _video_text(s: dict[str, Any], out: Path) -> str:
     lines = [
-        f"{s['path']}: {s['duration']:.1f} s, {s['frames_analyzed']} frames analysed, {s['frames_skipped']} skipped",
-        f"{s['faces']} face observations of {s['people']} people",
+        f"{s['file']}: {s['duration']:.1f} s, {s['status']}; sampled frames: {s['frames_expected']} expected, "
+        f"{s['frames_analyzed']} analysed, {s['frames_skipped']} skipped, {s['frames_unreadable']} unreadable"
+        + (f", {s['frames_not_reached']} not reached" if s["frames_not_reached"] else ""),
+        f"{s['faces']} face readings, {s['faces_used']} used; {s['left_out_sentence']}",
+        (
+            f"{s['people']} people in {s['shots']} shots ({s['face_tracks']} face tracks linked by appearance; "
+            f"{s['people_left_out']} seen under {s['people_min_seconds']:g} s or never readable not counted)"
+            if s["people_linked"]
+            else f"{s['face_tracks']} face tracks in {s['shots']} shots"
+        ),
+        s["sentence"],
     ]
     if s["mean_valence"] is not None:
-        lines.append(f"mean valence {s['mean_valence']:+.2f}, mean arousal {s['mean_arousal']:+.2f}")
-        lines.append(f"most positive moment at {s['peak_valence']:.0f} s, most negative at {s['lowest_valence']:.0f} s")
+        lines.append(
+            f"mean valence {s['mean_valence']:+.2f} ({s['valence_words']}), "
+            f"mean arousal {s['mean_arousal']:+.2f} ({s['arousal_words']})"
+        )
     for seg in s["segments"]:
         lines.append(
             f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: {seg['dominant_emotion'] or '-'} ({seg['faces']} faces)"
         )
-    lines.append(
-        f"written: {Path(out) / 'report.html'}, timeline.csv, frames.csv, people.csv, summary.json, timeline.png"
-    )
+    lines.append(f"written: {out / WRITTEN[0]}, {', '.join(WRITTEN[1:])}")
     return "\n".join(lines)
 
 
 def add_video_command(sub: Any) -> None:
-    p = sub.add_parser("video", help="audience reaction over a video: timeline, people, plot, HTML report")
+    p = sub.add_parser(
+        "video",
+        help="audience reaction over a video: report.html, timeline, people, plot",
+        description="Analyse the faces of a video and write into --out: report.html (one offline page to hand to "
+        "a client), summary.json (figures, frame accounting, metadata), timeline.csv (per second, with a "
+        "confidence band), frames.csv (every face of every analysed frame, left-out ones included), people.csv "
+        "and timeline.png. Ctrl-C or SIGTERM keeps what was finished (status 'interrupted', exit 130/143).",
+    )
     p.add_argument("file", help="a video file, a camera index (0) or a stream URL (anything OpenCV opens)")
     p.add_argument(
         "--live",
@@ -57,10 +118,10 @@ def add_video_command(sub: Any) -> None:
         help="read it as a live stream: a line per second, rows flushed as they come, Ctrl-C keeps what was done "
         "(automatic for a camera index or URL)",
     )
+    p.add_argument("--out", required=True, help=f"folder for {', '.join(WRITTEN)}")
     p.add_argument(
-        "--out", required=True, help="folder for timeline.csv, frames.csv, people.csv, timeline.png, summary.json"
+        "--fps", type=positive_float, default=5.0, help="frames analysed per second of video (above 0; default 5)"
     )
-    p.add_argument("--fps", type=float, default=5.0, help="frames analysed per second of video (default 5)")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--json", action="store_true", help="print summary.json's content instead of the text summary")
     add_model_options(p)
     p.set_defaults(func=cmd_video)
