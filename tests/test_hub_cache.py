@@ -73,7 +73,7 @@ def test_a_litert_model_loads_offline_from_the_cache_and_reads_faces_like_the_bu
 
 def test_both_exports_of_a_cached_model_load(cache: Path) -> None:
     for runtime in ("tflite-int8", "tflite-float32"):
-        assert FaceModel(REPO, cache_dir=cache, runtime=runtime).runtime == runtime  # type: ignore[arg-type]
+        assert FaceModel(REPO, cache_dir=cache, runtime=runtime).runtime == runtime
 
 
 def test_identity_of_a_hub_model_names_the_repo_and_commit(cache: Path) -> None:

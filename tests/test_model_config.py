@@ -44,7 +44,7 @@ def changed(path: str, value: Any) -> dict[str, Any]:
     for key in parents:
         target = target[key]
     target[last] = value
-    return config
+    return dict(config)
 
 
 def removed(path: str) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def test_every_runtime_entry_is_checked_not_only_the_one_this_cpu_runs(model: Pa
         (folder / GOOD["runtimes"][key]["file"]).write_bytes(b"garbage")
         for runtime in ("auto", "tflite-int8", "tflite-float32", "keras"):
             with pytest.raises(ModelLoadError, match="is not a usable LiteRT model"):
-                FaceModel(folder, runtime=runtime)  # type: ignore[arg-type]
+                FaceModel(folder, runtime=runtime)
 
 
 def test_a_litert_file_of_another_network_is_refused(model: Path) -> None:
