@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,93 @@ def test_docs_block_runs(where: str, code: str, skip: str | None, workdir: Path)
         [sys.executable, "-c", code], cwd=workdir, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, f"{where} failed:\n{code}\n{done.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The docs built with ``mkdocs build --strict`` (any warning fails the build)."""
+    pytest.importorskip("mkdocs", reason="building the docs needs the docs extra: pip install -e '.[docs]'")
+    pytest.importorskip("mkdocstrings_handlers.python", reason="the API page needs mkdocstrings[python] (docs extra)")
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "WARNING" not in done.stderr, done.stderr[-3000:]
+    return out
+
+
+class _Text(HTMLParser):
+    """The text of a page, split into what is inside ``<pre>`` code and what is not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.code: list[str] = []
+        self.prose: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.depth += tag == "pre"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag == "pre"
+
+    def handle_data(self, data: str) -> None:
+        (self.code if self.depth else self.prose).append(data)
+
+
+def _page_text(path: Path) -> _Text:
+    parser = _Text()
+    parser.feed(path.read_text())
+    return parser
+
+
+def test_api_page_renders_examples_as_code_and_names_as_links(site: Path) -> None:
+    html = (site / "api.html").read_text()
+    text = _page_text(site / "api.html")
+    prose, code = "".join(text.prose), "".join(text.code)
+    assert not re.search(r":(func|class|meth|data|attr|mod|exc|obj):`", prose), "raw Sphinx roles on the API page"
+    assert "&gt;&gt;&gt;" not in re.sub(r"<pre.*?</pre>", "", html, flags=re.S), "a >>> example outside a code block"
+    assert not re.search(r"<blockquote>\s*<blockquote>", html), "doctest prompts read as nested blockquotes"
+    assert "doctest:" not in html, "doctest directives (# doctest: +SKIP) shown to readers"
+    examples = code.count(">>> ")
+    assert examples >= 20, f"only {examples} example lines rendered as code"
+    assert "EmotionClassifier().predict" in code or "EmotionClassifier()" in code
+    assert html.count('href="#facemotion.api.EmotionClassifier"') >= 2, "names in docstrings are not linked"
+
+
+def test_docs_search_and_first_pages_work_offline(site: Path) -> None:
+    index = (site / "index.html").read_text()
+    assert "unpkg.com" not in index and "assets/iframe-worker/shim.js" in index  # no CDN: search works from disk
+    assert (site / "search" / "search_index.js").is_file()  # the offline plugin's inlined index
+    home, start = "".join(_page_text(site / "index.html").code), "".join(_page_text(site / "getting-started.html").code)
+    assert "pip install facemotion" in home
+    assert "facemotion analyze" in start and re.search(r"happy +\d+%", start), "getting started shows no real output"
+
+
+def test_doctest_fencing_keeps_code_and_drops_directives() -> None:
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    try:
+        from griffe_doctests import fence_doctests
+    finally:
+        sys.path.remove(str(ROOT / "docs" / "_ext"))
+    text = "Text.\n\n    >>> x = 1  # doctest: +SKIP\n    ... + 1\n    2\n\n```python\n>>> kept as is\n```"
+    assert fence_doctests(text).split("\n") == [
+        "Text.",
+        "",
+        "    ```pycon",
+        "    >>> x = 1",
+        "    ... + 1",
+        "    2",
+        "    ```",
+        "",
+        "```python",
+        ">>> kept as is",
+        "```",
+    ]
