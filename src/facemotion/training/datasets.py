@@ -1,8 +1,8 @@
 """Loading training data: folder-per-emotion trees and FER+-style vote files.
 
 A `FaceDataset` holds face crops already resized for one model (uint8), their
-soft emotion targets and valence–arousal targets; `make_tf_dataset` turns it into
-a batched ``tf.data`` pipeline with augmentation and the model's own normalization.
+soft emotion targets and valence–arousal targets; `facemotion.training.recipe`
+trains on it. This module needs numpy only.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from facemotion.errors import DatasetError, ModelLoadError
 from facemotion.hub import resolve_model
 from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.datasets import FaceDataset
-from facemotion.training.finetune import TrainingConfig, finetune
+from facemotion.training.recipe import TrainingConfig, finetune
 
 #: Layers from the first one named with this prefix train when fine-tuning the compact network (its last two stages).
 COMPACT_TRAIN_FROM = "block3a"

@@ -1,7 +1,8 @@
-"""Building and fine-tuning emotion / valence–arousal models."""
+"""Building networks and training them: the recipes, `TrainingConfig` and `finetune`."""
 
 from __future__ import annotations
 
+import csv
 import logging
 import sys
 from collections.abc import Sequence
@@ -10,14 +11,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import keras
+import numpy as np
 
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.models import attach_heads, build_compact, build_vggface_resnet50
 from facemotion.models.compact import Blocks
 from facemotion.models.vggface import unfreeze_last
 from facemotion.preprocessing import Preprocessing
+from facemotion.training.augment import Augmentation
 from facemotion.training.datasets import FaceDataset
-from facemotion.training.pipeline import Augmentation, make_tf_dataset
+from facemotion.training.trainer import FaceBatches, StudentCheckpoint, TrainingModel
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +84,58 @@ class TrainingConfig:
     early_stopping: int | None = None
     augmentation: Augmentation = field(default_factory=Augmentation)
     seed: int = 0
+    mask_absent: bool = False
+    """Leave the emotion outputs of classes absent from the training data out of the loss (fine-tuning)."""
 
 
-def compile_model(model: keras.Model, config: TrainingConfig, steps_per_epoch: int) -> None:
+class MaskedCrossEntropy(keras.losses.Loss):  # type: ignore[misc]
+    """Cross-entropy from logits over the classes in ``keep`` only (the others get no gradient).
+
+    Targets are restricted to those classes and renormalised, so a class absent from the
+    training data keeps the output it had instead of being taught never to occur.
+
+    >>> loss = MaskedCrossEntropy([True, True, False])
+    >>> round(float(loss(np.array([[0.5, 0.5, 0.0]]), np.array([[0.0, 0.0, 9.0]]))), 4)
+    0.6931
+    """
+
+    def __init__(self, keep: Sequence[bool], name: str = "masked_cross_entropy", **kwargs: Any):
+        super().__init__(name=name, **kwargs)
+        self.keep = [bool(k) for k in keep]
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        ops = keras.ops
+        keep = ops.convert_to_tensor(np.array(self.keep, np.float32))
+        target = y_true * keep
+        target = target / ops.maximum(ops.sum(target, axis=-1, keepdims=True), 1e-7)
+        logits = ops.where(keep > 0, y_pred, -1e9)
+        return -ops.sum(target * ops.log_softmax(logits, axis=-1), axis=-1)
+
+
+def absent_classes(data: FaceDataset) -> list[str]:
+    """The emotions that no training target puts any weight on.
+
+    >>> from facemotion.labels import EMOTIONS
+    >>> faces = FaceDataset(np.zeros((1, 48, 48, 1), np.uint8), np.array([4]), np.eye(9, dtype=np.float32)[[4]],
+    ...                     np.zeros((1, 2), np.float32), ["a"])
+    >>> len(absent_classes(faces)), "happy" in absent_classes(faces)
+    (8, False)
+    """
+    from facemotion.labels import EMOTIONS
+
+    weight = data.soft_labels.sum(axis=0) if len(data) else np.zeros(len(EMOTIONS))
+    return [label for label, w in zip(EMOTIONS, weight, strict=True) if w <= 0]
+
+
+def compile_model(
+    model: keras.Model, config: TrainingConfig, steps_per_epoch: int, absent: Sequence[str] = ()
+) -> None:
+    """Compile ``model`` (a `TrainingModel` or a bare network) with the recipe's optimizer and losses.
+
+    ``absent`` classes are left out of the emotion loss (`MaskedCrossEntropy`).
+    """
+    from facemotion.labels import EMOTIONS
+
     total = max(1, config.epochs * steps_per_epoch)
     warmup = min(total - 1, config.warmup_epochs * steps_per_epoch)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -92,9 +144,14 @@ def compile_model(model: keras.Model, config: TrainingConfig, steps_per_epoch: i
     losses: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
     weights: dict[str, float] = {}
-    names = list(model.output) if isinstance(model.output, dict) else []
+    student = getattr(model, "student", model)
+    names = list(student.output) if isinstance(student.output, dict) else []
     if EMOTION_OUTPUT in names:
-        losses[EMOTION_OUTPUT] = keras.losses.CategoricalCrossentropy(from_logits=True)
+        losses[EMOTION_OUTPUT] = (
+            MaskedCrossEntropy([label not in absent for label in EMOTIONS])
+            if absent
+            else keras.losses.CategoricalCrossentropy(from_logits=True)
+        )
         metrics[EMOTION_OUTPUT] = [keras.metrics.CategoricalAccuracy(name="accuracy")]
         weights[EMOTION_OUTPUT] = 1.0
     if VA_OUTPUT in names:
@@ -109,6 +166,19 @@ def compile_model(model: keras.Model, config: TrainingConfig, steps_per_epoch: i
     )
 
 
+def _best_so_far(history_csv: Path, monitor: str, mode: str) -> tuple[float | None, int | None]:
+    """The best ``monitor`` value and its epoch in an existing history (a resumed run keeps its best)."""
+    if not history_csv.is_file():
+        return None, None
+    with open(history_csv, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get(monitor)]
+    if not rows:
+        return None, None
+    pick = max if mode == "max" else min
+    row = pick(rows, key=lambda r: float(r[monitor]))
+    return float(row[monitor]), int(row["epoch"])
+
+
 def finetune(
     model: keras.Model,
     train: FaceDataset,
@@ -120,56 +190,61 @@ def finetune(
     teachers: Sequence[keras.Model] = (),
     teacher_weight: float = 0.5,
     teacher_turns: bool = False,
+    verbose: int | None = None,
 ) -> keras.callbacks.History:
     """Train ``model`` on ``train``; resumable, with checkpoints and a CSV history in ``work_dir``.
 
+    Runs on any Keras backend (TensorFlow, JAX): numpy batches in, augmentation and
+    distillation inside the compiled step (`facemotion.training.trainer.TrainingModel`).
     Re-running with the same ``work_dir`` resumes from the last finished epoch.
     ``work_dir/last.keras`` is the model after the last epoch, ``work_dir/best.keras``
     the one with the best validation emotion accuracy, ``work_dir/history.csv`` the
     metrics per epoch (plot it with `facemotion.training.plot_history`).
-    ``callbacks`` are extra Keras callbacks. ``teachers`` teach on every augmented batch
-    (see `facemotion.training.pipeline.make_tf_dataset`), weighted ``teacher_weight``;
-    with ``teacher_turns`` they take turns on the batch and its mirror image.
+    ``callbacks`` are extra Keras callbacks. ``teachers`` (frozen) label every augmented
+    batch the student sees (consistent teaching), weighted ``teacher_weight``; with
+    ``teacher_turns`` they take turns on the batch and its mirror image. ``verbose`` is
+    Keras's (default: a progress bar on a terminal, one line per epoch otherwise).
     """
     config = config or TrainingConfig()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
-    tasks = tuple(model.output) if isinstance(model.output, dict) else (EMOTION_OUTPUT,)
-    train_ds = make_tf_dataset(
-        train,
+    trainer = TrainingModel(
+        model,
         prep,
-        batch_size=config.batch_size,
-        training=True,
-        augmentation=config.augmentation,
-        balance=config.balance,
-        tasks=tasks,
-        seed=config.seed,
+        config.augmentation,
         teachers=teachers,
         teacher_weight=teacher_weight,
         teacher_turns=teacher_turns,
+        seed=config.seed,
     )
-    val_ds = make_tf_dataset(val, prep, batch_size=256, tasks=tasks) if val is not None and len(val) else None
-    steps = max(1, len(train) // config.batch_size)
-    compile_model(model, config, steps)
+    tasks = trainer.tasks
+    train_batches = FaceBatches(
+        train, config.batch_size, training=True, balance=config.balance, tasks=tasks, seed=config.seed
+    )
+    val_batches = FaceBatches(val, 256, tasks=tasks) if val is not None and len(val) else None
+    absent = absent_classes(train) if config.mask_absent else []
+    trainer(train_batches[0][0])  # built before fit, so that BackupAndRestore can restore into it
+    compile_model(trainer, config, len(train_batches), absent)
+    if keras.backend.backend() == "jax" and not trainer.jit_compile:
+        log.warning("JAX compilation is off for this model: training will be very slow")
     monitor = "val_emotion_accuracy" if EMOTION_OUTPUT in tasks else "val_loss"
     mode = "max" if EMOTION_OUTPUT in tasks else "min"
     callbacks = [
         *(callbacks or []),
         keras.callbacks.BackupAndRestore(str(work / "backup")),
-        keras.callbacks.ModelCheckpoint(str(work / "last.keras")),
+        StudentCheckpoint(work / "last.keras"),
         keras.callbacks.CSVLogger(str(work / "history.csv"), append=True),
     ]
-    if val_ds is not None:
-        callbacks.append(
-            keras.callbacks.ModelCheckpoint(str(work / "best.keras"), monitor=monitor, mode=mode, save_best_only=True)
-        )
+    if val_batches is not None:
+        best = StudentCheckpoint(work / "best.keras", monitor=monitor, mode=mode)
+        best.best, best.best_epoch = _best_so_far(work / "history.csv", monitor, mode)
+        callbacks.append(best)
         if config.early_stopping:
             callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.early_stopping))
-    verbose = 1 if sys.stderr.isatty() else 2
-    return model.fit(
-        train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks, verbose=verbose, shuffle=False
-    )
+    if verbose is None:
+        verbose = 1 if sys.stderr.isatty() else 2
+    return trainer.fit(train_batches, validation_data=val_batches, epochs=config.epochs, callbacks=callbacks, verbose=verbose)
 
 
 def plot_history(history_csv: str | Path, path: str | Path) -> Path:
