@@ -1,31 +1,62 @@
-"""Comparing two groups of people, e.g. visitors entering (A) and leaving (B) a cafe."""
+"""Comparing two groups of people, e.g. visitors entering (A) and leaving (B) a cafe.
+
+The groups are named (``names=("entering", "leaving")``, or ``("ad A", "ad B")``) and the
+names are used in the verdict sentence. A file of a group that cannot be read is skipped,
+counted and reported (``GroupComparison.skipped_a``/``skipped_b``), never a refused comparison.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.errors import FacemotionError
+from facemotion.errors import FacemotionError, ImageReadError
 from facemotion.inputs import VIDEO_SUFFIXES, expand_paths
-from facemotion.io import ImageLike
+from facemotion.io import ImageLike, read_image
 from facemotion.labels import EMOTIONS
+
+log = logging.getLogger(__name__)
 
 #: Below this many faces in a group no interval or p-value is given.
 MIN_FACES = 5
+#: Example faces kept per group (spread from the least to the most pleasant face).
+EXAMPLES = 5
+#: Images read and sent to the model together.
+CHUNK = 32
+
+
+@dataclass(frozen=True)
+class FaceExample:
+    """One face of a group, to show: a small RGB crop, its emotion, confidence and valence, and where it is from."""
+
+    image: NDArray[np.uint8]
+    label: str
+    score: float
+    valence: float
+    source: str
 
 
 @dataclass(frozen=True)
 class GroupSample:
-    """Per-face valence, arousal and top emotion of one group."""
+    """Per-face valence, arousal and top emotion of one group.
+
+    ``examples``: a few faces to show; ``skipped``: ``(file name, why)`` of each input
+    that could not be read.
+    """
 
     valence: NDArray[np.float64]
     arousal: NDArray[np.float64]
     emotions: tuple[str, ...]
+    examples: tuple[FaceExample, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def n(self) -> int:
@@ -35,13 +66,27 @@ class GroupSample:
         return {label: (self.emotions.count(label) / self.n if self.n else 0.0) for label in EMOTIONS}
 
 
+def format_p(p: float | None) -> str:
+    """A p-value as a reader expects it: ``p < 0.001`` rather than ``p = 0.000``.
+
+    >>> format_p(0.0004), format_p(0.0312), format_p(0.41), format_p(None)
+    ('p < 0.001', 'p = 0.031', 'p = 0.41', 'no p-value (too few faces)')
+    """
+    if p is None:
+        return "no p-value (too few faces)"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
 @dataclass(frozen=True)
 class GroupComparison:
-    """B − A: positive ``delta_valence`` means group B (leaving) is in a better mood.
+    """B − A: positive ``delta_valence`` means group B (e.g. leaving) is in a better mood.
 
-    ``ci_low``/``ci_high`` bound ``delta_valence`` (bootstrap, ``confidence`` level) and
-    ``p_value`` is a two-sided permutation test of equal mean valence; all three are
-    ``None`` when a group has fewer than `MIN_FACES` faces.
+    ``ci_low``/``ci_high`` bound ``delta_valence`` and ``arousal_ci_low``/``arousal_ci_high``
+    bound ``delta_arousal`` (bootstrap, ``confidence`` level); ``p_value`` is a two-sided
+    permutation test of equal mean valence; all are ``None`` when a group has fewer than
+    `MIN_FACES` faces. ``names`` are the groups' names, used in `sentence`.
     """
 
     n_a: int
@@ -60,12 +105,30 @@ class GroupComparison:
     confidence: float
     shares_a: dict[str, float]
     shares_b: dict[str, float]
+    names: tuple[str, str] = ("A", "B")
+    examples_a: tuple[FaceExample, ...] = ()
+    examples_b: tuple[FaceExample, ...] = ()
+    skipped_a: tuple[tuple[str, str], ...] = ()
+    skipped_b: tuple[tuple[str, str], ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def p_text(self) -> str:
+        """``p_value`` formatted (`format_p`)."""
+        return format_p(self.p_value)
 
     @property
     def sentence(self) -> str:
-        """A sentence a cafe owner can read."""
+        """The verdict in one sentence, with the groups' names.
+
+        >>> r = compare_samples(*(GroupSample(np.full(9, v), np.zeros(9), ("happy",) * 9) for v in (0.0, 0.3)),
+        ...                     names=("ad A", "ad B"), n_resamples=100)
+        >>> r.sentence
+        'ad B happier than ad A: valence +0.30 (95% CI +0.30 to +0.30, n=9 vs 9)'
+        """
+        a, b = self.names
         if self.delta_valence is None:
-            return f"No comparison possible: {self.n_a} face(s) entering vs {self.n_b} leaving."
+            return f"No comparison possible: {self.n_a} face(s) in {a} vs {self.n_b} in {b}."
         if self.ci_low is None or self.ci_high is None:
             return (
                 f"Too few faces for a reliable comparison (n={self.n_a} vs {self.n_b}, need {MIN_FACES} each): "
@@ -73,17 +136,28 @@ class GroupComparison:
             )
         level = f"{self.confidence:.0%} CI {self.ci_low:+.2f} to {self.ci_high:+.2f}, n={self.n_a} vs {self.n_b}"
         if self.ci_low > 0:
-            verdict = "Visitors leave happier"
+            verdict = f"{b} happier than {a}"
         elif self.ci_high < 0:
-            verdict = "Visitors leave less happy"
+            verdict = f"{b} less happy than {a}"
         else:
-            verdict = "No clear change in mood"
+            verdict = f"No clear difference in mood between {a} and {b}"
         return f"{verdict}: valence {self.delta_valence:+.2f} ({level})"
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
+        """Everything but the example pictures (their emotion, score, valence and source are kept), JSON-ready."""
 
-        return {**asdict(self), "sentence": self.sentence}
+        def example(e: FaceExample) -> dict[str, Any]:
+            return {"label": e.label, "score": e.score, "valence": e.valence, "source": e.source}
+
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name.startswith("examples_"):
+                value = [example(e) for e in value]
+            elif isinstance(value, tuple):
+                value = [list(v) if isinstance(v, tuple) else v for v in value]
+            out[name] = value
+        return {**out, "p_text": self.p_text, "sentence": self.sentence}
 
 
 def _mean(x: NDArray[np.float64]) -> float | None:
@@ -91,9 +165,16 @@ def _mean(x: NDArray[np.float64]) -> float | None:
 
 
 def compare_samples(
-    a: GroupSample, b: GroupSample, *, confidence: float = 0.95, n_resamples: int = 5000, seed: int = 0
+    a: GroupSample,
+    b: GroupSample,
+    *,
+    names: tuple[str, str] = ("A", "B"),
+    confidence: float = 0.95,
+    n_resamples: int = 5000,
+    seed: int = 0,
+    metadata: dict[str, Any] | None = None,
 ) -> GroupComparison:
-    """Compare two samples of faces: mean difference, bootstrap CI and permutation p-value (scipy)."""
+    """Compare two samples of faces: mean differences, bootstrap CIs and a permutation p-value (scipy)."""
     from scipy import stats
 
     def diff(x: NDArray[np.float64], y: NDArray[np.float64], axis: int = -1) -> Any:
@@ -132,45 +213,179 @@ def compare_samples(
         )
         p = float(perm.pvalue)
     return GroupComparison(
-        a.n,
-        b.n,
-        _mean(a.valence),
-        _mean(b.valence),
-        _mean(a.arousal),
-        _mean(b.arousal),
-        dv,
-        da,
-        ci[0],
-        ci[1],
-        aci[0],
-        aci[1],
-        p,
-        confidence,
-        a.shares(),
-        b.shares(),
+        n_a=a.n,
+        n_b=b.n,
+        mean_valence_a=_mean(a.valence),
+        mean_valence_b=_mean(b.valence),
+        mean_arousal_a=_mean(a.arousal),
+        mean_arousal_b=_mean(b.arousal),
+        delta_valence=dv,
+        delta_arousal=da,
+        ci_low=ci[0],
+        ci_high=ci[1],
+        arousal_ci_low=aci[0],
+        arousal_ci_high=aci[1],
+        p_value=p,
+        confidence=confidence,
+        shares_a=a.shares(),
+        shares_b=b.shares(),
+        names=names,
+        examples_a=a.examples,
+        examples_b=b.examples,
+        skipped_a=a.skipped,
+        skipped_b=b.skipped,
+        metadata=dict(metadata or {}),
     )
 
 
-def collect_group(source: str | Path | Sequence[ImageLike], classifier: Any, *, sample_fps: float = 5.0) -> GroupSample:
-    """Faces of a group: a folder of photos, a list of images, or a video (each tracked person once)."""
-    if isinstance(source, (str, Path)) and Path(source).suffix.lower() in VIDEO_SUFFIXES:
-        from facemotion.apps.video import analyze_video
+def _thumbnail(image: NDArray[np.uint8], box: tuple[int, int, int, int] | None, side: int = 112) -> NDArray[np.uint8]:
+    """A square crop of ``box`` (with a little margin; the whole image without a box), ``side`` pixels."""
+    if box is not None:
+        x, y, w, h = box
+        pad = round(0.15 * max(w, h))
+        image = image[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
+    if not image.size:
+        return np.zeros((side, side, 3), np.uint8)
+    return np.asarray(cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA), np.uint8)
 
-        people = analyze_video(source, classifier, sample_fps=sample_fps).people()
-        return GroupSample(
-            np.array([p["valence"] for p in people], float),
-            np.array([p["arousal"] for p in people], float),
-            tuple(p["dominant_emotion"] for p in people),
+
+def _pick_examples(faces: Sequence[tuple[float, Any]], n: int = EXAMPLES) -> list[Any]:
+    """``n`` items spread over their valence: the least pleasant, the most pleasant, and between.
+
+    >>> _pick_examples([(v, v) for v in (0.3, -0.5, 0.9, 0.1)], 3)
+    [-0.5, 0.3, 0.9]
+    """
+    if not faces:
+        return []
+    ordered = sorted(faces, key=lambda f: f[0])
+    picks = sorted({round(i) for i in np.linspace(0, len(ordered) - 1, min(n, len(ordered)))})
+    return [ordered[i][1] for i in picks]
+
+
+def _source_name(item: Any, index: int) -> str:
+    return Path(item).name if isinstance(item, (str, Path)) else f"image {index + 1}"
+
+
+def _sample_of_images(items: Sequence[Any], classifier: Any, *, crops: bool) -> GroupSample:
+    """Faces of a list of images (or face crops), read and classified ``CHUNK`` at a time; unreadable ones skipped."""
+    valence: list[float] = []
+    arousal: list[float] = []
+    labels: list[str] = []
+    candidates: list[tuple[float, tuple[int, Any]]] = []  # (valence, (item index, face))
+    skipped: list[tuple[str, str]] = []
+    for start in range(0, len(items), CHUNK):
+        images: list[NDArray[np.uint8]] = []
+        indices: list[int] = []
+        for i, item in enumerate(items[start : start + CHUNK], start):
+            try:
+                images.append(read_image(item))
+                indices.append(i)
+            except ImageReadError as err:
+                why = str(err).replace(str(item), _source_name(item, i)) if isinstance(item, (str, Path)) else str(err)
+                skipped.append((_source_name(item, i), why))
+                log.warning("skipped %s: %s", _source_name(item, i), err)
+        if not images:
+            continue
+        per_image = [[f] for f in classifier.predict_faces(images)] if crops else classifier.predict(images)
+        for i, faces in zip(indices, per_image, strict=True):
+            for face in faces:
+                valence.append(face.valence)
+                arousal.append(face.arousal)
+                labels.append(face.label)
+                candidates.append((face.valence, (i, face)))
+    examples = []
+    for i, face in _pick_examples(candidates):
+        try:
+            image = read_image(items[i])
+        except ImageReadError:  # pragma: no cover - it was read a moment ago
+            continue
+        examples.append(
+            FaceExample(_thumbnail(image, face.box), face.label, face.score, face.valence, _source_name(items[i], i))
         )
-    items: list[Any] = expand_paths([source]) if isinstance(source, (str, Path)) else list(source)
-    if isinstance(source, (str, Path)) and not Path(source).exists():
-        raise FacemotionError(f"{source}: no such file or folder")
-    faces = [f for image_faces in classifier.predict(items) for f in image_faces] if items else []
     return GroupSample(
-        np.array([f.valence for f in faces], float),
-        np.array([f.arousal for f in faces], float),
-        tuple(f.label for f in faces),
+        np.array(valence, float), np.array(arousal, float), tuple(labels), tuple(examples), tuple(skipped)
     )
+
+
+def _video_frame(path: str | Path, index: int) -> NDArray[np.uint8] | None:
+    cap = cv2.VideoCapture(str(path))
+    try:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = cap.read()
+        return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
+    finally:
+        cap.release()
+
+
+def _sample_of_video(path: str | Path, classifier: Any, sample_fps: float) -> GroupSample:
+    """Each tracked person of a video once (their mean over the frames they appear in)."""
+    from facemotion.apps.video import analyze_video
+
+    report = analyze_video(path, classifier, sample_fps=sample_fps, progress=False)
+    people = report.people()
+    best: dict[int, Any] = {}
+    for f in report.faces:
+        if f.person not in best or f.score > best[f.person].score:
+            best[f.person] = f
+    examples = []
+    for person in _pick_examples([(p["valence"], p) for p in people]):
+        face = best.get(person["person"])
+        frame = _video_frame(path, face.frame) if face is not None else None
+        if face is not None and frame is not None:
+            examples.append(
+                FaceExample(
+                    _thumbnail(frame, face.box),
+                    face.label,
+                    face.score,
+                    face.valence,
+                    f"{Path(path).name} {face.time:.1f} s",
+                )
+            )
+    return GroupSample(
+        np.array([p["valence"] for p in people], float),
+        np.array([p["arousal"] for p in people], float),
+        tuple(p["dominant_emotion"] for p in people),
+        tuple(examples),
+    )
+
+
+def collect_group(
+    source: str | Path | Sequence[ImageLike], classifier: Any, *, sample_fps: float = 5.0, crops: bool = False
+) -> GroupSample:
+    """Faces of a group: a folder of photos, a list of images, or a video (each tracked person once).
+
+    With ``crops`` every image is one face crop. Files that cannot be read are skipped and
+    listed in ``GroupSample.skipped``; a missing folder or file is a `FacemotionError`.
+    """
+    if isinstance(source, (str, Path)):
+        if not Path(source).exists():
+            raise FacemotionError(f"{source}: no such file or folder")
+        if Path(source).suffix.lower() in VIDEO_SUFFIXES:
+            return _sample_of_video(source, classifier, sample_fps)
+        items: list[Any] = expand_paths([source])
+    else:
+        items = list(source)
+    return _sample_of_images(items, classifier, crops=crops)
+
+
+def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
+    """What made a result, for a report's footer: inputs (file or folder names, never a full path), date,
+    facemotion version, model and its version, detector, and the model card's measured figures."""
+    from facemotion import __version__
+    from facemotion.detection import DEFAULT_DETECTOR
+
+    model = getattr(classifier, "model", None)
+    config = getattr(model, "config", None)
+    detector = getattr(classifier, "_detector_spec", None) or DEFAULT_DETECTOR
+    return {
+        "inputs": [Path(i).name if isinstance(i, (str, Path)) else "images in memory" for i in inputs],
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "facemotion_version": __version__,
+        "model": Path(getattr(model, "path", "")).name or None,
+        "model_version": getattr(config, "version", None),
+        "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", {}) or {}),
+        "detector": detector if isinstance(detector, str) else type(detector).__name__,
+    }
 
 
 def compare_groups(
@@ -178,6 +393,7 @@ def compare_groups(
     b: str | Path | Sequence[ImageLike],
     classifier: Any = None,
     *,
+    names: tuple[str, str] | None = None,
     crops: bool = False,
     confidence: float = 0.95,
     n_resamples: int = 5000,
@@ -185,26 +401,29 @@ def compare_groups(
 ) -> GroupComparison:
     """Compare the mood of group B with group A (B − A, e.g. leaving minus entering).
 
+    ``names`` default to the two folders' (or files') names, else ``("A", "B")``.
+
     >>> result = compare_groups("entering/", "leaving/")  # doctest: +SKIP
     >>> print(result.sentence)  # doctest: +SKIP
-    Visitors leave happier: valence +0.31 (95% CI +0.12 to +0.49, n=84 vs 91)
+    leaving happier than entering: valence +0.31 (95% CI +0.12 to +0.49, n=84 vs 91)
     """
     from facemotion.api import EmotionClassifier
 
     clf = classifier or EmotionClassifier()
-    if crops:
-        samples = []
-        for src in (a, b):
-            items = expand_paths([src]) if isinstance(src, (str, Path)) else list(src)
-            faces = clf.predict_faces(items)
-            samples.append(
-                GroupSample(
-                    np.array([f.valence for f in faces], float),
-                    np.array([f.arousal for f in faces], float),
-                    tuple(f.label for f in faces),
-                )
-            )
-        sa, sb = samples
-    else:
-        sa, sb = collect_group(a, clf), collect_group(b, clf)
-    return compare_samples(sa, sb, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    if names is None:
+        names = (
+            Path(a).name if isinstance(a, (str, Path)) and Path(a).name else "A",
+            Path(b).name if isinstance(b, (str, Path)) and Path(b).name else "B",
+        )
+        if names[0] == names[1]:
+            names = (f"{names[0]} (A)", f"{names[1]} (B)")
+    sa, sb = collect_group(a, clf, crops=crops), collect_group(b, clf, crops=crops)
+    return compare_samples(
+        sa,
+        sb,
+        names=names,
+        confidence=confidence,
+        n_resamples=n_resamples,
+        seed=seed,
+        metadata=run_metadata(clf, [a, b]),
+    )

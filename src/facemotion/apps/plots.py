@@ -1,4 +1,10 @@
-"""Plots of the applications (need matplotlib)."""
+"""Plots of the applications (need matplotlib).
+
+`plot_timeline` reads the rows of ``VideoReport.timeline()``: ``time``, ``faces``,
+``valence``, ``arousal`` and the nine emotion shares, and where present ``valence_low``/
+``valence_high`` (a confidence band, drawn shaded), ``end`` (a partial last second is drawn
+narrow and hatched, never at full weight) and ``no_data`` (a second no frame was read of).
+"""
 
 from __future__ import annotations
 
@@ -11,41 +17,152 @@ import numpy as np
 from facemotion.draw import COLORS, _pyplot
 from facemotion.labels import EMOTIONS
 
+#: Where the words of the valence and arousal axes sit.
+VALENCE_TICKS = {-1.0: "very unpleasant", -0.5: "unpleasant", 0.0: "neutral", 0.5: "pleasant", 1.0: "very pleasant"}
+AROUSAL_TICKS = {-1.0: "very calm", -0.5: "calm", 0.0: "", 0.5: "excited", 1.0: "very excited"}
 
-def plot_timeline(timeline: Sequence[dict[str, Any]], path: str | Path | None = None, title: str = "") -> Any:
-    """Valence and arousal over time, with the emotion shares stacked underneath."""
-    plt = _pyplot()
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6), sharex=True, height_ratios=[1.2, 1], layout="constrained")
+
+def _column(timeline: Sequence[dict[str, Any]], key: str) -> np.ndarray:
+    return np.array([np.nan if r.get(key) is None else r[key] for r in timeline], float)
+
+
+def bin_widths(timeline: Sequence[dict[str, Any]], duration: float | None = None) -> np.ndarray:
+    """How many seconds of video each row covers: ``end - time``, else the step, cut at ``duration``.
+
+    >>> bin_widths([{"time": 0.0}, {"time": 1.0}, {"time": 2.0}], duration=2.2).round(2).tolist()
+    [1.0, 1.0, 0.2]
+    """
     t = np.array([r["time"] for r in timeline], float)
-    for key, color in (("valence", "#d62728"), ("arousal", "#1f77b4")):
-        y = np.array([np.nan if r[key] is None else r[key] for r in timeline], float)
-        top.plot(t + 0.45, y, "-o", ms=3, color=color, label=key)
-    top.axhline(0, color="0.7", lw=1)
-    top.set(ylim=(-1, 1), ylabel="mean per second", title=f"Audience reaction {title}".strip())
-    top.legend(loc="upper right")
+    step = float(t[1] - t[0]) if len(t) > 1 else 1.0
+    widths = np.array([r["end"] - r["time"] if r.get("end") is not None else step for r in timeline], float)
+    if duration is not None:
+        widths = np.minimum(widths, np.maximum(duration - t, 0.0))
+    return widths
+
+
+def plot_timeline(
+    timeline: Sequence[dict[str, Any]],
+    path: str | Path | None = None,
+    title: str = "",
+    *,
+    shot_cuts: Sequence[float] = (),
+    duration: float | None = None,
+) -> Any:
+    """The audience's reaction per second: how pleasant (with its confidence band), how excited,
+    which emotions, and how many faces each second rests on. Shot cuts are dotted lines."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(
+        4, 1, figsize=(11, 8.6), sharex=True, height_ratios=[1.5, 1.1, 1.1, 0.6], layout="constrained"
+    )
+    top, mid, shares_ax, faces_ax = axes
+    t = np.array([r["time"] for r in timeline], float)
+    widths = bin_widths(timeline, duration)
+    full = widths >= 0.999 * (widths.max() if len(widths) else 1.0)
+    centre = t + widths / 2
+    for ax, key, ticks, color in (
+        (top, "valence", VALENCE_TICKS, "#c0392b"),
+        (mid, "arousal", AROUSAL_TICKS, "#2c6fbb"),
+    ):
+        y = _column(timeline, key)
+        low, high = _column(timeline, f"{key}_low"), _column(timeline, f"{key}_high")
+        ax.axhspan(0, 1, color="#e8f5e9" if key == "valence" else "#fff3e0", zorder=0)
+        ax.axhspan(-1, 0, color="#fdecea" if key == "valence" else "#e3f2fd", zorder=0)
+        ax.axhline(0, color="0.6", lw=1)
+        if np.isfinite(low).any():
+            ax.fill_between(centre, low, high, color=color, alpha=0.22, lw=0, label="95% confidence band", step=None)
+        ax.plot(centre, y, "-", color=color, lw=2)
+        ax.plot(centre[full], y[full], "o", color=color, ms=5, label=f"mean {key} per second")
+        if (~full).any():
+            ax.plot(centre[~full], y[~full], "o", mfc="white", color=color, ms=6, label="partial second")
+        ax.set_ylim(-1, 1)
+        ax.set_yticks(list(ticks), list(ticks.values()))
+        ax.legend(loc="upper left", fontsize=8, ncol=3, framealpha=0.9)
+    top.set_title(f"How pleasant the faces looked{' — ' + title if title else ''}", loc="left", fontsize=11)
+    mid.set_title("How excited (aroused) they looked", loc="left", fontsize=11)
     bottom_acc = np.zeros(len(t))
     for label in EMOTIONS:
-        share = np.array([r[label] or 0.0 for r in timeline], float)
+        share = np.nan_to_num(_column(timeline, label))
         if share.any():
-            bottom.bar(
+            shares_ax.bar(
                 t,
                 share,
                 bottom=bottom_acc,
-                width=0.9 * (t[1] - t[0] if len(t) > 1 else 1),
+                width=0.92 * widths,
                 align="edge",
                 color=np.array(COLORS[label]) / 255,
                 label=label,
                 edgecolor="none",
+                hatch=None,
             )
             bottom_acc += share
-    faces = [r["faces"] for r in timeline]
-    bottom.set(ylim=(0, 1), ylabel="emotion share", xlabel="time (s)")
-    bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=9, fontsize=8, frameon=False)
-    twin = bottom.twinx()
-    twin.plot(t + 0.45, faces, color="k", lw=1, ls=":", label="faces")
-    twin.set_ylabel("faces seen (dotted)")
-    twin.set_ylim(0, max([*faces, 1]) * 1.1)
+    for ti, wi in zip(t[~full], widths[~full], strict=True):
+        shares_ax.bar(ti, 1, width=0.92 * wi, align="edge", fill=False, hatch="//", edgecolor="0.5", lw=0)
+    for r, wi in zip(timeline, widths, strict=True):
+        if r.get("no_data"):
+            for ax in axes:
+                ax.axvspan(r["time"], r["time"] + wi, color="0.85", zorder=0.5)
+            shares_ax.text(r["time"] + wi / 2, 0.5, "no data", ha="center", va="center", rotation=90, fontsize=8)
+    shares_ax.set(ylim=(0, 1))
+    shares_ax.set_ylabel("share of faces")
+    shares_ax.set_title("Which emotions", loc="left", fontsize=11)
+    shares_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    faces = np.array([r.get("faces") or 0 for r in timeline], float)
+    faces_ax.bar(t, faces, width=0.92 * widths, align="edge", color=np.where(full, "0.45", "0.75"))
+    for ti, wi, n in zip(t, widths, faces, strict=True):
+        faces_ax.text(ti + wi / 2, n, f"{n:.0f}", ha="center", va="bottom", fontsize=8)
+    faces_ax.set_ylim(0, max([*faces, 1]) * 1.35)
+    faces_ax.set_ylabel("faces")
+    faces_ax.set_title("Faces read each second (what each point rests on)", loc="left", fontsize=11)
+    faces_ax.set_xlabel("time in the video (s)")
+    end = float((t + widths).max()) if len(t) else 1.0
+    for ax in axes:
+        for cut in shot_cuts:
+            ax.axvline(cut, color="0.35", lw=1, ls=":")
+        ax.set_xlim(0, max(end, 1e-3))
+    for cut in shot_cuts:
+        top.annotate("cut", (cut, 1), xytext=(2, -10), textcoords="offset points", fontsize=7, color="0.35")
     if path is not None:
         fig.savefig(path, dpi=110)
         plt.close(fig)
+    return fig
+
+
+def plot_share_pair(shares_a: dict[str, float], shares_b: dict[str, float], names: tuple[str, str]) -> Any:
+    """The emotion shares of two groups side by side on one y-axis (grouped bars)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(10, 3.8), layout="constrained")
+    x = np.arange(len(EMOTIONS))
+    for offset, shares, name, color in ((-0.2, shares_a, names[0], "#7f8fa6"), (0.2, shares_b, names[1], "#e67e22")):
+        values = [shares.get(label, 0.0) for label in EMOTIONS]
+        ax.bar(x + offset, values, width=0.4, color=color, label=name, edgecolor="k", lw=0.4)
+        for xi, v in zip(x + offset, values, strict=True):
+            if v > 0:
+                ax.text(xi, v, f"{v:.0%}", ha="center", va="bottom", fontsize=7)
+    top = max([0.05, *shares_a.values(), *shares_b.values()])
+    ax.set(ylim=(0, top * 1.18), ylabel="share of the group's faces", xticks=x)
+    ax.set_xticklabels(EMOTIONS)
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.legend(frameon=False)
+    return fig
+
+
+def plot_differences(rows: Sequence[tuple[str, float | None, float | None, float | None]]) -> Any:
+    """``(what, difference, low, high)`` rows as dots with their confidence interval, around a zero line."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(10, 0.8 + 0.7 * len(rows)), layout="constrained")
+    for i, (_, delta, low, high) in enumerate(rows):
+        color = "#27ae60" if low is not None and low > 0 else "#c0392b" if high is not None and high < 0 else "0.4"
+        if low is not None and high is not None:
+            ax.plot([low, high], [i, i], color=color, lw=5, alpha=0.45, solid_capstyle="round")
+        if delta is not None:
+            ax.plot([delta], [i], "o", color=color, ms=9)
+    ax.axvline(0, color="0.3", lw=1)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.invert_yaxis()
+    span = max([0.25, *(abs(v) for r in rows for v in r[1:] if v is not None)]) * 1.15
+    ax.set_xlim(-span, span)
+    ax.set_xlabel("difference (dot) and its confidence interval (bar); right of 0: higher in the second group")
     return fig

@@ -1,85 +1,193 @@
-"""Self-contained HTML reports a researcher can hand to a client (images embedded, no network).
+"""Self-contained HTML reports a researcher can hand to a client (pictures embedded, no network).
 
-- `video_report_html`: an audience's reaction to a video: the timeline, emotion
-  shares, key moments (strongest positive/negative seconds, biggest rise and drop) with
-  the annotated frame, a per-person table with a strip of their face, and a summary.
-- `comparison_report_html`: entering vs leaving: the verdict sentence, the two
-  groups' means and emotion shares.
+The reports render results they are given; the analysis modules never import them.
+
+- `video_report_html`: an audience's reaction to a video (a `facemotion.apps.video.VideoReport`):
+  one sentence in plain words, valence and arousal as words on two gauges, the timeline
+  with its confidence band and the faces behind each second, key moments with the faces
+  they rest on outlined and named (click to enlarge), the people, the caveats, and what
+  made the report (file name, date, versions, model, detector, sampling rate).
+- `comparison_report_html`: two groups compared (a `facemotion.apps.compare.GroupComparison`),
+  with the groups' names, both differences with their intervals, example faces, caveats.
+
+The pages are Jinja2 templates in ``facemotion/apps/templates``.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
-from numpy.typing import NDArray
 
+from facemotion.apps.report_images import face_crop, figure_uri, image_uri, read_frames
+from facemotion.apps.wording import arousal_word, valence_word
 from facemotion.labels import EMOTIONS
 
 if TYPE_CHECKING:
+    import jinja2
+
     from facemotion.apps.compare import GroupComparison
     from facemotion.apps.video import FrameFace, VideoReport
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;
-padding:0 1rem}
-h1{margin-bottom:.2rem}.sub{color:#666;margin-top:0}.summary{font-size:1.15rem;background:#f4f6f8;padding:1rem;
-border-left:4px solid #4a7bd0}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;
-padding:.4rem;text-align:left;vertical-align:middle}img{max-width:100%}.moments{display:grid;
-grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:1rem}.moment{border:1px solid #ddd;padding:.5rem;
-border-radius:6px}.strip img{height:56px;margin-right:2px}.neg{color:#b22}.pos{color:#171}
-"""
+#: Key-moment faces outlined and named (per moment).
+DRIVERS = 3
+#: A second needs this many readable faces to be a key moment (one face is an anecdote, not a reaction).
+MOMENT_MIN_FACES = 3
+#: Face pictures per person in the people table.
+STRIP = 5
+#: What the footer lists, in order; a key missing from the metadata reads "not recorded".
+FOOTER = {
+    "file": "input file",
+    "inputs": "inputs",
+    "duration": "duration",
+    "analyzed_at": "date of analysis",
+    "facemotion_version": "facemotion version",
+    "model": "model",
+    "model_version": "model version",
+    "runtime": "runtime",
+    "detector": "face detector",
+    "sample_fps": "sampling rate",
+}
+_VIDEO_FOOTER = (
+    "file",
+    "duration",
+    "analyzed_at",
+    "facemotion_version",
+    "model",
+    "model_version",
+    "runtime",
+    "detector",
+    "sample_fps",
+)
+_COMPARE_FOOTER = ("inputs", "analyzed_at", "facemotion_version", "model", "model_version", "runtime", "detector")
 
 
-def _png(image: NDArray[np.uint8]) -> str:
-    """An RGB image as a ``data:`` URI (PNG)."""
-    ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    if not ok:  # pragma: no cover - encoding an in-memory array does not fail
-        raise ValueError("could not encode an image")
-    return "data:image/png;base64," + base64.b64encode(data.tobytes()).decode()
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2
 
-
-def _figure(fig: Any) -> str:
-    """A matplotlib figure as a ``data:`` URI, closed afterwards."""
-    from facemotion.draw import _pyplot
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    _pyplot().close(fig)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body>{body}</body></html>\n"
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("facemotion.apps", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
 
 
-def _shares_figure(shares: dict[str, float], title: str) -> str:
-    from facemotion.draw import plot_emotion_shares
+def _render(template: str, path: str | Path, **context: Any) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(_environment().get_template(template).render(**context), encoding="utf-8")
+    return out
 
-    ax = plot_emotion_shares(shares, title=title)
-    return _figure(ax.figure)
+
+def _seconds(s: float) -> str:
+    """
+    >>> _seconds(9.17), _seconds(125.0)
+    ('9.2 s', '2 min 5 s')
+    """
+    return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {s % 60:.0f} s"
 
 
-def key_moments(timeline: Sequence[dict[str, Any]]) -> list[tuple[str, float, float, float | None]]:
+def _footer(meta: Mapping[str, Any], keys: Sequence[str]) -> list[tuple[str, str]]:
+    """The footer's rows: every key of ``keys`` (missing ones "not recorded"), inputs as bare names."""
+
+    def text(key: str, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return "not recorded"
+        if key == "file":
+            return Path(str(value)).name
+        if key == "analyzed_at":
+            return str(value).replace("T", " ").replace("+00:00", " UTC")
+        if key == "inputs":
+            return ", ".join(Path(str(v)).name for v in value)
+        if key == "duration":
+            return _seconds(float(value))
+        if key == "sample_fps":
+            return f"{float(value):g} frames analysed per second of video"
+        return str(value)
+
+    return [(FOOTER[k], text(k, meta.get(k))) for k in keys]
+
+
+def model_caveats(metrics: Mapping[str, Any]) -> list[str]:
+    """What the model card's measured figures say, in words.
+
+    >>> model_caveats({"ferplus_val_n": 3300, "ferplus_val_accuracy_9": 0.7606})[0][:60]
+    'Measured accuracy: on 3,300 faces of the FER+ validation set'
+    >>> model_caveats({})
+    ['The model card records no measured accuracy for this model.']
+    """
+    out = []
+    if "ferplus_val_accuracy_9" in metrics:
+        n = metrics.get("ferplus_val_n")
+        eight = metrics.get("ferplus_val_accuracy_8")
+        out.append(
+            f"Measured accuracy: on {f'{n:,} ' if n else ''}faces of the FER+ validation set (mostly front-on, "
+            f"well-lit faces) the model's most likely emotion agrees with the crowd's for "
+            f"{metrics['ferplus_val_accuracy_9']:.0%} of faces"
+            + (f" ({eight:.0%} over the eight emotions without 'uncertain')" if eight else "")
+            + ". Real audiences, filmed from the side and in the dark, are read less well."
+        )
+    recall = {k: v for k, v in dict(metrics.get("ferplus_val_recall", {})).items() if k != "uncertain"}
+    if recall:
+        ranked = sorted(recall, key=recall.__getitem__)
+        best, worst = ranked[-1], ranked[:2]
+        out.append(
+            f"Some emotions are recognised far better than others: {best} {recall[best]:.0%} of the time, "
+            + " and ".join(f"{w} only {recall[w]:.0%}" for w in worst)
+            + "."
+        )
+    if "ferplus_val_valence_ccc" in metrics:
+        arousal = metrics.get("ferplus_val_arousal_ccc")
+        out.append(
+            f"Valence scores agree with the reference scores with a concordance of {metrics['ferplus_val_valence_ccc']:.2f}"
+            + (f" (arousal {arousal:.2f})" if arousal is not None else "")
+            + " on the same faces (1 would be perfect agreement)."
+        )
+    return out or ["The model card records no measured accuracy for this model."]
+
+
+#: The caveats every report carries.
+GENERAL_CAVEATS = (
+    "Known weak spots: faces turned away from the camera, in the dark, blurred, small, or partly hidden "
+    "(hands, hair, other heads) are read less reliably, most often as 'neutral' — so a laughing audience "
+    "filmed from the side can come out as neutral.",
+    "What the scores are measured against: each emotion has a fixed place on the two scales, taken from "
+    "published ratings of the emotion words (Warriner et al. 2013; e.g. happy +0.87 pleasant, sad −0.72), and "
+    "a face scores between those places by how much it resembles each emotion. The scores say how a face "
+    "looks, not what a person feels.",
+)
+
+
+# ----------------------------------------------------------------------------------------------- video
+
+
+def key_moments(
+    timeline: Sequence[dict[str, Any]], min_faces: int = MOMENT_MIN_FACES
+) -> list[tuple[str, float, float, float | None]]:
     """``(what, second, valence, change)``: the strongest positive and negative seconds, the biggest rise and drop.
 
-    ``change`` is the rise or drop from the second before (``None`` for the two peaks).
+    Only seconds with at least ``min_faces`` faces (a row's ``faces``; rows without the key
+    count) take part. ``change`` is the rise or drop from the previous such second (``None``
+    for the two peaks).
 
     >>> line = [{"time": t, "valence": v} for t, v in enumerate([0.1, 0.5, -0.3, None, 0.2])]
     >>> [(w, t, c) for w, t, _, c in key_moments(line)]
     [('most positive', 1, None), ('most negative', 2, None), ('biggest rise', 4, 0.5), ('biggest drop', 2, -0.8)]
+    >>> [w for w, *_ in key_moments([{"time": 0, "valence": 0.9, "faces": 1}, {"time": 1, "valence": 0.1, "faces": 5}])]
+    ['most positive', 'most negative']
     """
-    seen = [(r["time"], r["valence"]) for r in timeline if r["valence"] is not None]
+    seen = [
+        (r["time"], r["valence"])
+        for r in timeline
+        if r["valence"] is not None and ("faces" not in r or (r["faces"] or 0) >= min_faces)
+    ]
     if not seen:
         return []
     out: list[tuple[str, float, float, float | None]] = [
@@ -97,142 +205,428 @@ def key_moments(timeline: Sequence[dict[str, Any]]) -> list[tuple[str, float, fl
     return out
 
 
-def _frame(path: str, index: int) -> NDArray[np.uint8] | None:
-    cap = cv2.VideoCapture(path)
-    try:
-        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-        ok, frame = cap.read()
-        return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
-    finally:
-        cap.release()
+def _tone(valence: float) -> str:
+    """The CSS class of a valence: ``pos``, ``neg`` or ``mid`` (neither, by `facemotion.apps.wording`).
 
-
-def _annotated(report: VideoReport, frame: int) -> NDArray[np.uint8] | None:
-    from facemotion.draw import annotate
-    from facemotion.results import FaceEmotion
-
-    image = _frame(report.path, frame)
-    if image is None:
-        return None
-    faces = [
-        FaceEmotion(f.label, f.score, dict(zip(EMOTIONS, f.probabilities, strict=True)), f.valence, f.arousal, f.box)
-        for f in report.faces
-        if f.frame == frame
-    ]
-    out = annotate(image, faces)
-    scale = 480 / max(out.shape[:2])
-    return np.asarray(cv2.resize(out, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), np.uint8)
-
-
-def _face_strip(report: VideoReport, faces: list[FrameFace], n: int = 5) -> str:
-    picks = [faces[round(i)] for i in np.linspace(0, len(faces) - 1, min(n, len(faces)))]
-    out = []
-    for f in picks:
-        image = _frame(report.path, f.frame)
-        if image is None:
-            continue
-        x, y, w, h = f.box
-        crop = image[max(0, y) : y + h, max(0, x) : x + w]
-        if crop.size:
-            thumb = np.asarray(cv2.resize(crop, (56, 56)), np.uint8)
-            out.append(f'<img alt="face at {f.time:.1f} s" src="{_png(thumb)}">')
-    return "".join(out)
-
-
-def video_summary_sentence(summary: dict[str, Any]) -> str:
-    """A plain-language summary of a video report (the wording of ``compare``'s verdicts).
-
-    >>> video_summary_sentence({"faces": 0, "people": 0, "duration": 9.0})
-    'No face was seen in the 9 s of video.'
+    >>> _tone(0.4), _tone(-0.05), _tone(-0.2)
+    ('pos', 'mid', 'neg')
     """
-    if not summary.get("faces"):
-        return f"No face was seen in the {summary['duration']:.0f} s of video."
-    valence = summary["mean_valence"]
-    mood = "positive" if valence > 0.1 else "negative" if valence < -0.1 else "neutral"
-    return (
-        f"{summary['people']} people were seen over {summary['duration']:.0f} s; their overall reaction was {mood} "
-        f"(mean valence {valence:+.2f}, arousal {summary['mean_arousal']:+.2f}). The most positive moment came at "
-        f"{summary['peak_valence']:.0f} s and the most negative at {summary['lowest_valence']:.0f} s."
+    word = valence_word(valence)
+    return "mid" if word.startswith("neither") else "neg" if "unpleasant" in word else "pos"
+
+
+def _left_out(face: FrameFace) -> str | None:
+    """Why the quality gate left a face out of the figures, or ``None`` when it counts."""
+    return face.left_out or None
+
+
+def _moment_frame(faces: Sequence[FrameFace], sign: int) -> int | None:
+    """The frame of a moment: the most faces that count, then the strongest in the moment's direction."""
+    by_frame: dict[int, list[FrameFace]] = {}
+    for f in faces:
+        if _left_out(f) is None:
+            by_frame.setdefault(f.frame, []).append(f)
+    if not by_frame:
+        return None
+    return max(by_frame, key=lambda k: (len(by_frame[k]), sign * float(np.mean([f.valence for f in by_frame[k]]))))
+
+
+def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each key moment: what, when, in words, its frame with the faces it rests on outlined, and those faces."""
+    from facemotion.draw import outline_faces
+
+    rows = {r["time"]: r for r in timeline}
+    merged: dict[float, tuple[str, float, float | None]] = {}
+    for what, second, valence, change in key_moments(timeline):  # a peak that is also a rise is shown once
+        if second in merged:
+            first, _, first_change = merged[second]
+            merged[second] = (f"{first} and {what}", valence, first_change if first_change is not None else change)
+        else:
+            merged[second] = (what, valence, change)
+    plans = []
+    for second, (what, valence, change) in merged.items():
+        end = rows[second].get("end", second + 1)
+        in_second = [f for f in report.faces if second <= f.time < end]
+        sign = 1 if what.startswith(("most positive", "biggest rise")) else -1
+        plans.append((what, second, end, valence, change, sign, _moment_frame(in_second, sign)))
+    frames = read_frames(report.path, [p[-1] for p in plans if p[-1] is not None])
+    out = []
+    for what, second, end, valence, change, sign, frame in plans:
+        row = rows[second]
+        shown = [f for f in report.faces if f.frame == frame]
+        drivers = sorted((f for f in shown if _left_out(f) is None), key=lambda f: -sign * f.valence)[:DRIVERS]
+        number = {id(f): i for i, f in enumerate(drivers, 1)}
+        image = frames.get(frame) if frame is not None else None
+        marks = [
+            (f.box, f"{number[id(f)]} {f.label} {f.score:.0%}", f.label)
+            if id(f) in number
+            else (f.box, f"left out: {f.left_out}" if f.left_out else "", None)
+            for f in shown
+        ]
+        n = row.get("faces") or 0
+        text = f"The faces looked {valence_word(valence)} ({valence:+.2f})"
+        if change is not None:
+            text += f", {'up' if change > 0 else 'down'} {abs(change):.2f} from the second before"
+        low, high = row.get("valence_low"), row.get("valence_high")
+        sure = f", 95 % band {low:+.2f} to {high:+.2f}" if low is not None and high is not None else ""
+        text += f"; based on {n} face reading{'s' if n != 1 else ''}{sure}"
+        text += f", in only {end - second:.1f} s of video." if row.get("partial") else "."
+        out.append(
+            {
+                "what": what,
+                "start": second,
+                "end_text": f"{end:.1f}" if row.get("partial") else f"{end:.0f}",
+                "text": text,
+                "image_uri": image_uri(outline_faces(image, marks), quality=85) if image is not None else None,
+                "drivers": [
+                    {
+                        "number": number[id(f)],
+                        "label": f.label,
+                        "score": f.score,
+                        "valence": f.valence,
+                        "valence_words": valence_word(f.valence),
+                        "tone": _tone(f.valence),
+                        "uri": image_uri(face_crop(image, f.box)) if image is not None else None,
+                    }
+                    for f in drivers
+                ],
+            }
+        )
+    return out
+
+
+def _people(report: VideoReport, linked: bool) -> list[dict[str, Any]]:
+    """The people table's rows (`VideoReport.people`) with a strip of each person's readable faces."""
+    rows = report.people()
+    by_person: dict[int, list[FrameFace]] = {}
+    for f in report.faces:
+        if _left_out(f) is None:
+            by_person.setdefault(f.person, []).append(f)
+    picks = {}
+    for r in rows:
+        faces = by_person.get(r["person"], [])
+        picks[r["person"]] = [faces[round(i)] for i in np.linspace(0, len(faces) - 1, min(STRIP, len(faces)))]
+    frames = read_frames(report.path, [f.frame for fs in picks.values() for f in fs])
+    return [
+        {
+            "name": f"{'Person' if linked else 'Face track'} {i}",
+            "shots": ", ".join(str(s + 1) for s in r["shots"]),
+            "on_screen": f"{_seconds(r['seconds_on_screen'])} (seen {r['first_seen']:.1f}–{r['last_seen']:.1f} s)",
+            "valence": r["valence"],
+            "valence_words": valence_word(r["valence"]),
+            "tone": _tone(r["valence"]),
+            "dominant": r["dominant_emotion"],
+            "strip": [
+                image_uri(face_crop(frames[f.frame], f.box, side=56)) for f in picks[r["person"]] if f.frame in frames
+            ],
+        }
+        for i, r in enumerate(rows, 1)
+    ]
+
+
+def _people_text(summary: Mapping[str, Any], n: int) -> str:
+    shots = summary["shots"]
+    in_shots = f"in {shots} shot{'s' if shots != 1 else ''}"
+    if summary["people_linked"]:
+        text = (
+            f"{n} {'person was' if n == 1 else 'people were'} seen {in_shots}; a person's face is followed across "
+            "shot cuts by its appearance, so one performer filmed from three cameras is one person."
+        )
+    else:
+        text = (
+            f"{n} face track{'s' if n != 1 else ''} {in_shots}. A track is one face followed without a break; these "
+            "were not linked across shot cuts, so someone seen in two shots has two tracks."
+        )
+    brief = summary.get("people_left_out") or 0
+    if brief:
+        text += (
+            f" {brief} more face{'s' if brief != 1 else ''} seen for under {summary['people_min_seconds']:g} s, or only "
+            f"too poorly to read, {'are' if brief != 1 else 'is'} not listed."
+        )
+    return text
+
+
+def _timeline_text(timeline: Sequence[dict[str, Any]], shot_cuts: Sequence[float]) -> str:
+    faces = [r["faces"] for r in timeline if not r.get("no_data")]
+    seen = [n for n in faces if n]
+    band = any(r.get("valence_low") is not None for r in timeline)
+    text = "Each point is the average of the faces read in that second"
+    text += (
+        "; the shaded band is its 95 % confidence band (narrow: many faces that agree; wide: few faces, or faces "
+        "that disagree; none: a single face)."
+        if band
+        else ". No confidence band could be computed (too few faces per second), so read each point with care."
+    )
+    if seen:
+        text += (
+            f" The bottom row shows how many faces each second rests on: {min(seen)} to {max(seen)}"
+            f" (median {float(np.median(seen)):g})"
+            + (f"; {faces.count(0)} second{'s' if faces.count(0) != 1 else ''} had none" if 0 in faces else "")
+            + "."
+        )
+    for r in timeline:
+        if r.get("partial"):
+            text += (
+                f" The last bar, from {r['time']:.0f} s, covers only {r['end'] - r['time']:.1f} s of video: it is drawn "
+                "narrow and hatched, its point hollow."
+            )
+    no_data = sum(1 for r in timeline if r.get("no_data"))
+    if no_data:
+        text += f" {no_data} second{'s' if no_data != 1 else ''} could not be read at all (grey: no data)."
+    if shot_cuts:
+        text += f" Dotted lines mark the {len(shot_cuts)} shot cut{'s' if len(shot_cuts) != 1 else ''}."
+    return text
+
+
+def _frames_caveat(summary: Mapping[str, Any]) -> str:
+    text = (
+        f"{summary['faces']} face readings in {summary['frames_analyzed']} analysed frames "
+        f"(of {summary['frames_expected']} sampled)"
+    )
+    problems = [
+        f"{summary[key]} {what}"
+        for key, what in (
+            ("frames_skipped", "damaged and skipped"),
+            ("frames_unreadable", "missing because the file ends early"),
+            ("frames_not_reached", "not reached because the analysis was stopped"),
+        )
+        if summary.get(key)
+    ]
+    text += ": " + "; ".join(problems) + "." if problems else "; every sampled frame was read."
+    return " ".join([text, *summary.get("warnings", [])])
+
+
+def _left_out_caveat(summary: Mapping[str, Any]) -> str:
+    gate = summary.get("quality_thresholds") or {}
+    text = str(summary["left_out_sentence"])
+    if gate:
+        text += (
+            f" A face is left out when it is darker than grey level {gate['min_brightness']:g} of 255, smaller than "
+            f"{gate['min_size']} pixels, blurred (sharpness under {gate['min_sharpness']:g}) or found with a detection "
+            f"score under {gate['min_detection_score']:g}; left-out faces are outlined in grey in the pictures and "
+            "counted nowhere else."
+        )
+    return text
+
+
+def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mapping[str, Any] | None = None) -> Path:
+    """Write the reaction report as one offline HTML file; returns its path.
+
+    ``path`` is the file to write, or a folder (then ``report.html`` inside it). ``metadata``
+    (``model_metrics``, or anything of `VideoReport.metadata`) adds to and overrides
+    ``report.metadata``; the input is always shown by its file name only.
+    """
+    from facemotion import __version__
+    from facemotion.apps.plots import plot_timeline
+    from facemotion.draw import plot_emotion_shares
+
+    out = Path(path)
+    if out.is_dir() or not out.suffix:
+        out = out / "report.html"
+    summary = report.summary()
+    meta: dict[str, Any] = {
+        "file": report.name,
+        "duration": report.duration,
+        "facemotion_version": __version__,
+        "sample_fps": report.sample_fps or None,
+        **dict(report.metadata),
+        **dict(metadata or {}),
+    }
+    name = Path(str(meta["file"])).name
+    timeline = report.timeline()
+    used = report.used_faces
+    shares = {label: sum(f.label == label for f in used) / max(1, len(used)) for label in EMOTIONS}
+    people = _people(report, summary["people_linked"])
+    who = ("person" if len(people) == 1 else "people") if summary["people_linked"] else "face tracks"
+    rate = meta.get("sample_fps")
+    subtitle = " · ".join(
+        [
+            f"{_seconds(report.duration)} of video",
+            f"{report.frames_analyzed} frames analysed" + (f" ({float(rate):g} a second)" if rate else ""),
+            f"{summary['faces_used']} face readings used, {summary['faces_left_out']} left out",
+            f"{len(people)} {who}",
+        ]
+    )
+    overall = None
+    if summary["mean_valence"] is not None:
+        overall = {
+            key: {
+                "value": summary[f"mean_{key}"],
+                "low": summary.get(f"mean_{key}_low"),
+                "high": summary.get(f"mean_{key}_high"),
+                "words": summary[f"{key}_words"],
+            }
+            for key in ("valence", "arousal")
+        }
+    caveats = [
+        _frames_caveat(summary),
+        _left_out_caveat(summary),
+        *model_caveats(dict(meta.get("model_metrics") or {})),
+        *GENERAL_CAVEATS,
+        "Every face in the picture counts: performers on screen as well as the audience.",
+    ]
+    return _render(
+        "video_report.html.j2",
+        out,
+        title=f"Audience reaction: {name}",
+        subtitle=subtitle,
+        sentence=summary["sentence"],
+        overall=overall,
+        faces_counted=summary["faces_used"],
+        timeline_text=_timeline_text(timeline, report.shot_cuts),
+        timeline_uri=figure_uri(
+            plot_timeline(timeline, title=name, shot_cuts=report.shot_cuts, duration=report.duration)
+        ),
+        moments=_moments(report, timeline),
+        shares_uri=figure_uri(plot_emotion_shares(shares, title="Share of face readings").figure),
+        shares_note=f" ({len(used)} readings)",
+        people=people,
+        people_text=_people_text(summary, len(people)),
+        caveats=caveats,
+        meta=meta,
+        footer=_footer(meta, _VIDEO_FOOTER),
     )
 
 
-def video_report_html(report: VideoReport, path: str | Path) -> Path:
-    """Write ``path`` (``report.html``): the whole reaction report in one offline HTML file."""
-    from facemotion.apps.plots import plot_timeline
+# --------------------------------------------------------------------------------------------- compare
 
-    summary = report.summary()
-    timeline = report.timeline()
-    name = Path(report.path).name
-    shares = {label: sum(f.label == label for f in report.faces) / max(1, len(report.faces)) for label in EMOTIONS}
-    parts = [
-        f"<h1>Audience reaction: {html.escape(name)}</h1>",
-        f'<p class="sub">{report.duration:.1f} s of video, {report.frames_analyzed} frames analysed, '
-        f"{summary['people']} people and {summary['faces']} face observations.</p>",
-        f'<p class="summary">{html.escape(video_summary_sentence(summary))}</p>',
-        "<h2>Valence and arousal over time</h2>",
-        f'<img alt="timeline" src="{_figure(plot_timeline(timeline, title=name))}">',
-        "<h2>Emotion shares</h2>",
-        f'<img alt="emotion shares" src="{_shares_figure(shares, "Share of face observations")}">',
+
+def _interval(delta: float | None, low: float | None, high: float | None) -> tuple[str, str]:
+    if delta is None:
+        return "–", "–"
+    return f"{delta:+.2f}", ("too few faces" if low is None or high is None else f"{low:+.2f} to {high:+.2f}")
+
+
+def _difference_words(
+    what: str, more: str, less: str, delta: float | None, low: float | None, high: float | None
+) -> str:
+    if delta is None:
+        return "no comparison possible"
+    if low is None or high is None:
+        return "too few faces to tell"
+    if low > 0:
+        return f"{more}: a clear difference"
+    if high < 0:
+        return f"{less}: a clear difference"
+    return f"no clear difference in how {what} the faces looked"
+
+
+def comparison_report_html(result: GroupComparison, path: str | Path, *, names: tuple[str, str] | None = None) -> Path:
+    """Write a comparison of two groups as one offline HTML file; returns its path.
+
+    ``names`` override ``result.names`` (e.g. ``("entering", "leaving")``).
+    """
+    from dataclasses import replace
+
+    from facemotion.apps.plots import plot_differences, plot_share_pair
+
+    if names is not None:
+        result = replace(result, names=names)
+    a, b = result.names
+    meta = dict(result.metadata)
+    rows = [
+        ("valence (pleasant)", result.delta_valence, result.ci_low, result.ci_high),
+        ("arousal (excited)", result.delta_arousal, result.arousal_ci_low, result.arousal_ci_high),
     ]
-    moments = []
-    for what, second, valence, change in key_moments(timeline):
-        frames = [f.frame for f in report.faces if second <= f.time < second + 1]
-        busiest = max(set(frames), key=lambda k: (frames.count(k), -k)) if frames else None  # the most faces
-        image = _annotated(report, busiest) if busiest is not None else None
-        picture = f'<img alt="{what}" src="{_png(image)}">' if image is not None else ""
-        css = "pos" if valence >= 0 else "neg"
-        moments.append(
-            f'<div class="moment"><b>{what}</b>: {second:.0f}–{second + 1:.0f} s, '
-            f'mean valence <span class="{css}">{valence:+.2f}</span>'
-            + (f" ({change:+.2f} from the second before)" if change is not None else "")
-            + f"{picture}</div>"
+    differences = []
+    for (what, delta, low, high), words in zip(
+        rows,
+        (
+            _difference_words("pleasant", f"{b} looked more pleasant", f"{b} looked less pleasant", *rows[0][1:]),
+            _difference_words("excited", f"{b} looked more excited", f"{b} looked calmer", *rows[1][1:]),
+        ),
+        strict=True,
+    ):
+        d, ci = _interval(delta, low, high)
+        differences.append({"what": what, "delta": d, "ci": ci, "words": words})
+    if result.p_value is None:
+        p_text = "No permutation test: too few faces in a group."
+    else:
+        chance = (
+            "less than once in 1,000"
+            if result.p_value < 0.001
+            else f"about {round(result.p_value * 100)} times in 100"
+            if result.p_value >= 0.01
+            else f"about {round(result.p_value * 1000)} times in 1,000"
         )
-    if moments:
-        parts += ["<h2>Key moments</h2>", f'<div class="moments">{"".join(moments)}</div>']
-    rows = []
-    by_person: dict[int, list[FrameFace]] = {}
-    for f in report.faces:
-        by_person.setdefault(f.person, []).append(f)
-    for person in report.people():
-        faces = by_person[person["person"]]
-        rows.append(
-            f"<tr><td>{person['person']}</td><td>{person['first_seen']:.1f}–{person['last_seen']:.1f} s "
-            f"({person['frames']} frames)</td><td>{person['valence']:+.2f}</td><td>{person['dominant_emotion']}</td>"
-            f'<td class="strip">{_face_strip(report, faces)}</td></tr>'
+        p_text = (
+            f"Permutation test of the valence difference: {result.p_text}. If the two groups were in the same mood, a "
+            f"difference at least this large would turn up by chance {chance}."
         )
-    if rows:
-        parts += [
-            "<h2>People</h2><p>A person is one track of a face; ids restart at shot cuts.</p>",
-            "<table><tr><th>person</th><th>on screen</th><th>mean valence</th><th>dominant emotion</th>"
-            f"<th>face</th></tr>{''.join(rows)}</table>",
-        ]
-    parts.append(f'<p class="sub">Made by facemotion from {html.escape(report.path)}.</p>')
-    out = Path(path)
-    out.write_text(_page(f"Audience reaction: {name}", "\n".join(parts)), encoding="utf-8")
-    return out
+    if result.delta_valence is not None and result.mean_valence_a is not None and result.mean_valence_b is not None:
+        plain = (
+            f"Faces in {a} looked {valence_word(result.mean_valence_a)} on average ({result.mean_valence_a:+.2f}), "
+            f"faces in {b} {valence_word(result.mean_valence_b)} ({result.mean_valence_b:+.2f})."
+        )
+    else:
+        plain = "At least one group has no face, so there is nothing to compare."
 
+    def group(name: str, n: int, v: float | None, ar: float | None, skipped: Sequence[Any]) -> dict[str, Any]:
+        return {
+            "name": name,
+            "n": n,
+            "valence": "–" if v is None else f"{v:+.2f} ({valence_word(v)})",
+            "arousal": "–" if ar is None else f"{ar:+.2f} ({arousal_word(ar)})",
+            "skipped": len(skipped),
+        }
 
-def comparison_report_html(result: GroupComparison, path: str | Path, name_a: str = "A", name_b: str = "B") -> Path:
-    """Write ``path``: the entering-vs-leaving comparison as one offline HTML file."""
-
-    def fmt(x: float | None) -> str:
-        return "–" if x is None else f"{x:+.2f}"
-
-    parts = [
-        f"<h1>Mood comparison: {html.escape(name_b)} vs {html.escape(name_a)}</h1>",
-        f'<p class="summary">{html.escape(result.sentence)}</p>',
-        "<table><tr><th></th><th>faces</th><th>mean valence</th><th>mean arousal</th></tr>",
-        f"<tr><td>{html.escape(name_a)}</td><td>{result.n_a}</td><td>{fmt(result.mean_valence_a)}</td>"
-        f"<td>{fmt(result.mean_arousal_a)}</td></tr>",
-        f"<tr><td>{html.escape(name_b)}</td><td>{result.n_b}</td><td>{fmt(result.mean_valence_b)}</td>"
-        f"<td>{fmt(result.mean_arousal_b)}</td></tr></table>",
-        f"<p>Difference B − A: valence {fmt(result.delta_valence)}, arousal {fmt(result.delta_arousal)}"
-        + (f"; permutation test p = {result.p_value:.3f}" if result.p_value is not None else "")
-        + ".</p>",
-        "<h2>Emotion shares</h2>",
-        f'<img alt="shares {html.escape(name_a)}" src="{_shares_figure(result.shares_a, name_a)}">',
-        f'<img alt="shares {html.escape(name_b)}" src="{_shares_figure(result.shares_b, name_b)}">',
+    examples = [
+        {
+            "name": name,
+            "faces": [
+                {
+                    "uri": image_uri(e.image),
+                    "label": e.label,
+                    "score": e.score,
+                    "valence": e.valence,
+                    "valence_words": valence_word(e.valence),
+                    "source": Path(e.source).name,
+                }
+                for e in faces
+            ],
+        }
+        for name, faces in ((a, result.examples_a), (b, result.examples_b))
+        if faces
     ]
-    out = Path(path)
-    out.write_text(_page(f"Mood comparison: {name_b} vs {name_a}", "\n".join(parts)), encoding="utf-8")
-    return out
+    skipped = [
+        f"{name}: {file}: {why}" for name, s in ((a, result.skipped_a), (b, result.skipped_b)) for file, why in s
+    ]
+    caveats = [
+        f"{result.n_a} faces in {a} and {result.n_b} in {b} were compared"
+        + (
+            f"; {len(skipped)} file{'s' if len(skipped) != 1 else ''} could not be read and were skipped."
+            if skipped
+            else "."
+        ),
+        "The interval and the test assume the faces are independent: many photos of the same few people make "
+        "the interval look surer than it is.",
+        *model_caveats(dict(meta.get("model_metrics") or {})),
+        *GENERAL_CAVEATS,
+    ]
+    return _render(
+        "compare_report.html.j2",
+        path,
+        title=f"Mood comparison: {b} vs {a}",
+        subtitle=f"{result.n_a} faces in {a}, {result.n_b} in {b}; differences are {b} minus {a}.",
+        sentence=result.sentence,
+        plain=plain,
+        names=(a, b),
+        confidence=f"{result.confidence:.0%}",
+        groups=[
+            group(a, result.n_a, result.mean_valence_a, result.mean_arousal_a, result.skipped_a),
+            group(b, result.n_b, result.mean_valence_b, result.mean_arousal_b, result.skipped_b),
+        ],
+        differences=differences,
+        p_text=p_text,
+        differences_uri=(
+            figure_uri(plot_differences([r for r in rows if r[1] is not None]))
+            if result.delta_valence is not None
+            else None
+        ),
+        shares_uri=figure_uri(plot_share_pair(result.shares_a, result.shares_b, (a, b))),
+        examples=examples,
+        skipped=skipped,
+        caveats=caveats,
+        meta=meta,
+        footer=_footer(meta, _COMPARE_FOOTER),
+    )

@@ -1,0 +1,81 @@
+"""Pictures for the HTML reports, as ``data:`` URIs (one offline file): frames, face crops, figures."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+
+def image_uri(image: NDArray[np.uint8], quality: int | None = None) -> str:
+    """An RGB image as a ``data:`` URI: PNG, or JPEG at ``quality`` (photos and video frames: far smaller).
+
+    >>> image_uri(np.zeros((2, 2, 3), np.uint8))[:22]
+    'data:image/png;base64,'
+    """
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    if quality is None:
+        ok, data = cv2.imencode(".png", bgr)
+        kind = "png"
+    else:
+        ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        kind = "jpeg"
+    if not ok:  # pragma: no cover - encoding an in-memory array does not fail
+        raise ValueError("could not encode an image")
+    return f"data:image/{kind};base64," + base64.b64encode(data.tobytes()).decode()
+
+
+def figure_uri(fig: Any, dpi: int = 100) -> str:
+    """A matplotlib figure as a PNG ``data:`` URI; the figure is closed afterwards."""
+    from facemotion.draw import _pyplot
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    _pyplot().close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def read_frames(path: str | Path, indices: Iterable[int]) -> dict[int, NDArray[np.uint8]]:
+    """The RGB frames ``indices`` of a video, read with one capture; frames that cannot be read are left out."""
+    out: dict[int, NDArray[np.uint8]] = {}
+    wanted = sorted(set(indices))
+    if not wanted or not Path(path).is_file():
+        return out
+    cap = cv2.VideoCapture(str(path))
+    try:
+        for index in wanted:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, frame = cap.read()
+            if ok and frame is not None:
+                out[index] = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8)
+    finally:
+        cap.release()
+    return out
+
+
+def face_crop(
+    image: NDArray[np.uint8], box: tuple[int, int, int, int], side: int = 96, margin: float = 0.15
+) -> NDArray[np.uint8]:
+    """A square crop round ``box`` (``margin`` of the box added each side), resized to ``side`` pixels.
+
+    >>> face_crop(np.zeros((100, 100, 3), np.uint8), (10, 10, 30, 30)).shape
+    (96, 96, 3)
+    """
+    x, y, w, h = box
+    half = max(w, h) * (0.5 + margin)
+    cx, cy = x + w / 2, y + h / 2
+    x0, y0, x1, y1 = (round(v) for v in (cx - half, cy - half, cx + half, cy + half))
+    top, left = max(0, -y0), max(0, -x0)
+    padded = cv2.copyMakeBorder(
+        image, top, max(0, y1 - image.shape[0]), left, max(0, x1 - image.shape[1]), cv2.BORDER_CONSTANT
+    )
+    crop = padded[y0 + top : y1 + top, x0 + left : x1 + left]
+    if not crop.size:
+        return np.zeros((side, side, 3), np.uint8)
+    return np.asarray(cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA), np.uint8)
