@@ -171,10 +171,18 @@ def _reduce_array(image: NDArray[np.uint8], max_decoded: int | None) -> tuple[ND
         return image, 1.0
     import cv2
 
-    factor = math.ceil(math.sqrt(height * width / max_decoded))
+    factor = _reduction(width, height, max_decoded)
     size = (max(1, width // factor), max(1, height // factor))
     reduced = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     return reduced, width / size[0]
+
+
+def _reduction(width: int, height: int, max_decoded: int) -> int:
+    """The smallest whole factor (2 or more) that brings width × height within ``max_decoded``."""
+    factor = max(2, math.floor(math.sqrt(width * height / max(1, max_decoded))))
+    while math.ceil(width / factor) * math.ceil(height / factor) > max_decoded:
+        factor += 1
+    return factor
 
 
 def _from_pil(image: Any, limit: int, what: str, max_decoded: int | None) -> tuple[NDArray[np.uint8], float]:
@@ -185,7 +193,7 @@ def _from_pil(image: Any, limit: int, what: str, max_decoded: int | None) -> tup
         raise ImageReadError(f"{what} is {width}×{height} pixels, over the limit of {limit:,} pixels")
     scale = 1.0
     if max_decoded is not None and width * height > max_decoded:
-        factor = math.ceil(math.sqrt(width * height / max_decoded))
+        factor = _reduction(width, height, max_decoded)
         if image.mode not in ("L", "RGB", "RGBA", "I", "F"):
             image = image.convert("I" if image.mode.startswith("I;16") else "RGB")
         image = image.reduce(factor)
