@@ -368,7 +368,7 @@ def runtime_file(directory: str | Path, config: ModelConfig, key: str) -> Path:
     """The file of ``config.runtimes[key]``: inside the model directory and present."""
     file = artifact_file(directory, str(config.runtimes[key]["file"]))
     if not file.is_file():
-        raise ModelLoadError(f"{file} is listed in config.json (runtimes.{key}) but missing")
+        raise ModelLoadError(f"{file} is listed in config.json but missing (runtimes.{key})")
     return file
 
 
