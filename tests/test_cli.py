@@ -85,24 +85,16 @@ def test_analyze_out_resumes(
     for name in ("one.png", "two.png"):
         Image.fromarray(astronaut).save(tmp_path / name)
     out_file = tmp_path / "results.jsonl"
-    out_file.write_text(
-        json.dumps({"path": str(tmp_path / "one.png"), "faces": [], "error": None}) + '\n{"path": "cut sho'
-    )
-    code, out, _ = _run(
-        capsys,
-        "analyze",
-        str(tmp_path / "one.png"),
-        str(tmp_path / "two.png"),
-        "--json",
-        "--out",
-        str(out_file),
-        "--model",
-        str(tiny_model_dir),
-    )
+    args = ["analyze", str(tmp_path / "one.png"), "--json", "--out", str(out_file), "--model", str(tiny_model_dir)]
+    assert _run(capsys, *args)[0] == 0
+    with out_file.open("a") as handle:
+        handle.write('{"path": "cut sho')  # what a crash during a write leaves
+    code, out, _ = _run(capsys, *args[:2], str(tmp_path / "two.png"), *args[2:])
     assert code == 0
     assert [Path(r["path"]).name for r in json.loads(out)] == ["two.png"]  # one.png was already done
-    lines = out_file.read_text().splitlines()
-    assert json.loads(lines[-1])["path"].endswith("two.png")
+    lines = [json.loads(line) for line in out_file.read_text().splitlines()]  # the torn line is gone
+    assert [Path(r["path"]).name for r in lines] == ["one.png", "two.png"]
+    assert lines[0]["settings"] == lines[1]["settings"] and lines[0]["model"].startswith("compact-")
 
 
 def test_wrong_model_is_a_clean_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -152,6 +144,61 @@ def test_empty_folder_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: 
     (tmp_path / "empty").mkdir()
     code, _, err = _run(capsys, "analyze", str(tmp_path / "empty"))
     assert code == 2 and "no images found under" in err
+    pytest.importorskip("pyarrow", reason="facemotion batch writes Parquet: pip install 'facemotion[ray]'")
+    code, _, err = _run(capsys, "batch", str(tmp_path / "empty"), "--out", str(tmp_path / "out"))
+    assert code == 2 and "no images or videos found under" in err  # the same rule in both commands
+
+
+def test_empty_folder_among_inputs_is_reported_not_fatal(
+    capsys: pytest.CaptureFixture[str], astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    Image.fromarray(astronaut).save(tmp_path / "a.png")
+    (tmp_path / "d.jpg").mkdir()  # a folder named like a photo, empty
+    code, out, err = _run(capsys, "analyze", str(tmp_path / "a.png"), str(tmp_path / "d.jpg"), "--json")
+    records = {Path(r["path"]).name: r for r in json.loads(out)}
+    assert code == 1 and len(records["a.png"]["faces"]) == 1
+    assert "empty folder" in records["d.jpg"]["error"] and "1 analysed" in err and "1 failed or skipped" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["batch", "x", "--out", "o", "--workers", "0"],
+        ["batch", "x", "--out", "o", "--fps", "nan"],
+        ["batch", "x", "--out", "o", "--fps", "-5"],
+        ["batch", "x", "--out", "o", "--chunk-seconds", "0"],
+        ["batch", "x", "--out", "o", "--chunk-seconds", "inf"],
+    ],
+)
+def test_numbers_are_checked_when_parsing(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2 and "expected a" in capsys.readouterr().err
+
+
+def test_out_that_is_a_folder_or_unwritable_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "analyze", "x.jpg", "--out", str(tmp_path))
+    assert code == 2 and "that is a folder" in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "file").write_text("x")
+    code, _, err = _run(capsys, "analyze", "x.jpg", "--out", str(tmp_path / "file" / "r.jsonl"))
+    assert code == 2 and "cannot write there" in err and len(err.strip().splitlines()) == 1
+
+
+def test_broken_pipe_ends_quietly(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """``facemotion analyze DIR | head -1``: no traceback when head stops reading."""
+    import subprocess
+    import sys
+
+    for i in range(40):
+        Image.fromarray(astronaut[:: 1 + i % 3, :: 1 + i % 3]).save(tmp_path / f"{i:02d}.png")
+    run = subprocess.run(
+        f"{sys.executable} -m facemotion.cli analyze {tmp_path} | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr, run.stderr
 
 
 def test_annotate_into_an_existing_file_says_what_to_do(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -199,5 +246,5 @@ def test_batch_command_local_engine(capsys: pytest.CaptureFixture[str], tmp_path
     shutil.copy(need(GROUP_PHOTOS / "voc_2007_007763.jpg"), folder)
     (folder / "bad.png").write_bytes(b"nope")
     code, out, _ = _run(capsys, "batch", str(folder), "--out", str(tmp_path / "out"))
-    assert code == 1 and "2 inputs" in out and "7 faces" in out and "1 with errors" in out
+    assert code == 1 and "2 inputs: 1 analysed" in out and "7 faces" in out and "1 failed" in out
     assert (tmp_path / "out" / "faces.parquet").is_dir() and (tmp_path / "out" / "inputs.parquet").is_file()

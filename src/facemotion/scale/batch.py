@@ -151,8 +151,9 @@ def run_batch(
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     found = expand_batch_inputs(inputs)
-    if not found.paths and not found.skipped:
-        raise FacemotionError(no_inputs_message(inputs, SUFFIXES))
+    if not found.paths:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in found.skipped)
+        raise FacemotionError(no_inputs_message(inputs, SUFFIXES) + (f"; skipped {reasons}" if reasons else ""))
     keys = {p: source_key(p) for p in found.paths}
     settings = run_settings(model, revision, detector, mirror, fps=sample_fps, chunk_seconds=chunk_seconds)
     if overwrite:
