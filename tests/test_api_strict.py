@@ -105,7 +105,7 @@ def test_arguments_are_checked_at_construction(kwargs: dict[str, object], messag
 
 
 def test_a_loaded_model_does_not_take_loading_options(clf: EmotionClassifier) -> None:
-    with pytest.raises(FacemotionError, match="runtime, mirror|mirror, runtime|mirror"):
+    with pytest.raises(FacemotionError, match="mirror cannot be applied to a FaceModel"):
         EmotionClassifier(clf.model, mirror=True)
     assert EmotionClassifier(clf.model, min_face_size=np.int64(20)).min_face_size == 20
 
@@ -133,7 +133,7 @@ def test_help_shows_real_types_and_both_forms() -> None:
 
 
 def test_valence_and_arousal_have_honest_precision(clf: EmotionClassifier, astronaut: np.ndarray) -> None:
-    faces = clf.predict(astronaut) + [clf.predict_faces(astronaut[30:190, 150:310])]
+    faces = [*clf.predict(astronaut), clf.predict_faces(astronaut[30:190, 150:310])]
     for face in faces:
         assert face.valence == round(face.valence, 2) and face.arousal == round(face.arousal, 2)
         assert -1 <= face.valence <= 1 and -1 <= face.arousal <= 1
