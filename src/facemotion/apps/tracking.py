@@ -159,14 +159,16 @@ class TrackAppearance:
     descriptor: NDArray[np.float32]
 
 
-def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3) -> dict[int, int]:
+def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio: float = 0.8) -> dict[int, int]:
     """Group face tracks of different shots that look like the same person: ``{track: person}``.
 
     Greedy agglomerative linking: the closest pair of groups (`appearance_distance` of
     their tracks' descriptors, the largest over the pair's tracks: complete linkage) is
     merged while it is under ``max_distance``, never merging two tracks of the same shot
-    or two tracks seen in the same frame. Persons are numbered in the order of their
-    first track.
+    or two tracks seen in the same frame. Each pair of tracks must also be distinctive
+    (a ratio test): their distance at most ``ratio`` times the distance of either track to
+    the second-closest track of the other's shot, so that of two look-alikes in one shot
+    neither is linked. Persons are numbered in the order of their first track.
 
     >>> red, blue = np.zeros(96, np.float32), np.zeros(96, np.float32)
     >>> red[0] = red[48] = 1; blue[30] = blue[80] = 1
@@ -175,20 +177,33 @@ def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3) -> dic
     >>> link_tracks(t)
     {0: 0, 1: 1, 2: 0}
     """
-    groups: list[list[TrackAppearance]] = [[t] for t in sorted(tracks, key=lambda t: t.track)]
-    distance = {
-        (a.track, b.track): appearance_distance(a.descriptor, b.descriptor)
-        for i, a in enumerate(tracks)
-        for b in tracks[i + 1 :]
-    }
+    distance: dict[tuple[int, int], float] = {}
+    for a in tracks:
+        for b in tracks:
+            if a.track < b.track:
+                distance[a.track, b.track] = distance[b.track, a.track] = appearance_distance(
+                    a.descriptor, b.descriptor
+                )
+    by_shot: dict[int, list[TrackAppearance]] = {}
+    for t in tracks:
+        by_shot.setdefault(t.shot, []).append(t)
+
+    def second_closest(a: TrackAppearance, shot: int) -> float:
+        ds = sorted(distance[a.track, b.track] for b in by_shot[shot])
+        return ds[1] if len(ds) > 1 else math.inf
+
+    def linkable(a: TrackAppearance, b: TrackAppearance) -> bool:
+        d = distance[a.track, b.track]
+        return d <= ratio * second_closest(a, b.shot) and d <= ratio * second_closest(b, a.shot)
 
     def between(g: list[TrackAppearance], h: list[TrackAppearance]) -> float:
-        if {t.shot for t in g} & {t.shot for t in h}:
+        if {t.shot for t in g} & {t.shot for t in h} or any(a.frames & b.frames for a in g for b in h):
             return math.inf
-        if any(a.frames & b.frames for a in g for b in h):
+        if not all(linkable(a, b) for a in g for b in h):
             return math.inf
-        return max(distance.get((a.track, b.track), distance.get((b.track, a.track), 1.0)) for a in g for b in h)
+        return max(distance[a.track, b.track] for a in g for b in h)
 
+    groups: list[list[TrackAppearance]] = [[t] for t in sorted(tracks, key=lambda t: t.track)]
     while len(groups) > 1:
         best, pair = math.inf, (0, 0)
         for i, g in enumerate(groups):
