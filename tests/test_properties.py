@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from facemotion import FacemotionError
+from facemotion import FacemotionError, ImageReadError
 from facemotion.io import read_image
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -36,6 +36,46 @@ def images(draw: st.DrawFn) -> np.ndarray:
     else:
         elements = st.integers(0, int(np.iinfo(dtype).max))
     return draw(arrays(dtype, shape, elements=elements, fill=elements))
+
+
+any_dtypes = st.sampled_from(
+    [np.uint8, np.uint16, np.uint32, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64, bool]
+)
+any_shapes = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(tuple)
+
+
+@st.composite
+def any_arrays(draw: st.DrawFn) -> np.ndarray:
+    """Arrays of any dtype, shape and values (NaN, negatives, huge numbers included)."""
+    dtype = np.dtype(draw(any_dtypes))
+    shape = draw(st.one_of(any_shapes, st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([1, 3, 4]))))
+    return draw(arrays(dtype, shape))
+
+
+@SETTINGS
+@given(image=any_arrays())
+def test_any_array_is_read_or_refused_cleanly(image: np.ndarray) -> None:
+    """Never a crash from inside numpy/OpenCV, never a silently black image from out-of-range data."""
+    try:
+        out = read_image(image)
+    except ImageReadError:
+        return
+    assert out.dtype == np.uint8 and out.shape == (*image.shape[:2], 3)
+    assert image.dtype != bool and np.isfinite(image.astype(np.float64)).all() and image.min() >= 0
+    colour = image if image.ndim == 2 or image.shape[2] != 4 else image[:, :, :3]  # alpha is dropped
+    visible = 1 if colour.dtype.kind in "ui" else 1 / 255  # floats: at least one step of 0..1 data
+    if colour.max() >= visible:  # a visible input never reads as all black
+        assert out.max() > 0
+
+
+@SETTINGS
+@given(batch=st.lists(any_arrays(), min_size=1, max_size=4))
+def test_skip_gives_one_entry_per_input(tiny_classifier, batch: list[np.ndarray]) -> None:  # type: ignore[no-untyped-def]
+    results = tiny_classifier.predict(batch, errors="skip")
+    assert len(results) == len(batch)
+    for faces in results:
+        assert faces.error is None or faces == []
+        _check_faces(faces)
 
 
 def _check_faces(faces: list, shape: tuple[int, ...] | None = None) -> None:  # type: ignore[type-arg]
