@@ -4,7 +4,10 @@ The same directory is shipped in the wheel (the default model), written by
 `save_pretrained`, and stored in a Hugging Face Hub repository. Weights are a
 Keras 3 ``.keras`` file loaded with ``safe_mode=True`` (no pickles, no Lambda layers).
 Reading the config (`load_config`) needs no Keras: the default inference path runs
-the LiteRT export and never imports TensorFlow.
+the LiteRT export and never imports TensorFlow. `load_config` checks everything a model
+folder says before anything runs: the config's schema (types, ranges, finite numbers),
+every LiteRT export it names against it (input shape, outputs), and that every file
+stays inside the folder (`artifact_file`). Each problem is one `ModelLoadError` line.
 """
 
 from __future__ import annotations

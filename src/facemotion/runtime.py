@@ -99,9 +99,9 @@ class ModelIdentity(TypedDict):
     ``name``: a bundled model's name (``"default"``), a Hub id, or a local folder's absolute
     path. ``revision``: the Hub commit the files came from (``None`` for bundled and local
     models). ``version``: the ``version`` in ``config.json``. ``runtime``: the runtime that
-    runs (`FaceModel.runtime`). ``sha256``: the first 16 hex digits of the SHA-256 of
-    ``config.json`` followed by the weights file in use, so two folders with the same name
-    but other files never look alike.
+    runs (`FaceModel.runtime`). ``sha256``: 16 hex digits of a SHA-256 over ``config.json``
+    and the weights file in use (the ``.tflite`` export, or ``model.keras``), so two folders
+    with the same name but other files never look alike.
     """
 
     name: str
