@@ -1,9 +1,12 @@
+import argparse
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from facemotion.apps.compare import GroupSample, compare_groups, compare_samples
+from facemotion.apps.compare import GroupSample, compare_groups, compare_samples, format_p
 
 from conftest import GROUP_PHOTOS, need
 
@@ -15,40 +18,94 @@ def _sample(values: np.ndarray) -> GroupSample:
 def test_clear_difference_has_an_interval_that_excludes_zero() -> None:
     rng = np.random.default_rng(0)
     a, b = _sample(rng.normal(-0.2, 0.2, 80)), _sample(rng.normal(0.2, 0.2, 90))
-    result = compare_samples(a, b, n_resamples=2000)
+    result = compare_samples(a, b, names=("entering", "leaving"), n_resamples=2000)
     assert result.delta_valence == pytest.approx(b.valence.mean() - a.valence.mean())
     assert result.ci_low is not None and result.ci_high is not None
     assert 0 < result.ci_low < result.delta_valence < result.ci_high
+    assert result.arousal_ci_low is not None and result.arousal_ci_low <= 0 <= result.arousal_ci_high  # type: ignore[operator]
     assert result.p_value is not None and result.p_value < 0.01
-    assert result.sentence.startswith("Visitors leave happier: valence +0.")
+    assert result.sentence.startswith("leaving happier than entering: valence +0.")
     assert "n=80 vs 90" in result.sentence
+    assert result.p_text == "p < 0.001"  # never "p = 0.000"
     assert compare_samples(a, b, n_resamples=2000).ci_low == result.ci_low  # seeded
+
+
+def test_the_sentence_uses_the_groups_names_both_ways() -> None:
+    rng = np.random.default_rng(2)
+    low, high = _sample(rng.normal(-0.3, 0.1, 30)), _sample(rng.normal(0.3, 0.1, 30))
+    worse = compare_samples(high, low, names=("ad A", "ad B"), n_resamples=500)
+    assert worse.sentence.startswith("ad B less happy than ad A: valence -0.")
+    assert "Visitors" not in worse.sentence
 
 
 def test_no_difference_is_not_called_one() -> None:
     rng = np.random.default_rng(1)
     result = compare_samples(_sample(rng.normal(0, 0.3, 60)), _sample(rng.normal(0, 0.3, 60)), n_resamples=2000)
     assert result.ci_low is not None and result.ci_low < 0 < result.ci_high  # type: ignore[operator]
-    assert result.sentence.startswith("No clear change")
+    assert result.sentence.startswith("No clear difference in mood between A and B")
 
 
 def test_too_few_faces_gives_no_interval() -> None:
     result = compare_samples(_sample(np.array([0.1, 0.2])), _sample(np.array([0.5, 0.6, 0.7])))
     assert result.ci_low is None and result.p_value is None and result.delta_valence is not None
-    assert "Too few faces" in result.sentence
+    assert "Too few faces" in result.sentence and result.p_text.startswith("no p-value")
     empty = compare_samples(_sample(np.array([])), _sample(np.array([0.5])))
     assert empty.delta_valence is None and "No comparison" in empty.sentence
 
 
-def test_compare_two_folders_of_photos(tiny_classifier, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import shutil
+@pytest.mark.parametrize(
+    ("p", "text"), [(0.0004, "p < 0.001"), (0.001, "p = 0.001"), (0.0312, "p = 0.031"), (0.5, "p = 0.50")]
+)
+def test_p_values_are_formatted_for_readers(p: float, text: str) -> None:
+    assert format_p(p) == text
+
+
+def test_one_unreadable_file_among_nine_is_one_skipped_file(tiny_classifier, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    photos = sorted(need(GROUP_PHOTOS).glob("voc_*.jpg"))
+    (tmp_path / "entering").mkdir()
+    (tmp_path / "leaving").mkdir()
+    for i, p in enumerate(photos):
+        shutil.copy(p, tmp_path / ("entering" if i % 2 else "leaving") / p.name)
+    (tmp_path / "leaving" / "cut.jpg").write_bytes(photos[0].read_bytes()[:300])  # a truncated photo
+    result = compare_groups(tmp_path / "entering", tmp_path / "leaving", tiny_classifier, n_resamples=500)
+    assert result.names == ("entering", "leaving")
+    assert result.skipped_a == () and [name for name, _ in result.skipped_b] == ["cut.jpg"]
+    assert str(tmp_path) not in result.skipped_b[0][1]  # the reason names the file, not its folder
+    assert result.n_a + result.n_b >= 41 and result.delta_valence is not None  # compared all the same
+    assert 0 < len(result.examples_a) <= 5 and result.examples_a[0].image.shape == (112, 112, 3)
+    valences = [e.valence for e in result.examples_b]
+    assert valences == sorted(valences)  # from the least to the most pleasant
+    d = json.loads(json.dumps(result.to_dict()))  # JSON-ready: the pictures are left out
+    assert {"delta_valence", "delta_arousal", "ci_low", "arousal_ci_high", "p_value", "p_text", "sentence"} <= set(d)
+    assert d["skipped_b"][0][0] == "cut.jpg" and d["names"] == ["entering", "leaving"]
+    assert d["metadata"]["inputs"] == ["entering", "leaving"] and d["metadata"]["model_version"]
+
+
+def test_every_compare_option_has_help() -> None:
+    from facemotion.cli.compare import add_compare_command
+
+    parser = argparse.ArgumentParser()
+    add_compare_command(parser.add_subparsers())
+    compare = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["compare"]
+    missing = [a.dest for a in compare._actions if not isinstance(a, argparse._HelpAction) and not a.help]
+    assert not missing, f"options without help text: {missing}"
+    assert compare.parse_args(["a", "b", "--names", "ad A, ad B"]).names == ("ad A", "ad B")
+    with pytest.raises(SystemExit):
+        compare.parse_args(["a", "b", "--names", "only-one"])
+
+
+def test_compare_command_writes_a_named_report(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from facemotion.cli import main
 
     photos = sorted(need(GROUP_PHOTOS).glob("voc_*.jpg"))
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    for i, p in enumerate(photos):
-        shutil.copy(p, tmp_path / ("a" if i % 2 else "b") / p.name)
-    result = compare_groups(tmp_path / "a", tmp_path / "b", tiny_classifier, n_resamples=500)
-    assert result.n_a + result.n_b == 43 - 0 or result.n_a + result.n_b >= 41
-    d = result.to_dict()
-    assert {"delta_valence", "delta_arousal", "ci_low", "ci_high", "p_value", "n_a", "n_b", "sentence"} <= set(d)
+    for group, picks in (("x", photos[:4]), ("y", photos[4:8])):
+        (tmp_path / group).mkdir()
+        for p in picks:
+            shutil.copy(p, tmp_path / group / p.name)
+    report = tmp_path / "compare.html"
+    argv = ["compare", str(tmp_path / "x"), str(tmp_path / "y"), "--names", "ad A,ad B", "--resamples", "200"]
+    assert main([*argv, "--model", str(tiny_model_dir), "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "ad B" in out.splitlines()[0] and "ad A" in out.splitlines()[0]
+    text = report.read_text()
+    assert "<title>Mood comparison: ad B vs ad A</title>" in text and str(tmp_path) not in text

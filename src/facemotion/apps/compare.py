@@ -267,37 +267,43 @@ def _source_name(item: Any, index: int) -> str:
 
 
 def _sample_of_images(items: Sequence[Any], classifier: Any, *, crops: bool) -> GroupSample:
-    """Faces of a list of images (or face crops), read and classified ``CHUNK`` at a time; unreadable ones skipped."""
+    """Faces of a list of images (or face crops), ``CHUNK`` at a time; unreadable ones skipped and listed."""
     valence: list[float] = []
     arousal: list[float] = []
     labels: list[str] = []
     candidates: list[tuple[float, tuple[int, Any]]] = []  # (valence, (item index, face))
     skipped: list[tuple[str, str]] = []
     for start in range(0, len(items), CHUNK):
-        images: list[NDArray[np.uint8]] = []
-        indices: list[int] = []
-        for i, item in enumerate(items[start : start + CHUNK], start):
-            try:
-                images.append(read_image(item))
-                indices.append(i)
-            except ImageReadError as err:
-                why = str(err).replace(str(item), _source_name(item, i)) if isinstance(item, (str, Path)) else str(err)
-                skipped.append((_source_name(item, i), why))
-                log.warning("skipped %s: %s", _source_name(item, i), err)
-        if not images:
-            continue
-        per_image = [[f] for f in classifier.predict_faces(images)] if crops else classifier.predict(images)
-        for i, faces in zip(indices, per_image, strict=True):
+        chunk = list(enumerate(items[start : start + CHUNK], start))
+        if crops:
+            readable = []
+            for i, item in chunk:
+                try:
+                    readable.append((i, read_image(item)))
+                except ImageReadError as err:
+                    skipped.append((_source_name(item, i), _why(item, i, str(err))))
+            faces_of = [[face] for face in classifier.predict_faces([c for _, c in readable])] if readable else []
+            found = [(i, faces) for (i, _), faces in zip(readable, faces_of, strict=True)]
+        else:
+            found = []
+            for (i, item), faces in zip(chunk, classifier.predict([c for _, c in chunk], errors="skip"), strict=True):
+                if faces.error is not None:
+                    skipped.append((_source_name(item, i), _why(item, i, faces.error)))
+                else:
+                    found.append((i, faces))
+        for i, faces in found:
             for face in faces:
                 valence.append(face.valence)
                 arousal.append(face.arousal)
                 labels.append(face.label)
                 candidates.append((face.valence, (i, face)))
+    for name, why in skipped:
+        log.warning("skipped %s: %s", name, why)
     examples = []
     for i, face in _pick_examples(candidates):
         try:
             image = read_image(items[i])
-        except ImageReadError:  # pragma: no cover - it was read a moment ago
+        except ImageReadError:  # too large to read whole: no example picture from it
             continue
         examples.append(
             FaceExample(_thumbnail(image, face.box), face.label, face.score, face.valence, _source_name(items[i], i))
@@ -305,6 +311,11 @@ def _sample_of_images(items: Sequence[Any], classifier: Any, *, crops: bool) -> 
     return GroupSample(
         np.array(valence, float), np.array(arousal, float), tuple(labels), tuple(examples), tuple(skipped)
     )
+
+
+def _why(item: Any, index: int, error: str) -> str:
+    """An error message with the input's folder taken out (reports never show a full path)."""
+    return error.replace(str(item), _source_name(item, index)) if isinstance(item, (str, Path)) else error
 
 
 def _video_frame(path: str | Path, index: int) -> NDArray[np.uint8] | None:

@@ -109,7 +109,7 @@ def _footer(meta: Mapping[str, Any], keys: Sequence[str]) -> list[tuple[str, str
         if key == "duration":
             return _seconds(float(value))
         if key == "sample_fps":
-            return f"{float(value):g} frames analysed per second of video"
+            return f"{float(value):.3g} frames analysed per second of video"
         return str(value)
 
     return [(FOOTER[k], text(k, meta.get(k))) for k in keys]
