@@ -110,11 +110,20 @@ class BatchWriter:
         self.counts["faces"] += len(faces) if status["error"] is None else 0
 
     def close(self) -> None:
-        """``OUT/inputs.parquet`` from the journal: one row per input finished so far (written atomically)."""
+        """``OUT/inputs.parquet`` from the journal: one row per input finished so far (written atomically).
+
+        ``faces.parquet`` is left holding the parts of those inputs only.
+        """
         import pyarrow as pa
 
+        records = self.journal.load()
+        finished = {f"input={r['input']}" for r in records if r.get("faces") and r.get("error") is None}
+        parts = self.out_dir / "faces.parquet"
+        for stale in parts.glob("input=*") if parts.is_dir() else []:
+            if stale.name not in finished:  # an input cut short: redone on the next run
+                shutil.rmtree(stale, ignore_errors=True)
         rows = []
-        for record in self.journal.load():
+        for record in records:
             row = {k: record.get(k) for k in INPUT_COLUMNS}
             row["settings"] = json.dumps(record.get("settings"), sort_keys=True)
             rows.append(row)
