@@ -254,3 +254,19 @@ def test_the_cli_refuses_a_bad_model_folder_with_exit_2_and_one_line(
     assert main(["analyze", "--model", str(model), str(photo)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("facemotion: error: ") and err.count("\n") == 1 and str(model) in err
+
+
+def test_a_litert_file_with_int8_inputs_is_refused(model: Path) -> None:
+    """The runner feeds float32 faces: an export quantized end to end (int8 in and out) is refused at load."""
+    tf = pytest.importorskip("tensorflow")
+    keras = pytest.importorskip("keras")
+    inputs = keras.Input((48, 48, 1), batch_size=1)
+    pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+    net = keras.Model(inputs, [keras.layers.Dense(9)(pooled), keras.layers.Dense(2)(pooled)])
+    converter = tf.lite.TFLiteConverter.from_keras_model(net)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([np.full((1, 48, 48, 1), v, np.float32)] for v in (0.0, 0.5, 1.0))
+    converter.inference_input_type = converter.inference_output_type = tf.int8
+    (model / "model.tflite").write_bytes(converter.convert())
+    with pytest.raises(ModelLoadError, match=r"model\.tflite has int8 inputs or outputs; facemotion runs float32 ones"):
+        FaceModel(model)

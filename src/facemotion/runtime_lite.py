@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from facemotion.errors import ModelLoadError
 
 _FD_LOCK = threading.Lock()
@@ -83,4 +85,7 @@ def tflite_signature(model: Path) -> tuple[tuple[int, ...], list[int]]:
         raise ModelLoadError(f"{model} is not a usable LiteRT model: {err}") from None
     if len(inputs) != 1:
         raise ModelLoadError(f"{model} has {len(inputs)} inputs; a facemotion model takes one batch of faces")
+    kinds = {np.dtype(d["dtype"]).name for d in (*inputs, *outputs)}
+    if kinds != {"float32"}:
+        raise ModelLoadError(f"{model} has {'/'.join(sorted(kinds))} inputs or outputs; facemotion runs float32 ones")
     return tuple(int(d) for d in inputs[0]["shape"]), [int(d["shape"][-1]) if len(d["shape"]) else 1 for d in outputs]
