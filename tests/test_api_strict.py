@@ -155,3 +155,22 @@ def test_large_photos_give_boxes_in_their_own_pixels(
         fx, fy, fw, fh = full  # type: ignore[misc]
         assert abs(x - fx) <= 0.1 * fw and abs(y - fy) <= 0.1 * fh and 0.8 < w / fw < 1.25
         assert x + w <= 1024 and y + h <= 1024
+
+
+def test_detector_name_is_recorded(clf: EmotionClassifier) -> None:
+    assert clf.detector_name == "blazeface"
+    assert EmotionClassifier(clf.model, detector="blazeface").detector_name == "blazeface"
+
+
+def test_an_uninstalled_detector_fails_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from facemotion.detection import _cached
+
+    monkeypatch.setitem(sys.modules, "mtcnn", None)  # as if the optional package were not installed
+    _cached.cache_clear()
+    try:
+        with pytest.raises(FacemotionError, match="mtcnn"):
+            EmotionClassifier(detector="mtcnn")
+    finally:
+        _cached.cache_clear()

@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar, get_args, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.detection import DetectedFace, FaceDetector, crop_face, get_detector
+from facemotion.detection import DEFAULT_DETECTOR, DetectedFace, FaceDetector, crop_face, get_detector
 from facemotion.errors import DetectorError, FacemotionError, ImageReadError
 from facemotion.io import ACCEPTED, ImageLike, read_image_reduced
 from facemotion.labels import EMOTIONS
@@ -73,6 +73,7 @@ class _FacePipeline:
         else:
             self.model = FaceModel(model, revision, cache_dir=cache_dir, runtime=runtime, mirror=mirror)
         self._detector = get_detector(detector)  # an unknown or uninstalled detector fails here, not at predict
+        self._detector_spec = detector
         self.min_face_size = int(min_face_size)
 
     @classmethod
@@ -84,6 +85,12 @@ class _FacePipeline:
     def detector(self) -> FaceDetector:
         """The face detector this pipeline uses."""
         return self._detector
+
+    @property
+    def detector_name(self) -> str:
+        """The detector's registered name (``"blazeface"`` by default), or its class name for your own."""
+        spec = self._detector_spec
+        return spec if isinstance(spec, str) else DEFAULT_DETECTOR if spec is None else type(spec).__name__
 
     def detect_and_crop(self, image: NDArray[np.uint8]) -> tuple[list[DetectedFace], list[NDArray[np.uint8]]]:
         """Find the faces of one RGB image and return them with their aligned crops.
