@@ -116,6 +116,9 @@ def test_identity_changes_with_the_files_not_with_the_place(copy: Path) -> None:
         "sha256": bundled["sha256"],
     }
     assert FaceModel(runtime="tflite-float32").identity["sha256"] != bundled["sha256"]  # another file runs
+    model = FaceModel(copy, runtime="tflite-int8")
+    model.identity["name"] = "changed by a caller"
+    assert model.identity["name"] == str(copy.resolve())  # each call gives a new dict
     config = json.loads((copy / "config.json").read_text())
     (copy / "config.json").write_text(json.dumps({**config, "temperature": 1.0}))
     assert FaceModel(copy, runtime="tflite-int8").identity["sha256"] != bundled["sha256"]

@@ -6,7 +6,6 @@ runtime is asked for or a model has no LiteRT export.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -178,18 +177,17 @@ class FaceModel:
             self._compile()
             self.runtime = "keras"
 
-    @functools.cached_property
+        self._sha256 = _content_hash(artifact_file(self.path, CONFIG_FILE), self.weights_file)
+
+    @property
     def identity(self) -> ModelIdentity:
-        """Which model this is, for result records (see `ModelIdentity`)."""
-        digest = hashlib.sha256()
-        for file in (artifact_file(self.path, CONFIG_FILE), self.weights_file):
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
+        """Which model this is, for result records (see `ModelIdentity`); a new dict each time."""
         return ModelIdentity(
             name=self.source,
             revision=self.revision,
             version=self.config.version,
             runtime=self.runtime,
-            sha256=digest.hexdigest()[:16],
+            sha256=self._sha256,
         )
 
     @property
@@ -250,6 +248,14 @@ def _check_arguments(runtime: Any, mirror: Any, batch_size: Any, threads: Any) -
         raise FacemotionError(f"batch_size={batch_size!r} must be a whole number of at least 1")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise FacemotionError(f"threads={threads!r} must be a whole number of at least 1, or None (every core)")
+
+
+def _content_hash(*files: Path) -> str:
+    """16 hex digits of a SHA-256 over the files' own SHA-256 digests (read when the model loads)."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def _describe_source(source: str | Path | None, path: Path) -> tuple[str, str | None]:
