@@ -1,4 +1,4 @@
-"""Finding model directories: local paths, the bundled default, and the Hugging Face Hub.
+"""Finding model directories: model names (bundled models), local paths, and the Hugging Face Hub.
 
 Hub downloads go through ``huggingface_hub``'s cache, so a model downloaded once
 loads offline afterwards (``HF_HUB_OFFLINE=1``).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from facemotion import __version__
 from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE
 from facemotion.errors import ModelLoadError
 
@@ -75,8 +76,6 @@ def resolve_model(
 
 
 def _bundled(name: str) -> Path:
-    from facemotion import __version__
-
     folder = MODEL_NAMES[name]
     if (folder / CONFIG_FILE).is_file():
         return folder
