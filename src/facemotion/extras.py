@@ -1,8 +1,9 @@
 """Optional parts of facemotion and the pip extra that installs each.
 
-`pip install facemotion` is inference only (LiteRT, OpenCV, numpy). Training, the Keras
-runtime and some detectors need an extra; `require` imports such a module or says which
-extra to install.
+`pip install facemotion` is inference only (LiteRT, OpenCV, numpy, Pillow, SciPy,
+Matplotlib, Jinja2). Training, the Keras runtime, some detectors, Parquet output and Ray
+need an extra (``train``, ``mtcnn``, ``retinaface``, ``batch``, ``ray``, ``pandas``);
+`require` imports such a module or says in one line which extra to install.
 
 >>> require("math", "train").sqrt(4.0)
 2.0
@@ -20,13 +21,17 @@ from facemotion.errors import MissingExtraError
 
 
 def require(module: str, extra: str) -> ModuleType:
-    """Import ``module``, or raise `MissingExtraError` naming ``pip install "facemotion[extra]"``."""
+    """Import ``module``, or raise `MissingExtraError` naming ``pip install "facemotion[extra]"``.
+
+    A module that is there but misses one of its own dependencies (Keras without TensorFlow)
+    names that dependency; a facemotion module that fails to import is a bug and is not hidden.
+    """
     try:
         return importlib.import_module(module)
     except ImportError as err:
-        top = module.split(".")[0]
-        if err.name is not None and err.name.split(".")[0] != top:
-            raise  # the module is there but one of its own imports failed: show that error
+        missing = err.name or module
+        if missing.split(".")[0] == "facemotion":
+            raise
         raise MissingExtraError(
-            f'this needs {module}, which facemotion\'s core install does not include: pip install "facemotion[{extra}]"'
-        ) from None
+            f'this needs {missing}, which facemotion\'s core install does not include: pip install "facemotion[{extra}]"'
+        ) from err
