@@ -8,6 +8,7 @@ import pytest
 from facemotion.errors import DatasetError
 from facemotion.labels import ANCHORS, EMOTIONS
 from facemotion.training import (
+    Augmentation,
     FaceDataset,
     TrainingConfig,
     affect_from_votes,
@@ -17,7 +18,6 @@ from facemotion.training import (
     list_image_folder,
     load_image_folder,
     load_vote_folder,
-    make_tf_dataset,
     recipe_preprocessing,
     soft_labels_from_votes,
 )
@@ -91,17 +91,40 @@ def test_metrics() -> None:
     assert m["valence"]["pearson"] == pytest.approx(1.0) and m["arousal"]["pearson"] == pytest.approx(-1.0)
 
 
-def test_pipeline_normalizes_like_inference(tmp_path: Path) -> None:
+def _batch(data: FaceDataset) -> dict[str, np.ndarray]:
+    return {"image": data.images, "emotion": data.soft_labels, "valence_arousal": data.affect}
+
+
+def test_training_model_normalizes_like_inference(tmp_path: Path) -> None:
+    from facemotion.preprocessing import to_model_input
+    from facemotion.training.trainer import FaceBatches, TrainingModel
+
     prep = recipe_preprocessing("compact")
     data = load_vote_folder(_fer_subset(tmp_path, 4, ("happy", "sad")), DATA / "ferplus" / "votes.csv", prep)
     assert data.images.shape == (8, 48, 48, 1) and data.soft_labels.shape == (8, 9)
-    x, y = next(iter(make_tf_dataset(data, prep, batch_size=8)))
-    from facemotion.preprocessing import to_model_input
-
-    np.testing.assert_allclose(x.numpy(), to_model_input(list(data.images), prep), atol=1e-6)
+    (batch,) = FaceBatches(data, 8)[0]
+    trainer = TrainingModel(build_model("compact", width=4), prep)
+    x, y = trainer.views(batch)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(x), to_model_input(list(data.images), prep), atol=1e-6)
     assert set(y) == {"emotion", "valence_arousal"}
-    xa, _ = next(iter(make_tf_dataset(data, prep, batch_size=8, training=True)))
-    assert xa.shape == (8, 48, 48, 1) and float(xa.numpy().min()) >= 0.0 and float(xa.numpy().max()) <= 1.0
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(y["emotion"]), data.soft_labels)
+    xa, _ = trainer.views(batch, training=True)
+    xa = keras.ops.convert_to_numpy(xa)
+    assert xa.shape == (8, 48, 48, 1) and xa.min() >= 0.0 and xa.max() <= 1.0
+    assert not np.allclose(xa, keras.ops.convert_to_numpy(x))  # augmented
+
+
+def test_balanced_batches_draw_rare_classes_more_often() -> None:
+    from facemotion.training.trainer import FaceBatches
+
+    data = _random_faces(400, seed=0)
+    data.labels[:] = 4
+    data.labels[:20] = 0  # 5 % anger
+    drawn = np.concatenate([data.labels[b.order] for b in [FaceBatches(data, 40, training=True, balance=1.0)]])
+    assert 0.35 < (drawn == 0).mean() < 0.65  # balanced: about half
+    plain = FaceBatches(data, 40, training=True, balance=0.0)
+    assert (data.labels[plain.order] == 0).mean() < 0.15
+    assert len(FaceBatches(data, 64)) == 7 and len(FaceBatches(data, 64, training=True)) == 6
 
 
 def test_finetune_is_resumable_and_writes_checkpoints(tmp_path: Path) -> None:
@@ -123,15 +146,46 @@ def test_finetune_is_resumable_and_writes_checkpoints(tmp_path: Path) -> None:
     assert len(rows) == 3 and "val_emotion_accuracy" in rows[0]
 
 
-def test_cli_train_produces_a_loadable_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_train_from_scratch_refuses_little_data_then_tells_the_truth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
     from facemotion import EmotionClassifier
     from facemotion.cli import main
 
     root = _fer_subset(tmp_path / "data", 4)
-    assert main(["train", str(root), "--out", str(tmp_path / "model"), "--epochs", "1", "--batch-size", "4"]) == 0
-    clf = EmotionClassifier(tmp_path / "model")
+    out = tmp_path / "model"
+    assert main(["train", str(root), "--out", str(out)]) == 2  # 12 faces: refused
+    assert "--init default" in capsys.readouterr().err and not out.exists()
+    assert main(["train", str(root), "--out", str(out), "--epochs", "2", "--force"]) == 0
+    captured = capsys.readouterr()
+    assert "WARNING" in captured.err and "--init default" in captured.err
+    assert len(captured.out.splitlines()) <= 40
+    for needle in ("training faces: 9", "hold-out faces: 3", "kept epoch", "hold-out accuracy", "macro-F1"):
+        assert needle in captured.out
+    assert "not in your data: contempt, disgust, fear, neutral, surprise, uncertain" in captured.out
+    assert "Saved artifact" not in captured.out and "TensorSpec" not in captured.out
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "config.json", "model.keras", "model_float32.tflite"]
+    assert (tmp_path / "model_work" / "history.csv").is_file()  # work files beside the model, as --help says
+    config = json.loads((out / "config.json").read_text())
+    assert config["metrics"]["holdout_faces"] == 3 and config["metrics"]["epochs_run"] == 2
+    assert "facemotion train" in config["training_command"]
+    assert "holdout_accuracy" in (out / "README.md").read_text()
+    clf = EmotionClassifier(out)
+    assert clf.model.runtime == "tflite-float32"
     assert len(clf.predict_faces([np.zeros((48, 48), np.uint8)])[0].probabilities) == 9
-    assert "facemotion train" in (tmp_path / "model" / "config.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--epochs", "0"), ("--batch-size", "-4"), ("--learning-rate", "nan"), ("--epochs", "x")]
+)
+def test_cli_train_rejects_bad_numbers(option: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from facemotion.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "data", "--out", "m", option, value])
+    assert exit_info.value.code == 2 and option in capsys.readouterr().err
 
 
 def _random_faces(n: int, seed: int) -> FaceDataset:
@@ -180,6 +234,7 @@ def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
 
 def test_online_teachers_teach_on_the_augmented_view() -> None:
     from facemotion.training.distill import teacher_probabilities
+    from facemotion.training.trainer import TrainingModel
 
     n = 8
     data = _random_faces(n, seed=1)
@@ -188,31 +243,34 @@ def test_online_teachers_teach_on_the_augmented_view() -> None:
     first, second = build_model("compact", width=4), build_model("compact", width=4)
 
     # Without augmentation, teaching on the view is the clean-face distillation.
-    _, y = next(iter(make_tf_dataset(data, prep, batch_size=n, teachers=[first], teacher_weight=0.25)))
+    plain = TrainingModel(
+        build_model("compact", width=4),
+        prep,
+        Augmentation(False, 0, 0, 0, 0, 0, 0),
+        teachers=[first],
+        teacher_weight=0.25,
+    )
+    _, y = plain.views(_batch(data), training=True)
     clean = teacher_probabilities([first], data, prep)
-    np.testing.assert_allclose(y["emotion"].numpy(), 0.75 * data.soft_labels + 0.25 * clean, atol=1e-5)
-
-    # Augmented: the targets are the teachers' probabilities on the very faces returned,
-    # the two teachers taking turns on the face and its mirror image.
-    x, y = next(
-        iter(
-            make_tf_dataset(
-                data,
-                prep,
-                batch_size=n,
-                training=True,
-                teachers=[first, second],
-                teacher_weight=1.0,
-                teacher_turns=True,
-            )
-        )
-    )
-    x = x.numpy()
     np.testing.assert_allclose(
-        y["emotion"].numpy(), (_probabilities(first, x) + _probabilities(second, x[:, :, ::-1])) / 2, atol=1e-5
+        keras.ops.convert_to_numpy(y["emotion"]), 0.75 * data.soft_labels + 0.25 * clean, atol=1e-5
     )
+
+    # Augmented: the targets are the teachers' probabilities on the very faces the student sees,
+    # the two teachers taking turns on the face and its mirror image.
+    trainer = TrainingModel(
+        build_model("compact", width=4), prep, teachers=[first, second], teacher_weight=1.0, teacher_turns=True
+    )
+    x, y = trainer.views(_batch(data), training=True)
+    x = keras.ops.convert_to_numpy(x)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(y["emotion"]),
+        (_probabilities(first, x) + _probabilities(second, x[:, :, ::-1])) / 2,
+        atol=1e-5,
+    )
+    assert not first.trainable and not any(w.trainable for w in first.weights)
     with pytest.raises(ValueError, match="teacher_weight"):
-        make_tf_dataset(data, prep, teachers=[first], teacher_weight=2.0)
+        TrainingModel(build_model("compact", width=4), prep, teachers=[first], teacher_weight=2.0)
 
 
 def test_identity_split_keeps_each_person_on_one_side() -> None:
@@ -228,15 +286,17 @@ def test_identity_split_keeps_each_person_on_one_side() -> None:
 
 
 def test_photometric_augmentation_changes_faces_within_range() -> None:
-    import tensorflow as tf
+    from facemotion.training.augment import Photometric, RandomErasing
 
-    from facemotion.training.pipeline import photometric
-
-    x = tf.constant(np.random.default_rng(0).uniform(0, 255, (16, 48, 48, 1)).astype(np.float32))
-    y = photometric(x, 1.0).numpy()
+    x = np.random.default_rng(0).uniform(0, 255, (16, 48, 48, 1)).astype(np.float32)
+    y = keras.ops.convert_to_numpy(Photometric(1.0, seed=0)(x, training=True))
     assert y.shape == (16, 48, 48, 1) and y.min() >= 0 and y.max() <= 255
-    assert np.abs(y - x.numpy()).mean() > 5
-    assert np.array_equal(photometric(x, 0.0).numpy(), x.numpy())
+    assert np.abs(y - x).mean() > 5
+    assert np.array_equal(keras.ops.convert_to_numpy(Photometric(0.0, seed=0)(x, training=True)), x)
+    assert np.array_equal(keras.ops.convert_to_numpy(Photometric(1.0)(x, training=False)), x)
+    erased = keras.ops.convert_to_numpy(RandomErasing(1.0, seed=0)(x, training=True))
+    changed = (erased != x).reshape(16, -1).mean(axis=1)
+    assert np.all(changed > 0.005) and np.all(changed < 0.1)  # one rectangle of 10-30 % of each side
 
 
 def test_finetune_pretrained_keeps_nine_outputs_and_freezes_early_layers(tmp_path: Path) -> None:
@@ -249,11 +309,20 @@ def test_finetune_pretrained_keeps_nine_outputs_and_freezes_early_layers(tmp_pat
     assert not any(isinstance(layer, keras.layers.BatchNormalization) and layer.trainable for layer in model.layers)
     root = _fer_subset(tmp_path / "data", 4)
     data = load_image_folder(root, config.preprocessing)
-    out = finetune_pretrained(data, tmp_path / "tuned", config=small_data_config(epochs=2))
-    tuned = EmotionClassifier(out)
+    run = finetune_pretrained(data, tmp_path / "tuned", config=small_data_config(epochs=2))
+    tuned = EmotionClassifier(run.out)
     assert tuned.model.runtime == "tflite-float32"  # exported, runs without TensorFlow
     faces = tuned.predict_faces(list(data.images[:4]))
     assert all(len(f.probabilities) == 9 and -1 <= f.valence <= 1 for f in faces)
+    assert run.work == tmp_path / "tuned_work" and run.epochs_run == 2 and 1 <= run.epoch_kept <= 2
+    assert run.absent == ["contempt", "disgust", "fear", "neutral", "surprise", "uncertain"]
+    # Classes absent from the data were left out of the loss: their output weights did not move.
+    before = model.get_layer("emotion").get_weights()[0]
+    after = keras.saving.load_model(run.out / "model.keras", compile=False).get_layer("emotion").get_weights()[0]
+    absent = [EMOTIONS.index(c) for c in run.absent]
+    present = [EMOTIONS.index(c) for c in ("anger", "happy", "sad")]
+    np.testing.assert_allclose(after[:, absent], before[:, absent], rtol=1e-3, atol=1e-6)
+    assert np.abs(after[:, present] - before[:, present]).max() > 1e-4
 
 
 def test_cli_train_init_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -261,8 +330,11 @@ def test_cli_train_init_default(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
     root = _fer_subset(tmp_path / "data", 4)
     code = main(["train", str(root), "--init", "default", "--out", str(tmp_path / "m"), "--epochs", "1"])
-    assert code == 0 and "fine-tuned from default" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert code == 0 and "fine-tuned from default" in out and "kept epoch 1" in out
+    assert "left out of the loss" in out and len(out.splitlines()) <= 40
     assert "fine-tuned from default" in (tmp_path / "m" / "config.json").read_text()
+    assert (tmp_path / "m" / "model_float32.tflite").is_file() and not (tmp_path / "m" / "_work").exists()
 
 
 def test_separable_blocks_start_from_a_trained_network_as_its_residual_free_version() -> None:
@@ -316,15 +388,13 @@ def test_pruning_keeps_the_block_channels_that_matter() -> None:
 
 
 def test_mixup_blends_faces_and_targets_with_the_same_weight() -> None:
-    import tensorflow as tf
-
-    from facemotion.training.pipeline import mixup
+    from facemotion.training.augment import mixup
 
     n = 64
-    faces = tf.constant(np.repeat(np.arange(n, dtype=np.float32), 4).reshape(n, 2, 2, 1))
-    labels = tf.constant(np.eye(n, dtype=np.float32))
-    x, y = mixup(faces, {"emotion": labels}, 0.4)
-    x, y = x.numpy(), y["emotion"].numpy()
+    faces = np.repeat(np.arange(n, dtype=np.float32), 4).reshape(n, 2, 2, 1)
+    labels = np.eye(n, dtype=np.float32)
+    x, y = mixup(faces, {"emotion": labels}, 0.4, seed=0)
+    x, y = keras.ops.convert_to_numpy(x), keras.ops.convert_to_numpy(y["emotion"])
     assert np.allclose(y.sum(axis=1), 1.0)  # still distributions
     # Each face is λ·itself + (1-λ)·its partner, and its target puts λ on itself and the rest on the partner.
     expected = (y * np.arange(n, dtype=np.float32)).sum(axis=1)

@@ -3,65 +3,211 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import logging
+import math
+import sys
 from typing import Any
+
+from facemotion.cli.common import positive_int
+from facemotion.errors import DatasetError
+
+log = logging.getLogger(__name__)
+
+#: Lines of per-epoch progress ``train`` prints at most (the summary follows).
+EPOCH_LINES = 10
+
+
+def learning_rate(text: str) -> float:
+    """An argparse type: a learning rate, a finite number in (0, 1].
+
+    >>> learning_rate("3e-4")
+    0.0003
+    >>> learning_rate("5")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected a learning rate in (0, 1], got '5'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise argparse.ArgumentTypeError(f"expected a learning rate in (0, 1], got {text!r}")
+    return value
+
+
+def _load_keras() -> None:
+    """Import Keras (and TensorFlow under its backend) quietly; one line naming the extra when missing."""
+    from facemotion.extras import require
+    from facemotion.training.quiet import native_output_silenced
+
+    with native_output_silenced():
+        require("keras", "train")
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            require("tensorflow", "train")
+
+
+def _load(args: argparse.Namespace, prep: Any) -> tuple[Any, Any]:
+    from facemotion.training import load_image_folder
+
+    data = load_image_folder(args.data_dir, prep, detect_faces=args.detect)
+    val = load_image_folder(args.val, prep, detect_faces=args.detect) if args.val else None
+    if len(data) < 2:
+        raise DatasetError(f"{args.data_dir}: {len(data)} usable face(s); training needs at least two")
+    return data, val
+
+
+def _epoch_lines(epochs: int) -> Any:
+    from facemotion.training.run import EpochLines
+
+    return EpochLines(epochs, math.ceil(epochs / EPOCH_LINES))
+
+
+def _report(run: Any, header: str) -> int:
+    print(header)
+    print(run.summary())
+    if run.absent:
+        log.warning("the training data has no %s faces (%s)", ", ".join(run.absent), run.absent_handling)
+    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from facemotion.artifact import ModelCard, save_pretrained
-    from facemotion.training import TrainingConfig, build_model, finetune, load_image_folder, recipe_preprocessing
+    _load_keras()
+    from facemotion.artifact import ModelCard
 
     card = ModelCard(training_data=str(args.data_dir), training_command=" ".join(["facemotion", *args.argv]))
     if args.init:
         return _finetune_from(args, card)
-    prep = recipe_preprocessing(args.recipe)
-    data = load_image_folder(args.data_dir, prep, detect_faces=args.detect)
-    val = load_image_folder(args.val, prep, detect_faces=args.detect) if args.val else None
-    model = build_model(args.recipe, vggface_weights=args.vggface_weights)
-    config = TrainingConfig(
-        epochs=args.epochs or 30, batch_size=args.batch_size or 64, learning_rate=args.learning_rate or 1e-3
+    from facemotion.training import TrainingConfig, build_model, recipe_preprocessing
+    from facemotion.training.run import (
+        SCRATCH_ADVISED,
+        SCRATCH_MINIMUM,
+        batch_size_for,
+        scratch_epochs_for,
+        train_and_save,
     )
-    work = Path(args.work or Path(args.out) / "_work")
-    finetune(model, data, val, prep, work, config)
-    save_pretrained(model, args.out, prep, recipe=args.recipe, card=card)
-    print(f"model written to {args.out}")
-    return 0
+
+    prep = recipe_preprocessing(args.recipe)
+    data, val = _load(args, prep)
+    n_train = len(data) if val is not None else int(0.8 * len(data))
+    if len(data) < SCRATCH_MINIMUM and not args.force:
+        raise DatasetError(
+            f"{len(data)} faces are far too few to train a network from scratch (it needs thousands; "
+            f"below {SCRATCH_MINIMUM} it learns to predict one class). Fine-tune the bundled model instead: "
+            f"add --init default. To train from scratch anyway, add --force."
+        )
+    if len(data) < SCRATCH_ADVISED:
+        print(
+            f"WARNING: {len(data)} faces is little data to train from scratch; expect poor accuracy "
+            "(--init default fine-tunes the bundled model, which works with a few hundred faces)",
+            file=sys.stderr,
+        )
+    batch = args.batch_size or batch_size_for(n_train, 64)
+    epochs = args.epochs or scratch_epochs_for(n_train, batch)
+    config = TrainingConfig(
+        epochs=epochs,
+        batch_size=batch,
+        learning_rate=args.learning_rate or 1e-3,
+        early_stopping=max(10, epochs // 4),
+    )
+    card.description = f"A facemotion model trained from scratch ({args.recipe} recipe) on {args.data_dir}."
+    model = build_model(args.recipe, vggface_weights=args.vggface_weights)
+    run = train_and_save(
+        model,
+        data,
+        val,
+        prep,
+        args.out,
+        recipe=args.recipe,
+        config=config,
+        work_dir=args.work,
+        card=card,
+        absent_handling="trained as never occurring: the model will rarely predict them",
+        verbose=2 if args.debug else 0,
+        callbacks=[] if args.debug else [_epoch_lines(epochs)],
+    )
+    return _report(run, f"trained from scratch: {args.out} (use it with --model {args.out})")
 
 
 def _finetune_from(args: argparse.Namespace, card: Any) -> int:
     """``train --init``: transfer learning from a trained model, with the small-data defaults."""
     from facemotion.artifact import load_config
     from facemotion.hub import resolve_model
-    from facemotion.training import finetune_pretrained, load_image_folder, small_data_config
+    from facemotion.training import finetune_pretrained, small_data_config
+    from facemotion.training.run import batch_size_for
 
-    base = load_config(resolve_model(None if args.init == "default" else args.init, args.revision))
-    data = load_image_folder(args.data_dir, base.preprocessing, detect_faces=args.detect)
-    val = load_image_folder(args.val, base.preprocessing, detect_faces=args.detect) if args.val else None
-    changes = {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate}
+    base = load_config(resolve_model(args.init, args.revision))
+    data, val = _load(args, base.preprocessing)
+    n_train = len(data) if val is not None else int(0.8 * len(data))
+    changes = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size or batch_size_for(n_train, 32),
+        "learning_rate": args.learning_rate,
+    }
     config = small_data_config(**{k: v for k, v in changes.items() if v is not None})
     card.training_data = f"fine-tuned from {args.init} on {args.data_dir}"
-    out = finetune_pretrained(data, args.out, init=args.init, val=val, work_dir=args.work, config=config, card=card)
-    print(f"model written to {out} (fine-tuned from {args.init}; use it with --model {out})")
-    return 0
+    run = finetune_pretrained(
+        data,
+        args.out,
+        init=args.init,
+        revision=args.revision,
+        val=val,
+        work_dir=args.work,
+        config=config,
+        card=card,
+        verbose=2 if args.debug else 0,
+        callbacks=[] if args.debug else [_epoch_lines(config.epochs)],
+    )
+    return _report(run, f"fine-tuned from {args.init}: {args.out} (use it with --model {args.out})")
 
 
 def add_train_command(sub: Any) -> None:
-    p = sub.add_parser("train", help="train a model on a folder-per-emotion tree")
+    p = sub.add_parser(
+        "train",
+        help="train a model on a folder-per-emotion tree",
+        description="Train a model on DATA_DIR/<emotion>/<image>. With --init (recommended for fewer than a few "
+        "thousand faces) a trained model is fine-tuned; without it a network is trained from scratch, which needs "
+        "thousands of faces. Batch size and epochs follow the data size unless given. The best epoch on a "
+        "hold-out (--val, or 20 %% of each class) is kept; a summary, the model card and a LiteRT export say how "
+        "good it is. Uses the Keras backend of KERAS_BACKEND (tensorflow by default; jax trains fast on a GPU).",
+    )
     p.add_argument("data_dir")
     p.add_argument("--out", required=True, help="model directory to write")
-    p.add_argument("--val", help="validation folder-per-emotion tree")
+    p.add_argument("--val", help="hold-out folder-per-emotion tree (default: 20 %% of each class of DATA_DIR)")
     p.add_argument("--recipe", choices=["compact", "vggface"], default="compact")
     p.add_argument("--vggface-weights", help="rcmalli_vggface_tf_notop_resnet50.h5 for the vggface recipe")
     p.add_argument(
         "--init",
         metavar="MODEL",
         help="fine-tune a trained model instead of training from scratch: 'default' (the bundled model), "
-        "a model directory or a Hub id; keeps all nine outputs and the valence-arousal head",
+        "a model directory or a Hub id; keeps all nine outputs and the valence-arousal head, and leaves classes "
+        "missing from DATA_DIR out of the loss",
     )
     p.add_argument("--revision", default=None, help="Hub revision of --init")
-    p.add_argument("--epochs", type=int, default=None, help="default 30 (40 with --init, early stopping)")
-    p.add_argument("--batch-size", type=int, default=None, help="default 64 (32 with --init)")
-    p.add_argument("--learning-rate", type=float, default=None, help="default 1e-3 (3e-4 with --init)")
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=None,
+        help="at most this many epochs (default: from the data size, 15-60 from scratch; 40 with --init), "
+        "with early stopping on the hold-out",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="default: from the data size, about 20 steps per epoch (8-64; 8-32 with --init)",
+    )
+    p.add_argument("--learning-rate", type=learning_rate, default=None, help="default 1e-3 (3e-4 with --init)")
     p.add_argument("--detect", action="store_true", help="images are whole photos: detect and crop the face")
-    p.add_argument("--work", help="checkpoint folder (default OUT/_work); re-run to resume")
+    p.add_argument(
+        "--work",
+        help="folder for checkpoints and the per-epoch history (default: OUT_work next to OUT, so OUT holds the "
+        "model only); re-run the same command to resume",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="train from scratch even with fewer than 1000 faces (the result predicts little but one class)",
+    )
     p.set_defaults(func=cmd_train)

@@ -36,7 +36,31 @@ _NAMES = {
 }
 
 __getattr__ = lazy_attributes(__name__, _NAMES)
-__all__ = sorted(_NAMES)
+__all__ = [
+    "Augmentation",
+    "FaceDataset",
+    "TrainingConfig",
+    "TrainingModel",
+    "TrainingRun",
+    "affect_from_votes",
+    "affect_near_anchor",
+    "build_model",
+    "distill_targets",
+    "finetune",
+    "finetune_pretrained",
+    "list_image_folder",
+    "load_affect_csv",
+    "load_for_finetuning",
+    "load_image_folder",
+    "load_vote_folder",
+    "plot_history",
+    "recipe_preprocessing",
+    "small_data_config",
+    "soft_labels_from_votes",
+    "split_validation",
+    "teacher_probabilities",
+    "train_and_save",
+]
 
 if TYPE_CHECKING:
     from facemotion.training.augment import Augmentation

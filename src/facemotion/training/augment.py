@@ -68,7 +68,7 @@ class Augmentation:
         return out
 
 
-class RandomErasing(keras.layers.Layer):
+class RandomErasing(keras.layers.Layer):  # type: ignore[misc]
     """Blank one random rectangle (10 %–``max_fraction`` of each side) per image with ``probability``.
 
     The rectangle takes the image's mean value.
@@ -103,7 +103,7 @@ class RandomErasing(keras.layers.Layer):
         return images * (1.0 - mask) + mean * mask
 
 
-class Photometric(keras.layers.Layer):
+class Photometric(keras.layers.Layer):  # type: ignore[misc]
     """Camera-like degradations of a float batch (0–255), each applied with ``probability``.
 
     Gamma in [0.5, 2] with a gain in [0.4, 1] (dim or harsh light), down-up scaling to
@@ -140,7 +140,9 @@ class Photometric(keras.layers.Layer):
         # Static sizes (JAX needs them): each face takes one of the blurred versions at random.
         blurred = [
             ops.image.resize(
-                ops.image.resize(images, (max(1, round(h * f)), max(1, round(w * f))), interpolation="bilinear", antialias=True),
+                ops.image.resize(
+                    images, (max(1, round(h * f)), max(1, round(w * f))), interpolation="bilinear", antialias=True
+                ),
                 (h, w),
                 interpolation="bilinear",
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,9 +42,10 @@ def export_tflite(
     samples; otherwise nothing is written and a `ModelLoadError` is raised.
     Returns the largest difference.
     """
-    import tensorflow as tf
-
     from facemotion.runtime import TFLiteRunner
+    from facemotion.training.quiet import import_tensorflow, native_output_silenced
+
+    tf: Any = import_tensorflow()
 
     root = Path(model_dir)
     model, config = load_artifact(root)
@@ -53,7 +54,8 @@ def export_tflite(
         samples = (
             np.random.default_rng(0).random((64, prep.input_size, prep.input_size, prep.channels)).astype(np.float32)
         )
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    with native_output_silenced():
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
     if quantization != "none":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "float16":
@@ -66,7 +68,8 @@ def export_tflite(
                 yield [reference[i : i + 1]]
 
         converter.representative_dataset = representative
-    blob = converter.convert()
+    with native_output_silenced():
+        blob = converter.convert()
     if tolerance is None:
         tolerance = 0.02 if quantization in ("none", "float16") else 0.25
     runner = TFLiteRunner(blob, config.tasks)
@@ -104,3 +107,35 @@ def export_tflite(
 def _softmax(x: NDArray[np.floating]) -> NDArray[np.float64]:
     e = np.exp(np.asarray(x, np.float64) - np.max(x, axis=-1, keepdims=True))
     return np.asarray(e / e.sum(axis=-1, keepdims=True), np.float64)
+
+
+def export_in_tensorflow(model_dir: str | Path, samples: NDArray[np.float32]) -> bool:
+    """`export_tflite` (float32) run under the TensorFlow backend, whatever backend this process uses.
+
+    The LiteRT converter works on TensorFlow models only, so a model trained on JAX is
+    exported by a child process with ``KERAS_BACKEND=tensorflow``. Returns ``False``, with
+    a warning, when TensorFlow is not installed.
+    """
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    if importlib.util.find_spec("tensorflow") is None:
+        log.warning('no LiteRT export of %s: TensorFlow is not installed (pip install "facemotion[train]")', model_dir)
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp) / "samples.npy", samples)
+        env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+        code = "import sys, numpy as np; from facemotion.training.export import export_tflite; "
+        code += "export_tflite(sys.argv[1], samples=np.load(sys.argv[2]))"
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(model_dir), str(Path(tmp) / "samples.npy")],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if proc.returncode:
+        raise ModelLoadError(f"the LiteRT export of {model_dir} failed:\n{proc.stderr[-2000:]}")
+    return True

@@ -127,9 +127,7 @@ def absent_classes(data: FaceDataset) -> list[str]:
     return [label for label, w in zip(EMOTIONS, weight, strict=True) if w <= 0]
 
 
-def compile_model(
-    model: keras.Model, config: TrainingConfig, steps_per_epoch: int, absent: Sequence[str] = ()
-) -> None:
+def compile_model(model: keras.Model, config: TrainingConfig, steps_per_epoch: int, absent: Sequence[str] = ()) -> None:
     """Compile ``model`` (a `TrainingModel` or a bare network) with the recipe's optimizer and losses.
 
     ``absent`` classes are left out of the emotion loss (`MaskedCrossEntropy`).
@@ -244,7 +242,9 @@ def finetune(
             callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.early_stopping))
     if verbose is None:
         verbose = 1 if sys.stderr.isatty() else 2
-    return trainer.fit(train_batches, validation_data=val_batches, epochs=config.epochs, callbacks=callbacks, verbose=verbose)
+    return trainer.fit(
+        train_batches, validation_data=val_batches, epochs=config.epochs, callbacks=callbacks, verbose=verbose
+    )
 
 
 def plot_history(history_csv: str | Path, path: str | Path) -> Path:

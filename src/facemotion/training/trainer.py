@@ -103,7 +103,8 @@ class TrainingModel(keras.Model):  # type: ignore[misc]
             x, targets = mixup(x, targets, self.mixup_alpha, self.mixup_seed)
         if training and self.teachers and EMOTION_OUTPUT in targets:
             taught = teacher_view_probabilities(self.teachers, x, turns=self.teacher_turns)
-            targets[EMOTION_OUTPUT] = (1.0 - self.teacher_weight) * targets[EMOTION_OUTPUT] + self.teacher_weight * taught
+            w = self.teacher_weight
+            targets[EMOTION_OUTPUT] = (1.0 - w) * targets[EMOTION_OUTPUT] + w * taught
         return x, targets
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> dict[str, Any]:

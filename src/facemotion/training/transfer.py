@@ -14,25 +14,37 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
-from facemotion.artifact import ModelCard, ModelConfig, load_artifact, save_pretrained
+from facemotion.artifact import ModelCard, ModelConfig, load_artifact
 from facemotion.errors import DatasetError, ModelLoadError
 from facemotion.hub import resolve_model
-from facemotion.preprocessing import Preprocessing, normalize
+from facemotion.preprocessing import Preprocessing
 from facemotion.training.datasets import FaceDataset
-from facemotion.training.recipe import TrainingConfig, finetune
+from facemotion.training.recipe import TrainingConfig
+
+if TYPE_CHECKING:
+    from facemotion.training.run import TrainingRun
 
 #: Layers from the first one named with this prefix train when fine-tuning the compact network (its last two stages).
 COMPACT_TRAIN_FROM = "block3a"
 
 
 def small_data_config(**changes: object) -> TrainingConfig:
-    """Fine-tuning defaults for small data: low learning rate, early stopping, no class rebalancing."""
+    """Fine-tuning defaults for small data: low learning rate, early stopping, no class rebalancing,
+    classes absent from the data left out of the loss."""
     base = TrainingConfig(
-        epochs=40, batch_size=32, learning_rate=3e-4, warmup_epochs=0, balance=0.0, va_loss_weight=0.2, early_stopping=6
+        epochs=40,
+        batch_size=32,
+        learning_rate=3e-4,
+        warmup_epochs=0,
+        balance=0.0,
+        va_loss_weight=0.2,
+        early_stopping=6,
+        mask_absent=True,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -46,7 +58,7 @@ def load_for_finetuning(
     before the first whose name starts with ``train_from`` (default: the last two stages of the compact network; the
     VGGFace recipe keeps its own trainable layers) and all batch normalisation are frozen.
     """
-    path = resolve_model(None if str(init) == "default" else init, revision)
+    path = resolve_model(init, revision)
     model, config = load_artifact(path)
     if config.recipe == "compact":
         start = train_from or COMPACT_TRAIN_FROM
@@ -133,35 +145,50 @@ def finetune_pretrained(
     work_dir: str | Path | None = None,
     config: TrainingConfig | None = None,
     card: ModelCard | None = None,
-) -> Path:
+    revision: str | None = None,
+    verbose: int | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> TrainingRun:
     """Fine-tune a trained model on ``train`` and save it as a model directory at ``out``.
 
-    Without ``val``, 20 % of each class is held out for early stopping; the best epoch
-    on it is kept. The saved model gets a checked float32 LiteRT export, so it runs
-    without TensorFlow like the bundled one.
+    Without ``val``, 20 % of each class is held out; the best epoch on it is kept and its
+    figures go into the model card. Classes absent from ``train`` are left out of the
+    loss, so their outputs stay close to what the starting model gave (fine-tuning on
+    eight classes would otherwise teach it never to say the ninth). The saved model gets
+    a checked float32 LiteRT export, so it runs without TensorFlow like the bundled one.
+    Checkpoints go to ``work_dir`` (default ``OUT_work`` beside ``out``). Returns the
+    `facemotion.training.run.TrainingRun` (``.out``, ``.summary()``).
 
     >>> from facemotion.training import load_image_folder
     >>> _, config = load_for_finetuning()  # doctest: +SKIP
-    >>> finetune_pretrained(load_image_folder("my_faces/", config.preprocessing), "my_model")  # doctest: +SKIP
+    >>> run = finetune_pretrained(load_image_folder("my_faces/", config.preprocessing), "my_model")  # doctest: +SKIP
+    >>> print(run.summary())  # doctest: +SKIP
     """
+    from facemotion.training.run import batch_size_for, train_and_save
+
     if len(train) < 2:
         raise DatasetError("fine-tuning needs at least two faces")
-    model, base = load_for_finetuning(init)
+    model, base = load_for_finetuning(init, revision=revision)
     prep: Preprocessing = base.preprocessing
     if train.images.shape[1:] != (prep.input_size, prep.input_size, prep.channels):
         raise DatasetError(
             f"faces are {train.images.shape[1:]}, the model wants {prep}: load them with its preprocessing"
         )
-    if val is None:
-        train, val = split_validation(train)
-    work = Path(work_dir or Path(out).with_name(Path(out).name + "_work"))
-    finetune(model, train, val, prep, work, config or small_data_config())
-    if (work / "best.keras").is_file():
-        model = keras.saving.load_model(work / "best.keras", compile=False)
-    out_dir = save_pretrained(
-        model, out, prep, recipe=base.recipe, card=card or ModelCard(training_data=f"fine-tuned from {init}")
+    if config is None:
+        config = small_data_config(batch_size=batch_size_for(int(len(train) * (0.8 if val is None else 1.0)), 32))
+    return train_and_save(
+        model,
+        train,
+        val,
+        prep,
+        out,
+        recipe=base.recipe,
+        config=config,
+        work_dir=work_dir,
+        card=card or ModelCard(training_data=f"fine-tuned from {init}"),
+        absent_handling="left out of the loss, so the model keeps what it knew about them"
+        if config.mask_absent
+        else "trained as never occurring: the model will rarely predict them",
+        verbose=verbose,
+        callbacks=callbacks,
     )
-    from facemotion.training.export import export_tflite
-
-    export_tflite(out_dir, quantization="none", samples=normalize(val.images.astype(np.float32), prep))
-    return out_dir

@@ -1,0 +1,229 @@
+"""A whole training run as a user sees it: schedule, training, the epoch kept, hold-out
+figures, the saved model with its LiteRT export, and a summary that says all of it."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from facemotion.artifact import ModelCard, save_pretrained
+from facemotion.labels import EMOTION_OUTPUT, EMOTIONS
+from facemotion.preprocessing import Preprocessing, normalize
+from facemotion.training.datasets import FaceDataset
+from facemotion.training.evaluate import EvaluationReport, classification_report
+from facemotion.training.recipe import TrainingConfig, absent_classes, finetune
+
+log = logging.getLogger(__name__)
+
+#: Fewer training faces than this and a network trained from scratch learns next to nothing (see docs).
+SCRATCH_MINIMUM = 1000
+#: Below this, training from scratch works poorly; fine-tuning a trained model is better.
+SCRATCH_ADVISED = 5000
+
+
+def batch_size_for(n_train: int, largest: int) -> int:
+    """A power of two giving about 20 steps per epoch, between 8 and ``largest``.
+
+    >>> batch_size_for(96, 32), batch_size_for(3000, 64), batch_size_for(30000, 128)
+    (8, 64, 128)
+    """
+    size = 8
+    while size * 2 <= largest and n_train // (size * 2) >= 20:
+        size *= 2
+    return size
+
+
+def scratch_epochs_for(n_train: int, batch_size: int, steps: int = 6000) -> int:
+    """Epochs that give about ``steps`` optimizer steps in all, between 15 and 60.
+
+    >>> scratch_epochs_for(1000, 32), scratch_epochs_for(28000, 128)
+    (60, 27)
+    """
+    per_epoch = max(1, n_train // batch_size)
+    return int(min(60, max(15, round(steps / per_epoch))))
+
+
+class EpochLines(keras.callbacks.Callback):  # type: ignore[misc]
+    """Print one short line every ``every`` epochs (and the last): loss, accuracy, hold-out accuracy."""
+
+    def __init__(self, epochs: int, every: int):
+        super().__init__()
+        self.epochs, self.every = epochs, max(1, every)
+
+        self.pending = ""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        line = f"epoch {epoch + 1:>3}/{self.epochs}  loss {logs.get('loss', float('nan')):.3f}"
+        if "emotion_accuracy" in logs:
+            line += f"  accuracy {logs['emotion_accuracy']:.3f}"
+        if "val_emotion_accuracy" in logs:
+            line += f"  hold-out accuracy {logs['val_emotion_accuracy']:.3f}"
+        self.pending = line
+        if (epoch + 1) % self.every == 0 or epoch + 1 == self.epochs:
+            print(line, flush=True)
+            self.pending = ""
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.pending:  # stopped early: show where
+            print(self.pending, flush=True)
+
+
+@dataclass
+class TrainingRun:
+    """What a training run did and how good the model it kept is (see `train_and_save`)."""
+
+    out: Path
+    work: Path
+    train_counts: dict[str, int]
+    holdout_counts: dict[str, int]
+    holdout: str
+    config: TrainingConfig
+    epochs_run: int
+    epoch_kept: int
+    kept_because: str
+    report: EvaluationReport
+    absent: list[str] = field(default_factory=list)
+    absent_handling: str = ""
+    exports: list[Path] = field(default_factory=list)
+    backend: str = "tensorflow"
+
+    def metrics(self) -> dict[str, Any]:
+        """The figures recorded in the model card."""
+        r = self.report
+        return {
+            "holdout": self.holdout,
+            "holdout_faces": r.n,
+            "holdout_accuracy": round(r.accuracy, 4),
+            "holdout_macro_f1": round(r.macro_f1, 4),
+            "holdout_accuracy_8": None if r.accuracy_8 is None else round(r.accuracy_8, 4),
+            "training_faces": sum(self.train_counts.values()),
+            "epochs_run": self.epochs_run,
+            "epoch_kept": self.epoch_kept,
+            "classes_not_trained": ", ".join(self.absent) or "none",
+        }
+
+    def summary(self) -> str:
+        """A few lines for the terminal: data, schedule, the epoch kept and why, hold-out figures, files."""
+
+        def counts(c: dict[str, int]) -> str:
+            return ", ".join(f"{k} {v}" for k, v in c.items() if v)
+
+        r = self.report
+        lines = [
+            f"training faces: {sum(self.train_counts.values())} ({counts(self.train_counts)})",
+            f"hold-out faces: {r.n} ({self.holdout})",
+            f"schedule: batch {self.config.batch_size}, up to {self.config.epochs} epochs, "
+            f"learning rate {self.config.learning_rate:g}, Keras backend {self.backend}",
+            f"epochs run: {self.epochs_run}; kept epoch {self.epoch_kept} ({self.kept_because})",
+            f"hold-out accuracy {r.accuracy:.3f}, macro-F1 {r.macro_f1:.3f}"
+            + (f", 8-class accuracy {r.accuracy_8:.3f}" if r.accuracy_8 is not None else ""),
+        ]
+        predicted = r.confusion.sum(axis=0)
+        if r.n and predicted.max() >= 0.8 * r.n and len(r.per_class) > 1:
+            top = EMOTIONS[int(predicted.argmax())]
+            lines.append(f"WARNING: the model says {top!r} for {predicted.max() / r.n:.0%} of the hold-out faces")
+        if r.n < 100:
+            lines.append(f"  (only {r.n} hold-out faces: these figures are rough; keep a test set of your own)")
+        if self.absent:
+            lines.append(f"not in your data: {', '.join(self.absent)}: {self.absent_handling}")
+        lines.append(
+            f"model: {self.out}" + (f" (LiteRT: {', '.join(p.name for p in self.exports)})" if self.exports else "")
+        )
+        lines.append(f"checkpoints and history: {self.work} (re-run the same command to resume; delete when done)")
+        return "\n".join(lines)
+
+
+def _history(work: Path) -> list[dict[str, str]]:
+    path = work / "history.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def emotion_probabilities(model: keras.Model, data: FaceDataset, prep: Preprocessing) -> np.ndarray:
+    """Softmax emotion probabilities of a Keras network on a `FaceDataset`."""
+    out = model.predict(normalize(data.images.astype(np.float32), prep), batch_size=256, verbose=0)
+    logits = np.asarray(out[EMOTION_OUTPUT] if isinstance(out, dict) else out, np.float64)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return np.asarray(e / e.sum(axis=1, keepdims=True), np.float64)
+
+
+def train_and_save(
+    model: keras.Model,
+    train: FaceDataset,
+    val: FaceDataset | None,
+    prep: Preprocessing,
+    out: str | Path,
+    *,
+    recipe: str,
+    config: TrainingConfig,
+    work_dir: str | Path | None = None,
+    card: ModelCard | None = None,
+    absent_handling: str = "",
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    verbose: int | None = None,
+) -> TrainingRun:
+    """Train ``model``, keep its best epoch on the hold-out, save it with a checked LiteRT export.
+
+    Without ``val``, 20 % of each class of ``train`` is held out (`split_validation`).
+    Checkpoints and the history go to ``work_dir`` (default: ``OUT_work`` beside ``out``,
+    so the model folder holds the model only). The hold-out figures of the kept epoch
+    are recorded in the model card. ``absent_handling`` says, for the summary, what
+    happens to the classes missing from ``train``.
+    """
+    from facemotion.training.export import export_in_tensorflow, export_tflite
+    from facemotion.training.transfer import split_validation
+
+    out = Path(out)
+    holdout = "the --val folder"
+    if val is None:
+        train, val = split_validation(train)
+        holdout = "20 % of each class, held out from the training faces"
+    work = Path(work_dir) if work_dir else out.with_name(out.name + "_work")
+    finetune(model, train, val, prep, work, config, callbacks=callbacks, verbose=verbose)
+    rows = _history(work)
+    accuracies = [float(r["val_emotion_accuracy"]) for r in rows if r.get("val_emotion_accuracy")]
+    kept = model
+    epoch_kept, because = len(rows), "the last epoch"
+    if (work / "best.keras").is_file() and accuracies:
+        kept = keras.saving.load_model(work / "best.keras", compile=False)
+        epoch_kept = int(np.argmax(accuracies)) + 1
+        because = f"best hold-out accuracy, {max(accuracies):.3f}"
+        if len(rows) < config.epochs:
+            because += f"; stopped after {len(rows) - epoch_kept} epochs without progress"
+    report = classification_report(emotion_probabilities(kept, val, prep), val.labels)
+    run = TrainingRun(
+        out=out,
+        work=work,
+        train_counts=train.class_counts(),
+        holdout_counts=val.class_counts(),
+        holdout=holdout,
+        config=config,
+        epochs_run=len(rows),
+        epoch_kept=epoch_kept,
+        kept_because=because,
+        report=report,
+        absent=absent_classes(train),
+        absent_handling=absent_handling,
+        backend=keras.backend.backend(),
+    )
+    card = card or ModelCard()
+    card.metrics = {**card.metrics, **run.metrics()}
+    save_pretrained(kept, out, prep, recipe=recipe, card=card)
+    samples = normalize(val.images.astype(np.float32), prep)
+    if len(samples) < 16:  # too few faces to check an export on: add the training faces
+        samples = np.concatenate([samples, normalize(train.images[:64].astype(np.float32), prep)])
+    if keras.backend.backend() == "tensorflow":
+        export_tflite(out, quantization="none", samples=samples)
+    else:
+        export_in_tensorflow(out, samples)
+    run.exports = sorted(out.glob("*.tflite"))
+    return run
