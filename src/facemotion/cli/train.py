@@ -169,7 +169,7 @@ def add_train_command(sub: Any) -> None:
         description="Train a model on DATA_DIR/<emotion>/<image>. With --init (recommended for fewer than a few "
         "thousand faces) a trained model is fine-tuned; without it a network is trained from scratch, which needs "
         "thousands of faces. Batch size and epochs follow the data size unless given. The best epoch on a "
-        "hold-out (--val, or 20 %% of each class) is kept; a summary, the model card and a LiteRT export say how "
+        "hold-out (--val, or 20 % of each class) is kept; a summary, the model card and a LiteRT export say how "
         "good it is. Uses the Keras backend of KERAS_BACKEND (tensorflow by default; jax trains fast on a GPU).",
     )
     p.add_argument("data_dir")
