@@ -158,6 +158,12 @@ def test_socket_device_and_directory_are_refused(tmp_path: Path) -> None:
         read_image(folder)
 
 
+@pytest.mark.parametrize("name", ["a\x00b.jpg", "x" * 5000 + ".jpg"])
+def test_impossible_names(name: str) -> None:
+    with pytest.raises(ImageReadError, match="cannot be read"):
+        read_image(name)
+
+
 def test_wrong_type_names_what_is_accepted() -> None:
     with pytest.raises(ImageReadError, match=r"from int 42; pass a path .*numpy array .*PIL image"):
         read_image(42)  # type: ignore[arg-type]

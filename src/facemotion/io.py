@@ -245,8 +245,8 @@ def _check_regular_file(path: Path) -> None:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         raise ImageReadError(f"{path}: no such file") from None
-    except OSError as err:
-        raise ImageReadError(f"{path} cannot be read: {err.strerror or err}") from None
+    except (OSError, ValueError) as err:  # ValueError: a NUL byte in the name
+        raise ImageReadError(f"{str(path)!r} cannot be read: {getattr(err, 'strerror', None) or err}") from None
     if stat.S_ISDIR(mode):
         raise ImageReadError(f"{path} is a directory, not an image")
     if not stat.S_ISREG(mode):
