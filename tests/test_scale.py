@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -84,3 +85,30 @@ def test_ray_engine_gives_the_local_rows(local_run: Path, inputs: Path, tmp_path
     for a, b in zip(ray_faces, local_faces, strict=True):
         assert (a["path"], a["frame"], a["person"], a["label"]) == (b["path"], b["frame"], b["person"], b["label"])
         assert abs(float(a["valence"]) - float(b["valence"])) < 1e-5  # type: ignore[arg-type]
+
+
+def test_a_video_cut_short_is_truncated_with_every_frame_accounted_for(astronaut: np.ndarray, tmp_path: Path) -> None:
+    import cv2
+    import pyarrow.parquet as pq
+
+    full = tmp_path / "full.avi"
+    writer = cv2.VideoWriter(str(full), cv2.VideoWriter_fourcc(*"MJPG"), 10, (256, 256))
+    for i in range(40):  # 4 s at 10 fps, a face in every frame
+        writer.write(np.ascontiguousarray(cv2.resize(np.roll(astronaut, 3 * i, axis=1), (256, 256))[:, :, ::-1]))
+    writer.release()
+    data = full.read_bytes()
+    (tmp_path / "cut.avi").write_bytes(data[: int(len(data) * 0.6)])  # the header still says 40 frames
+    counts = run_batch([str(full), str(tmp_path / "cut.avi")], tmp_path / "out", chunk_seconds=1.5)
+    assert counts["truncated"] == 1 and counts["failed"] == 0
+    rows = {Path(str(r["path"])).name: r for r in pq.read_table(tmp_path / "out" / "inputs.parquet").to_pylist()}
+    whole, cut = rows["full.avi"], rows["cut.avi"]
+    assert (whole["status"], whole["frames"], whole["frames_expected"], whole["frames_unreadable"]) == (
+        "complete",
+        20,
+        20,
+        0,
+    )
+    assert cut["status"] == "truncated" and cut["frames_unreadable"] > 0 and cut["frames"] < 20
+    assert cut["frames"] + cut["frames_skipped"] + cut["frames_unreadable"] == cut["frames_expected"] == 20
+    summary = json.loads(next((tmp_path / "out" / "videos").glob("cut-*/summary.json")).read_text())
+    assert summary["status"] == "truncated" and any("ends early" in w for w in summary["warnings"])

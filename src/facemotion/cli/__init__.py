@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"facemotion: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
-        terminated = isinstance(err, Terminated)
+        terminated = isinstance(err, Terminated) or isinstance(getattr(err, "interrupt", None), Terminated)
         print(f"facemotion: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
         return 143 if terminated else 130
     finally:

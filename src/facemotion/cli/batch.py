@@ -37,7 +37,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise
     print(
         f"{counts['inputs']} inputs: {counts['analysed']} analysed, {counts['skipped']} already done, "
-        f"{counts['failed']} failed or skipped; {counts['faces']} faces: "
+        f"{counts['failed']} failed or skipped"
+        + (f", {counts['truncated']} videos ended early (status 'truncated')" if counts["truncated"] else "")
+        + f"; {counts['faces']} faces: "
         f"{out / 'faces.parquet'}, {out / 'inputs.parquet'}, {out / 'videos'}"
     )
     return 1 if counts["failed"] else 0

@@ -6,7 +6,7 @@ from typing import Any
 
 from facemotion.errors import FacemotionError
 from facemotion.scale.local_copy import LocalCopy
-from facemotion.scale.planning import Task, sampled_frames
+from facemotion.scale.planning import Task
 from facemotion.scale.rows import PERSONS_PER_CHUNK, columns, face_row, plain
 
 
@@ -32,14 +32,16 @@ class TaskAnalyzer:
     def run(self, task: Task) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The face rows of one task and its status row.
 
-        A video chunk's status counts its sampled frames: ``frames_expected`` (from the
-        video's length and the sampling rate), ``frames`` analysed, ``frames_skipped``
-        (broken) and ``frames_unreadable`` (never delivered: the file ends early).
+        A video chunk's status counts its sampled frames as `facemotion.apps.video`
+        does: ``frames_expected`` (from the video's length and the sampling rate),
+        ``frames`` analysed, ``frames_skipped`` (damaged) and ``frames_unreadable`` (never
+        read: the file ends early, ``status`` ``"truncated"``).
         """
         status: dict[str, Any] = {
             "path": task.path,
             "input": task.input,
             "kind": task.kind,
+            "status": "complete",
             "faces": 0,
             "frames": 0,
             "frames_expected": 1 if task.kind == "image" else 0,
@@ -50,12 +52,14 @@ class TaskAnalyzer:
             "error": task.error,
         }
         if task.error is not None:
+            status["status"] = "failed"
             return [], status
         try:
             with LocalCopy(task.path) as local:
                 rows = self._image(task, local) if task.kind == "image" else self._video(task, local, status)
         except (FacemotionError, OSError) as err:
             status["error"] = str(err)
+            status["status"] = "failed"
             return [], status
         status["faces"] = len(rows)
         if task.kind == "image":
@@ -84,16 +88,32 @@ class TaskAnalyzer:
         ]
 
     def _video(self, task: Task, local: str, status: dict[str, Any]) -> list[dict[str, Any]]:
-        from facemotion.apps.video import VideoReport, analyze_frames, iter_frames
+        from facemotion.apps.video import VideoReport, analyze_frames, iter_frames, sample_step, sampled_frame_count
 
-        report = VideoReport(task.path, task.fps, task.duration)
-        analyze_frames(iter_frames(local, self.sample_fps, task.start, task.stop), self.classifier, report)
+        step = sample_step(task.fps, self.sample_fps)
         total = max(1, round(task.duration * task.fps))
-        expected = sampled_frames(total, task.fps, self.sample_fps, task.start, task.stop)
-        status["frames"] = report.frames_analyzed
-        status["frames_skipped"] = report.frames_skipped
-        status["frames_expected"] = expected
-        status["frames_unreadable"] = max(0, expected - report.frames_analyzed - report.frames_skipped)
+        report = VideoReport(
+            task.path,
+            task.fps,
+            task.duration,
+            sample_fps=task.fps / step,
+            frames_expected=sampled_frame_count(total, step, task.start, task.stop),
+        )
+        frames = iter_frames(local, self.sample_fps, task.start, task.stop)
+        # a container that cannot seek into a cut file restarts earlier: those frames belong to another chunk
+        mine = (frame for frame in frames if frame[0] >= task.start)
+        analyze_frames(mine, self.classifier, report)
+        status.update(
+            status=report.status,
+            frames=report.frames_analyzed,
+            frames_skipped=report.frames_skipped,
+            frames_expected=report.frames_expected,
+            frames_unreadable=report.frames_unreadable,
+            frame_times=list(report.frame_times),
+            sample_fps=report.sample_fps,
+            warnings=list(report.warnings),
+        )
+        offset = task.chunk * PERSONS_PER_CHUNK
         return [
             face_row(
                 task.path,
@@ -101,7 +121,7 @@ class TaskAnalyzer:
                 task.chunk,
                 f.frame,
                 f.time,
-                task.chunk * PERSONS_PER_CHUNK + f.person,
+                offset + f.person,
                 f.box,
                 f.label,
                 f.score,
@@ -109,6 +129,11 @@ class TaskAnalyzer:
                 f.valence,
                 f.arousal,
                 list(f.probabilities),
+                track=offset + f.track,
+                shot=f.shot,
+                brightness=f.brightness,
+                sharpness=f.sharpness,
+                left_out=f.left_out,
             )
             for f in report.faces
         ]

@@ -33,6 +33,33 @@ def _outputs_intact(out_dir: Path, record: dict[str, Any]) -> bool:
     return bool(parquet_rows(part) == record["faces"])
 
 
+def _account_for_the_end(status: dict[str, Any]) -> None:
+    """Sampled frames after the last analysed one that were all unreadable: the file ends early.
+
+    Chunks are analysed apart, so a chunk after the cut sees only failures; counted over
+    the whole video (as `facemotion.apps.video` does for one pass) they are unreadable,
+    and the status is ``"truncated"``.
+    """
+    expected, times = int(status["frames_expected"] or 0), status["frame_times"]
+    if not times or not status.get("sample_fps"):
+        return
+    step = max(1, round(status["fps"] / status["sample_fps"]))
+    last = round(max(times) * status["fps"]) // step
+    after = expected - (last + 1)
+    unreadable = int(status["frames_unreadable"] or 0)
+    if after <= unreadable:  # nothing beyond what the chunks counted
+        return
+    status["frames_skipped"] = max(0, int(status["frames_skipped"] or 0) - (after - unreadable))
+    status["frames_unreadable"] = after
+    status["status"] = "truncated"
+    status["warnings"] = [w for w in status["warnings"] if " ends early: " not in w]  # one, for the whole video
+    status["warnings"].append(
+        f"{Path(status['path']).name} ends early: {after} of {expected} sampled frames could not be read after "
+        f"{max(times):.1f} s of its stated {status['duration']:.1f} s (the file is cut short or damaged); "
+        "those seconds have no data"
+    )
+
+
 class BatchWriter:
     """Writes each input when all its tasks are back: its Parquet part, its video report, its journal line.
 
@@ -48,7 +75,7 @@ class BatchWriter:
         self.chunks: Counter[str] = Counter()
         self.faces: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.statuses: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.counts = Counter(analysed=0, failed=0, faces=0)
+        self.counts = Counter(analysed=0, failed=0, faces=0, truncated=0)
 
     def add(self, row: dict[str, Any]) -> None:
         """One row from an engine; the input is written once its last chunk's status arrives."""
@@ -64,9 +91,8 @@ class BatchWriter:
         """The journal record of an input's merged status."""
         path = str(status["path"])
         key = self.keys.get(path) or source_key(path)
-        unreadable = int(status.get("frames_unreadable") or 0)
         record = {k: status.get(k) for k in INPUT_COLUMNS if k in status}
-        record.update(size=key["size"], mtime_ns=key["mtime_ns"], ended_early=unreadable > 0)
+        record.update(size=key["size"], mtime_ns=key["mtime_ns"])
         record.update(model=self.settings["model"], settings=self.settings)
         return record
 
@@ -80,6 +106,7 @@ class BatchWriter:
             status = {
                 "path": source_key(item.path)["path"],
                 "kind": kind,
+                "status": "skipped",
                 "faces": 0,
                 "frames": 0,
                 "error": item.reason,
@@ -90,11 +117,19 @@ class BatchWriter:
 
     def _finish(self, ident: str) -> None:
         chunks = sorted(self.statuses.pop(ident), key=lambda s: s.get("chunk") or 0)
-        status = {k: chunks[0].get(k) for k in INPUT_COLUMNS if k in chunks[0]}
+        status = dict(chunks[0])
+        status["frame_times"] = list(status.get("frame_times") or [])
+        status["warnings"] = list(status.get("warnings") or [])
         for chunk in chunks[1:]:
             for k in _SUMMED:
                 status[k] = (status.get(k) or 0) + (chunk.get(k) or 0)
             status["error"] = status["error"] or chunk.get("error")
+            status["frame_times"] += list(chunk.get("frame_times") or [])
+            status["warnings"] += list(chunk.get("warnings") or [])
+        states = {c.get("status") for c in chunks}
+        status["status"] = next((s for s in ("failed", "truncated") if s in states), "complete")
+        if status["error"] is None and status["kind"] == "video":
+            _account_for_the_end(status)
         faces = sorted(self.faces.pop(ident, []), key=lambda r: (r["frame"], r["person"], r["x"]))
         part = _part(self.out_dir, ident)
         shutil.rmtree(part.parent, ignore_errors=True)  # an earlier failure or interruption
@@ -107,6 +142,7 @@ class BatchWriter:
             write_video_report(self.out_dir, status, faces)
         self.journal.append([self.record(status)])
         self.counts["failed" if status["error"] else "analysed"] += 1
+        self.counts["truncated"] += status["status"] == "truncated"
         self.counts["faces"] += len(faces) if status["error"] is None else 0
 
     def close(self) -> None:
@@ -153,7 +189,8 @@ def run_batch(
     `facemotion.scale.contract.SettingsMismatch`, unless ``overwrite`` replaces them.
     Returns counts: ``inputs``, ``skipped`` (already done), ``analysed``, ``failed``
     (including inputs that could not be opened), ``faces`` (found in this run), ``errors``
-    (= ``failed``). An interruption (Ctrl-C, SIGTERM) keeps every finished input.
+    (= ``failed``), ``truncated`` (videos that ended before their stated length),
+    ``duplicates`` (inputs given more than once). An interruption (Ctrl-C, SIGTERM) keeps every finished input.
     """
     if engine not in ("local", "ray"):
         raise FacemotionError(f"unknown engine {engine!r}; use 'local' or 'ray'")
@@ -206,5 +243,6 @@ def run_batch(
         "failed": writer.counts["failed"],
         "faces": writer.counts["faces"],
         "errors": writer.counts["failed"],
+        "truncated": writer.counts["truncated"],
         "duplicates": found.duplicates,
     }

@@ -102,18 +102,6 @@ def _remote_listing(uri: str) -> list[str]:
     )
 
 
-def sampled_frames(total: int, fps: float, sample_fps: float, start: int = 0, stop: int | None = None) -> int:
-    """How many frames `facemotion.apps.video.iter_frames` samples in ``[start, stop)`` of ``total``.
-
-    >>> sampled_frames(276, 30.0, 5.0), sampled_frames(276, 30.0, 5.0, 120, 240)
-    (46, 20)
-    """
-    every = max(1, round(fps / sample_fps)) if sample_fps > 0 else 1
-    end = total if stop is None else min(stop, total)
-    first = math.ceil(start / every) * every
-    return len(range(first, end, every))
-
-
 def plan_tasks(paths: Sequence[str], chunk_seconds: float = 30.0) -> list[Task]:
     """One task per photo and per ``chunk_seconds`` of each video; unreadable videos become error tasks."""
     tasks = []

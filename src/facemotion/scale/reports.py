@@ -18,7 +18,7 @@ def report_folder(out_dir: Path, status: dict[str, Any]) -> Path:
 
 
 def write_video_report(out_dir: Path, status: dict[str, Any], faces: list[dict[str, Any]]) -> None:
-    """``timeline.csv``, ``people.csv``, ``summary.json``… of one analysed video, from its rows."""
+    """``facemotion video``'s files of one analysed video, from its rows and merged chunk statuses."""
     from facemotion.apps.video import FrameFace, VideoReport
 
     report = VideoReport(
@@ -27,6 +27,12 @@ def write_video_report(out_dir: Path, status: dict[str, Any], faces: list[dict[s
         status["duration"],
         frames_analyzed=status["frames"],
         frames_skipped=status["frames_skipped"],
+        sample_fps=status.get("sample_fps") or 0.0,
+        frames_expected=status["frames_expected"],
+        frames_unreadable=status["frames_unreadable"],
+        status=status["status"],
+        warnings=list(status.get("warnings") or []),
+        frame_times=sorted(status.get("frame_times") or []),
     )
     report.faces.extend(
         FrameFace(
@@ -40,6 +46,11 @@ def write_video_report(out_dir: Path, status: dict[str, Any], faces: list[dict[s
             r["arousal"],
             tuple(r[f"p_{k}"] for k in EMOTIONS),
             r["detection_score"],
+            track=r["track"],
+            shot=r["shot"],
+            brightness=r["brightness"],
+            sharpness=r["sharpness"],
+            left_out=r["left_out"] or "",
         )
         for r in faces
     )

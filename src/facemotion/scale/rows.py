@@ -2,7 +2,7 @@
 
 >>> FACE_COLUMNS[:6]
 ['path', 'input', 'chunk', 'frame', 'time', 'person']
->>> "ended_early" in INPUT_COLUMNS and "settings" in INPUT_COLUMNS
+>>> "status" in INPUT_COLUMNS and "settings" in INPUT_COLUMNS
 True
 """
 
@@ -37,11 +37,17 @@ _FACE_TYPES = {
     "valence": "float64",
     "arousal": "float64",
     **{f"p_{label}": "float64" for label in EMOTIONS},
+    "track": "int64",
+    "shot": "int64",
+    "brightness": "float64",
+    "sharpness": "float64",
+    "left_out": "string",
 }
 _INPUT_TYPES = {
     "path": "string",
     "input": "string",
     "kind": "string",
+    "status": "string",
     "size": "int64",
     "mtime_ns": "int64",
     "faces": "int64",
@@ -49,7 +55,6 @@ _INPUT_TYPES = {
     "frames_expected": "int64",
     "frames_skipped": "int64",
     "frames_unreadable": "int64",
-    "ended_early": "bool_",
     "fps": "float64",
     "duration": "float64",
     "error": "string",
@@ -82,8 +87,13 @@ def face_row(
     valence: float,
     arousal: float,
     probabilities: Sequence[float],
+    **video: Any,
 ) -> dict[str, Any]:
-    """One face as a row (``probabilities`` in the order of `facemotion.labels.EMOTIONS`)."""
+    """One face as a row (``probabilities`` in the order of `facemotion.labels.EMOTIONS`).
+
+    ``video``: a video face's ``track``, ``shot``, ``brightness``, ``sharpness`` and
+    ``left_out`` (see `facemotion.apps.video.FrameFace`); a photo's are null.
+    """
     row: dict[str, Any] = {
         "path": path,
         "input": input_id,
@@ -102,6 +112,7 @@ def face_row(
         "arousal": arousal,
     }
     row.update({f"p_{k}": float(p) for k, p in zip(EMOTIONS, probabilities, strict=True)})
+    row.update({k: video.get(k) for k in ("track", "shot", "brightness", "sharpness", "left_out")})
     return row
 
 
@@ -118,7 +129,11 @@ def plain(value: Any) -> Any:
     return value
 
 
+#: what a video chunk's status carries besides `INPUT_COLUMNS`, for its report (not stored)
+REPORT_FIELDS = ["frame_times", "sample_fps", "warnings"]
+
+
 def columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Rows (faces tagged ``row="face"``, statuses ``row="input"``) as Ray Data's column batch."""
-    keys = ["row", *FACE_COLUMNS, *(k for k in INPUT_COLUMNS if k not in FACE_COLUMNS)]
+    keys = ["row", *FACE_COLUMNS, *(k for k in INPUT_COLUMNS if k not in FACE_COLUMNS), *REPORT_FIELDS]
     return {k: np.array([r.get(k) for r in rows], dtype=object) for k in keys}
