@@ -156,6 +156,9 @@ def test_timeline_draws_the_confidence_band_and_marks_the_partial_second() -> No
     assert widths == [0.184, 0.92, 0.92]  # the 0.2 s bin is not drawn at full weight
     assert any(p.get_hatch() == "//" for p in shares_ax.patches)
     assert "partial second" in [t.get_text() for t in valence_ax.get_legend().get_texts()]
+    dots = [c for c in valence_ax.collections if not isinstance(c, PolyCollection)]
+    sizes = np.concatenate([c.get_sizes() for c in dots])
+    assert sorted(sizes) == [20, 50, 60]  # the dot grows with the faces behind it
 
 
 def test_reports_are_not_imported_by_the_analysis() -> None:

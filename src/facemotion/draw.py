@@ -203,6 +203,9 @@ def plot_emotion_shares(shares: Mapping[str, float], ax: Any = None, title: str 
     values = [shares.get(label, 0.0) for label in EMOTIONS]
     ax.bar(EMOTIONS, values, color=[np.array(COLORS[label]) / 255 for label in EMOTIONS], edgecolor="k", lw=0.5)
     ax.set(ylim=(0, max(0.05, max(values)) * 1.15), ylabel="share of faces", title=title)
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.tick_params(axis="x", rotation=35)
     for i, v in enumerate(values):
         if v > 0:

@@ -298,7 +298,7 @@ def _sample_of_images(items: Sequence[Any], classifier: Any, *, crops: bool) -> 
                 labels.append(face.label)
                 candidates.append((face.valence, (i, face)))
     for name, why in skipped:
-        log.warning("skipped %s: %s", name, why)
+        log.info("skipped %s: %s", name, why)
     examples = []
     for i, face in _pick_examples(candidates):
         try:
@@ -380,8 +380,9 @@ def collect_group(
 
 
 def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
-    """What made a result, for a report's footer: inputs (file or folder names, never a full path), date,
-    facemotion version, model and its version, detector, and the model card's measured figures."""
+    """What made a result, for a report's footer (the keys of `facemotion.apps.video.VideoReport.metadata`):
+    ``inputs`` (file or folder names, never a full path), ``analyzed_at``, ``facemotion_version``, ``model``,
+    ``model_version``, ``runtime``, ``detector``, and ``model_metrics`` (the model card's measured figures)."""
     from facemotion import __version__
     from facemotion.detection import DEFAULT_DETECTOR
 
@@ -390,10 +391,11 @@ def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
     detector = getattr(classifier, "_detector_spec", None) or DEFAULT_DETECTOR
     return {
         "inputs": [Path(i).name if isinstance(i, (str, Path)) else "images in memory" for i in inputs],
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "analyzed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "facemotion_version": __version__,
         "model": Path(getattr(model, "path", "")).name or None,
         "model_version": getattr(config, "version", None),
+        "runtime": getattr(model, "runtime", None),
         "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", {}) or {}),
         "detector": detector if isinstance(detector, str) else type(detector).__name__,
     }

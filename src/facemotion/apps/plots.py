@@ -59,6 +59,7 @@ def plot_timeline(
     widths = bin_widths(timeline, duration)
     full = widths >= 0.999 * (widths.max() if len(widths) else 1.0)
     centre = t + widths / 2
+    faces = np.array([r.get("faces") or 0 for r in timeline], float)
     for ax, key, ticks, color in (
         (top, "valence", VALENCE_TICKS, "#c0392b"),
         (mid, "arousal", AROUSAL_TICKS, "#2c6fbb"),
@@ -70,20 +71,30 @@ def plot_timeline(
         ax.axhline(0, color="0.6", lw=1)
         if np.isfinite(low).any():
             ax.fill_between(centre, low, high, color=color, alpha=0.22, lw=0, label="95% confidence band", step=None)
-        ax.plot(centre, y, "-", color=color, lw=2)
-        ax.plot(centre[full], y[full], "o", color=color, ms=5, label=f"mean {key} per second")
+        ax.plot(centre, y, "-", color=color, lw=1.5, alpha=0.7)
+        size = 10 * np.clip(faces, 1, 16)  # a second resting on one face is a small dot
+        ax.scatter(centre[full], y[full], s=size[full], color=color, zorder=3, label=f"mean {key} (dot size: faces)")
         if (~full).any():
-            ax.plot(centre[~full], y[~full], "o", mfc="white", color=color, ms=6, label="partial second")
+            ax.scatter(
+                centre[~full],
+                y[~full],
+                s=size[~full],
+                facecolor="white",
+                edgecolor=color,
+                zorder=3,
+                label="partial second",
+            )
         ax.set_ylim(-1, 1)
         ax.set_yticks(list(ticks), list(ticks.values()))
         ax.legend(loc="upper left", fontsize=8, ncol=3, framealpha=0.9)
     top.set_title(f"How pleasant the faces looked{' — ' + title if title else ''}", loc="left", fontsize=11)
     mid.set_title("How excited (aroused) they looked", loc="left", fontsize=11)
     bottom_acc = np.zeros(len(t))
+    weight = 0.3 + 0.7 * np.clip(faces / 5, 0, 1)  # a second of one or two faces is drawn faint
     for label in EMOTIONS:
         share = np.nan_to_num(_column(timeline, label))
         if share.any():
-            shares_ax.bar(
+            bars = shares_ax.bar(
                 t,
                 share,
                 bottom=bottom_acc,
@@ -92,8 +103,9 @@ def plot_timeline(
                 color=np.array(COLORS[label]) / 255,
                 label=label,
                 edgecolor="none",
-                hatch=None,
             )
+            for bar, alpha in zip(bars, weight, strict=True):
+                bar.set_alpha(float(alpha))
             bottom_acc += share
     for ti, wi in zip(t[~full], widths[~full], strict=True):
         shares_ax.bar(ti, 1, width=0.92 * wi, align="edge", fill=False, hatch="//", edgecolor="0.5", lw=0)
@@ -106,7 +118,6 @@ def plot_timeline(
     shares_ax.set_ylabel("share of faces")
     shares_ax.set_title("Which emotions", loc="left", fontsize=11)
     shares_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    faces = np.array([r.get("faces") or 0 for r in timeline], float)
     faces_ax.bar(t, faces, width=0.92 * widths, align="edge", color=np.where(full, "0.45", "0.75"))
     for ti, wi, n in zip(t, widths, faces, strict=True):
         faces_ax.text(ti + wi / 2, n, f"{n:.0f}", ha="center", va="bottom", fontsize=8)

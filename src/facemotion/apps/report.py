@@ -329,8 +329,9 @@ def _people_text(summary: Mapping[str, Any], n: int) -> str:
     in_shots = f"in {shots} shot{'s' if shots != 1 else ''}"
     if summary["people_linked"]:
         text = (
-            f"{n} {'person was' if n == 1 else 'people were'} seen {in_shots}; a person's face is followed across "
-            "shot cuts by its appearance, so one performer filmed from three cameras is one person."
+            f"{n} {'person was' if n == 1 else 'people were'} seen {in_shots}. Faces in different shots that look "
+            "alike are joined into one person, so a performer filmed by three cameras counts once; the joining "
+            "can miss, so check the faces in the table."
         )
     else:
         text = (
@@ -442,7 +443,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
     subtitle = " · ".join(
         [
             f"{_seconds(report.duration)} of video",
-            f"{report.frames_analyzed} frames analysed" + (f" ({float(rate):g} a second)" if rate else ""),
+            f"{report.frames_analyzed} frames analysed" + (f" ({float(rate):.3g} a second)" if rate else ""),
             f"{summary['faces_used']} face readings used, {summary['faces_left_out']} left out",
             f"{len(people)} {who}",
         ]
@@ -594,7 +595,8 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
     caveats = [
         f"{result.n_a} faces in {a} and {result.n_b} in {b} were compared"
         + (
-            f"; {len(skipped)} file{'s' if len(skipped) != 1 else ''} could not be read and were skipped."
+            f"; {len(skipped)} file{'s' if len(skipped) != 1 else ''} could not be read and "
+            f"{'were' if len(skipped) != 1 else 'was'} skipped."
             if skipped
             else "."
         ),
