@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -237,3 +238,26 @@ def test_huge_images_stay_under_1_2_gb(tmp_path: Path, kind: str) -> None:
     assert "DecompressionBomb" not in done.stderr
     peak_mb = int(done.stdout.split()[0])
     assert peak_mb < 1200, f"{kind}: peak {peak_mb} MB"
+
+
+def test_pillow_warnings_become_one_log_line(
+    tmp_path: Path, astronaut: np.ndarray, caplog: pytest.LogCaptureFixture
+) -> None:
+    import struct
+
+    buffer = io.BytesIO()
+    Image.fromarray(astronaut[::4, ::4]).save(buffer, "TIFF")
+    blob = bytearray(buffer.getvalue())
+    assert blob[:2] == b"II"
+    ifd = struct.unpack_from("<I", blob, 4)[0]
+    for i in range(struct.unpack_from("<H", blob, ifd)[0]):
+        entry = ifd + 2 + 12 * i
+        if struct.unpack_from("<H", blob, entry)[0] == 284:  # PlanarConfiguration: claim 10,000 values
+            struct.pack_into("<I", blob, entry + 4, 10_000)
+    path = tmp_path / "damaged.tif"
+    path.write_bytes(bytes(blob))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a Pillow warning escaping would fail here
+        image = read_image(path)
+    assert image.shape == (128, 128, 3)
+    assert any("damaged metadata" in r.getMessage() and "damaged.tif" in r.getMessage() for r in caplog.records)

@@ -24,6 +24,7 @@ Rules (every one of them is a guarantee, see ``docs/robustness.md``):
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import stat
@@ -39,6 +40,8 @@ from facemotion.preprocessing import to_uint8_rgb
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
+
+log = logging.getLogger(__name__)
 
 #: Largest image accepted, in pixels (default 100 megapixels), checked from the file header.
 MAX_PIXELS = 100_000_000
@@ -212,7 +215,8 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
 
     _check_regular_file(path)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(record=True) as caught:  # Pillow's warnings become one log line of ours
+            warnings.simplefilter("always")
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit below says more
             with Image.open(path) as image:
                 width, height = image.size
@@ -224,7 +228,9 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
                 scale = _draft(image, max_decoded)
                 image.load()
                 array, more = _from_pil(image, limit, str(path), max_decoded)
-                return array, scale * more
+        if caught:
+            log.warning("%s: read despite damaged metadata (%s)", path, caught[0].message)
+        return array, scale * more
     except ImageReadError:
         raise
     except Image.DecompressionBombError as err:
