@@ -174,3 +174,16 @@ def test_an_uninstalled_detector_fails_at_construction(monkeypatch: pytest.Monke
             EmotionClassifier(detector="mtcnn")
     finally:
         _cached.cache_clear()
+
+
+def test_regressor_has_the_same_contract(clf: EmotionClassifier, photos: tuple[Path, Path, Path]) -> None:
+    from facemotion import ValenceArousalRegressor
+    from facemotion.results import FaceAffect
+
+    good, cut, _ = photos
+    reg = ValenceArousalRegressor(clf.model)
+    results = reg.predict((good, cut), errors="skip")
+    assert len(results[0]) == 1 and results[0].error is None and results[1] == [] and results[1].error
+    face = results[0][0]
+    assert face.valence == clf.predict(good)[0].valence  # the same model, the same rounding
+    assert isinstance(reg.predict_faces(np.zeros((48, 48), np.uint8)), FaceAffect)
