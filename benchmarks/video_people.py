@@ -61,11 +61,11 @@ def tracks_of(clf: EmotionClassifier, image: NDArray[np.uint8], shot: int, first
 
 
 def score(tracks: list[TrackAppearance], who: dict[int, str], distance: float) -> tuple[int, int, int]:
-    """``(links, wrong links, missed links)`` over pairs of tracks of different shots."""
+    """``(links, wrong links, missed links)`` over pairs of tracks never seen in the same frame."""
     persons = link_tracks(tracks, distance)
     links = wrong = missed = 0
     for a, b in itertools.combinations(tracks, 2):
-        if a.shot == b.shot:
+        if a.frames & b.frames:  # seen together: never the same person
             continue
         linked, same = persons[a.track] == persons[b.track], who[a.track] == who[b.track]
         links += linked
@@ -139,7 +139,7 @@ def main() -> None:
     clip = clip_case()
     same, different = photo_cases(clf)
     pairs_same = sum(
-        sum(1 for a, b in itertools.combinations(t, 2) if a.shot != b.shot and w[a.track] == w[b.track])
+        sum(1 for a, b in itertools.combinations(t, 2) if not a.frames & b.frames and w[a.track] == w[b.track])
         for t, w in same
     )
     print(f"clip: {len(clip[0])} readable tracks; photos: {len(same)} pairs with {pairs_same} same-person pairs")

@@ -160,60 +160,69 @@ class TrackAppearance:
 
 
 def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio: float = 0.8) -> dict[int, int]:
-    """Group face tracks of different shots that look like the same person: ``{track: person}``.
+    """Group face tracks that look like the same person: ``{track: person}``.
 
-    Greedy agglomerative linking: the closest pair of groups (`appearance_distance` of
-    their tracks' descriptors, the largest over the pair's tracks: complete linkage) is
-    merged while it is under ``max_distance``, never merging two tracks of the same shot
-    or two tracks seen in the same frame. Each pair of tracks must also be distinctive
-    (a ratio test): their distance at most ``ratio`` times the distance of either track to
-    the second-closest track of the other's shot, so that of two look-alikes in one shot
-    neither is linked. Persons are numbered in the order of their first track.
+    Average-linkage agglomeration: the closest pair of groups (the mean
+    `appearance_distance` over their tracks) is merged while it is under
+    ``max_distance``, never merging two groups seen in the same frame (so tracks of
+    different shots, and a face the tracker lost and found again in one shot, can be
+    linked). A merge must also be distinctive (a ratio test): the pair's distance under
+    ``ratio`` times the distance of either group to the next-closest group that shares a
+    shot with the other, so that of two look-alikes in one shot neither is linked.
+    Persons are numbered in the order of their first track.
 
     >>> red, blue = np.zeros(96, np.float32), np.zeros(96, np.float32)
     >>> red[0] = red[48] = 1; blue[30] = blue[80] = 1
     >>> t = [TrackAppearance(0, 0, frozenset({0}), red), TrackAppearance(1, 0, frozenset({0}), blue),
-    ...      TrackAppearance(2, 1, frozenset({5}), red)]
+    ...      TrackAppearance(2, 1, frozenset({5}), red), TrackAppearance(3, 1, frozenset({5}), blue)]
     >>> link_tracks(t)
-    {0: 0, 1: 1, 2: 0}
+    {0: 0, 1: 1, 2: 0, 3: 1}
     """
-    distance: dict[tuple[int, int], float] = {}
-    for a in tracks:
-        for b in tracks:
-            if a.track < b.track:
-                distance[a.track, b.track] = distance[b.track, a.track] = appearance_distance(
-                    a.descriptor, b.descriptor
-                )
-    by_shot: dict[int, list[TrackAppearance]] = {}
-    for t in tracks:
-        by_shot.setdefault(t.shot, []).append(t)
+    tracks = sorted(tracks, key=lambda t: t.track)
+    n = len(tracks)
+    pair = np.ones((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            pair[i, j] = pair[j, i] = appearance_distance(tracks[i].descriptor, tracks[j].descriptor)
+    groups = [[i] for i in range(n)]
+    frames = [set(t.frames) for t in tracks]
+    shots = [{t.shot} for t in tracks]
 
-    def second_closest(a: TrackAppearance, shot: int) -> float:
-        ds = sorted(distance[a.track, b.track] for b in by_shot[shot])
-        return ds[1] if len(ds) > 1 else math.inf
+    def linkage(g: list[int], h: list[int]) -> float:
+        return float(pair[np.ix_(g, h)].mean())
 
-    def linkable(a: TrackAppearance, b: TrackAppearance) -> bool:
-        d = distance[a.track, b.track]
-        return d <= ratio * second_closest(a, b.shot) and d <= ratio * second_closest(b, a.shot)
+    def together(a: int, b: int) -> bool:
+        return bool(frames[a] & frames[b])
 
-    def between(g: list[TrackAppearance], h: list[TrackAppearance]) -> float:
-        if {t.shot for t in g} & {t.shot for t in h} or any(a.frames & b.frames for a in g for b in h):
-            return math.inf
-        if not all(linkable(a, b) for a in g for b in h):
-            return math.inf
-        return max(distance[a.track, b.track] for a in g for b in h)
+    def rival(a: int, b: int) -> float:
+        """The distance from group ``a`` to the closest group other than ``b`` that shares a shot with ``b``."""
+        others = [
+            linkage(groups[a], groups[k])
+            for k in range(len(groups))
+            if k not in (a, b) and shots[k] & shots[b] and not together(a, k)
+        ]
+        return min(others, default=math.inf)
 
-    groups: list[list[TrackAppearance]] = [[t] for t in sorted(tracks, key=lambda t: t.track)]
     while len(groups) > 1:
-        best, pair = math.inf, (0, 0)
-        for i, g in enumerate(groups):
-            for j in range(i + 1, len(groups)):
-                d = between(g, groups[j])
-                if d < best:
-                    best, pair = d, (i, j)
-        if best >= max_distance:
+        candidates = sorted(
+            (linkage(groups[a], groups[b]), a, b)
+            for a in range(len(groups))
+            for b in range(a + 1, len(groups))
+            if not together(a, b)
+        )
+        merge = next(
+            (
+                (a, b)
+                for d, a, b in candidates
+                if d < max_distance and d < ratio * rival(a, b) and d < ratio * rival(b, a)
+            ),
+            None,
+        )
+        if merge is None:
             break
-        i, j = pair
-        groups[i] += groups.pop(j)
-    groups.sort(key=lambda g: min(t.track for t in g))
-    return dict(sorted((t.track, person) for person, g in enumerate(groups) for t in g))
+        a, b = merge
+        groups[a] += groups.pop(b)
+        frames[a] |= frames.pop(b)
+        shots[a] |= shots.pop(b)
+    order = sorted(groups, key=lambda g: min(tracks[i].track for i in g))
+    return dict(sorted((tracks[i].track, person) for person, g in enumerate(order) for i in g))
