@@ -3,7 +3,8 @@
     python benchmarks/scale.py [--copies 4]
 
 Inputs: the shared group photos and the shared video, each repeated ``--copies`` times
-(as symlinks, so they are distinct inputs). Each engine writes to a fresh folder; the
+(as hard links, or copies across file systems: a symbolic link resolves to the file it
+points to, and batch analyses a file once however it is reached). Each engine writes to a fresh folder; the
 wall time includes Ray's start-up. Prints a Markdown table and the projection for 10,000
 one-minute recordings from the measured video throughput.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +28,10 @@ def inputs(folder: Path, copies: int) -> list[str]:
     for i in range(copies):
         for f in files:
             link = folder / f"{i}_{f.name}"
-            os.symlink(f.resolve(), link)
+            try:
+                os.link(f.resolve(), link)
+            except OSError:
+                shutil.copy(f.resolve(), link)
             out.append(str(link))
     return out
 
