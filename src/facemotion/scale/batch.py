@@ -74,7 +74,7 @@ class BatchWriter:
         self.journal = RecordLog(out_dir / JOURNAL)
         self.chunks: Counter[str] = Counter()
         self.faces: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.statuses: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.statuses: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
         self.counts = Counter(analysed=0, failed=0, faces=0, truncated=0)
 
     def add(self, row: dict[str, Any]) -> None:
@@ -83,7 +83,7 @@ class BatchWriter:
         if row["row"] == "face":
             self.faces[ident].append({k: row.get(k) for k in FACE_COLUMNS})
             return
-        self.statuses[ident].append(row)
+        self.statuses[ident][int(row.get("chunk") or 0)] = row  # a task Ray retried is counted once
         if len(self.statuses[ident]) == self.chunks[ident]:
             self._finish(ident)
 
@@ -116,7 +116,7 @@ class BatchWriter:
         self.counts["failed"] += len(records)
 
     def _finish(self, ident: str) -> None:
-        chunks = sorted(self.statuses.pop(ident), key=lambda s: s.get("chunk") or 0)
+        chunks = [status for _, status in sorted(self.statuses.pop(ident).items())]
         status = dict(chunks[0])
         status["frame_times"] = list(status.get("frame_times") or [])
         status["warnings"] = list(status.get("warnings") or [])
