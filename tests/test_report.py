@@ -122,6 +122,28 @@ def test_key_moments_show_the_faces_they_rest_on(clip_report, video_page: Path) 
         assert not re.search(rf"<h3>[^<]*: {t:.0f}–", moments)
 
 
+def test_a_video_without_faces_and_cut_short(tmp_path: Path) -> None:
+    from facemotion.apps.video import VideoReport
+
+    report = VideoReport(
+        "/somewhere/private/empty.mp4",
+        25.0,
+        3.0,
+        frames_analyzed=5,
+        frames_expected=15,
+        frames_unreadable=10,
+        status="truncated",
+        warnings=["empty.mp4 ends at 1.0 s of its stated 3.0 s: the rest has no data."],
+        frame_times=[0.0, 0.2, 0.4, 0.6, 0.8],
+        sample_fps=5.0,
+    )
+    text = _text_only(video_report_html(report, tmp_path / "r.html"))
+    assert "No face was seen" in text and "/somewhere/" not in text
+    assert '<p class="warning">empty.mp4 ends at 1.0 s' in text
+    assert "10 missing because the file ends early" in text
+    assert 'id="moments"' not in text and 'id="people"' not in text and 'id="shares"' not in text
+
+
 def test_key_moments_pick_peaks_and_changes() -> None:
     line = [{"time": t, "valence": v} for t, v in enumerate([0.0, 0.6, 0.5, -0.4, -0.2])]
     got = {what: (t, change) for what, t, _, change in key_moments(line)}

@@ -335,7 +335,7 @@ def _sample_of_video(path: str | Path, classifier: Any, sample_fps: float) -> Gr
     report = analyze_video(path, classifier, sample_fps=sample_fps, progress=False)
     people = report.people()
     best: dict[int, Any] = {}
-    for f in report.faces:
+    for f in report.used_faces:  # faces the quality gate let through
         if f.person not in best or f.score > best[f.person].score:
             best[f.person] = f
     examples = []

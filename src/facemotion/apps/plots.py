@@ -117,10 +117,12 @@ def plot_timeline(
     shares_ax.set(ylim=(0, 1))
     shares_ax.set_ylabel("share of faces")
     shares_ax.set_title("Which emotions", loc="left", fontsize=11)
-    shares_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    if bottom_acc.any():
+        shares_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     faces_ax.bar(t, faces, width=0.92 * widths, align="edge", color=np.where(full, "0.45", "0.75"))
-    for ti, wi, n in zip(t, widths, faces, strict=True):
-        faces_ax.text(ti + wi / 2, n, f"{n:.0f}", ha="center", va="bottom", fontsize=8)
+    for r, ti, wi, n in zip(timeline, t, widths, faces, strict=True):
+        if not r.get("no_data"):
+            faces_ax.text(ti + wi / 2, n, f"{n:.0f}", ha="center", va="bottom", fontsize=8)
     faces_ax.set_ylim(0, max([*faces, 1]) * 1.35)
     faces_ax.set_ylabel("faces")
     faces_ax.set_title("Faces read each second (what each point rests on)", loc="left", fontsize=11)

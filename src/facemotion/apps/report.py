@@ -394,7 +394,7 @@ def _frames_caveat(summary: Mapping[str, Any]) -> str:
         if summary.get(key)
     ]
     text += ": " + "; ".join(problems) + "." if problems else "; every sampled frame was read."
-    return " ".join([text, *summary.get("warnings", [])])
+    return text
 
 
 def _left_out_caveat(summary: Mapping[str, Any]) -> str:
@@ -472,6 +472,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
         title=f"Audience reaction: {name}",
         subtitle=subtitle,
         sentence=summary["sentence"],
+        warnings=summary["warnings"],
         overall=overall,
         faces_counted=summary["faces_used"],
         timeline_text=_timeline_text(timeline, report.shot_cuts),
@@ -479,7 +480,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
             plot_timeline(timeline, title=name, shot_cuts=report.shot_cuts, duration=report.duration)
         ),
         moments=_moments(report, timeline),
-        shares_uri=figure_uri(plot_emotion_shares(shares, title="Share of face readings").figure),
+        shares_uri=figure_uri(plot_emotion_shares(shares, title="Share of face readings").figure) if used else None,
         shares_note=f" ({len(used)} readings)",
         people=people,
         people_text=_people_text(summary, len(people)),
