@@ -121,7 +121,7 @@ def model_caveats(metrics: Mapping[str, Any]) -> list[str]:
     >>> model_caveats({"ferplus_val_n": 3300, "ferplus_val_accuracy_9": 0.7606})[0][:60]
     'Measured accuracy: on 3,300 faces of the FER+ validation set'
     >>> model_caveats({})
-    ['The model card records no measured accuracy for this model.']
+    ["The model's measured accuracy was not given to this report: see its model card."]
     """
     out = []
     if "ferplus_val_accuracy_9" in metrics:
@@ -150,7 +150,7 @@ def model_caveats(metrics: Mapping[str, Any]) -> list[str]:
             + (f" (arousal {arousal:.2f})" if arousal is not None else "")
             + " on the same faces (1 would be perfect agreement)."
         )
-    return out or ["The model card records no measured accuracy for this model."]
+    return out or ["The model's measured accuracy was not given to this report: see its model card."]
 
 
 #: The caveats every report carries.
