@@ -261,3 +261,18 @@ def test_pillow_warnings_become_one_log_line(
         image = read_image(path)
     assert image.shape == (128, 128, 3)
     assert any("damaged metadata" in r.getMessage() and "damaged.tif" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_matches_pillow(tmp_path: Path, orientation: int) -> None:
+    from PIL import ImageOps
+
+    rng = np.random.default_rng(orientation)
+    stored = Image.fromarray(rng.integers(0, 255, (6, 9, 3), dtype=np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "turned.png"
+    stored.save(path, exif=exif)
+    with Image.open(path) as image:
+        expected = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    np.testing.assert_array_equal(read_image(path), expected)

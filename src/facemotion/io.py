@@ -28,6 +28,7 @@ import logging
 import math
 import os
 import stat
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -59,6 +60,16 @@ ACCEPTED = "a path (str or os.PathLike), a numpy array (H×W×3 RGB, H×W grey o
 
 #: The EXIF tag that says how a camera photo is turned.
 EXIF_ORIENTATION = 0x0112
+#: How each EXIF orientation is turned upright (the table of ``PIL.ImageOps.exif_transpose``).
+_TURNS = {
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
+}
 #: Bit depths an integer image may have; the smallest holding its largest value is used.
 BIT_DEPTHS = (8, 10, 12, 14, 16)
 
@@ -189,7 +200,7 @@ def _reduction(width: int, height: int, max_decoded: int) -> int:
 
 
 def _from_pil(image: Any, limit: int, what: str, max_decoded: int | None) -> tuple[NDArray[np.uint8], float]:
-    from PIL import ImageOps
+    from PIL import Image
 
     width, height = image.size
     if width * height > limit:
@@ -201,8 +212,9 @@ def _from_pil(image: Any, limit: int, what: str, max_decoded: int | None) -> tup
             image = image.convert("I" if image.mode.startswith("I;16") else "RGB")
         image = image.reduce(factor)
         scale = width / image.size[0]
-    if image.getexif().get(EXIF_ORIENTATION, 1) != 1:  # exif_transpose copies even when nothing turns
-        image = ImageOps.exif_transpose(image) or image
+    turn = _TURNS.get(image.getexif().get(EXIF_ORIENTATION, 1))  # ImageOps.exif_transpose re-parses the EXIF
+    if turn is not None:
+        image = image.transpose(Image.Transpose[turn])
     if image.mode.startswith("I") or image.mode in ("F", "L", "RGB"):
         array = np.asarray(image)
     else:
@@ -215,22 +227,17 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
 
     _check_regular_file(path)
     try:
-        with warnings.catch_warnings(record=True) as caught:  # Pillow's warnings become one log line of ours
-            warnings.simplefilter("always")
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit below says more
-            with Image.open(path) as image:
-                width, height = image.size
-                if width * height > limit:
-                    raise ImageReadError(
-                        f"{path} is {width}×{height} pixels, over the limit of {limit:,} "
-                        "(raise facemotion.io.MAX_PIXELS if it is genuine)"
-                    )
-                scale = _draft(image, max_decoded)
-                image.load()
-                array, more = _from_pil(image, limit, str(path), max_decoded)
-        if caught:
-            log.warning("%s: read despite damaged metadata (%s)", path, caught[0].message)
-        return array, scale * more
+        with _open(path) as image:
+            width, height = image.size
+            if width * height > limit:
+                raise ImageReadError(
+                    f"{path} is {width}×{height} pixels, over the limit of {limit:,} "
+                    "(raise facemotion.io.MAX_PIXELS if it is genuine)"
+                )
+            scale = _draft(image, max_decoded)
+            image.load()
+            array, more = _from_pil(image, limit, str(path), max_decoded)
+            return array, scale * more
     except ImageReadError:
         raise
     except Image.DecompressionBombError as err:
@@ -243,6 +250,33 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
         raise ImageReadError(f"{path} cannot be read: permission denied") from None
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageReadError(f"{path} is corrupt or truncated: {err}") from None
+
+
+#: Held while Pillow parses a header: `warnings.catch_warnings` changes process-wide state,
+#: so two reads must not interleave there (decoding itself runs in parallel).
+_HEADER_LOCK = threading.Lock()
+
+
+def _open(path: Path) -> Any:
+    """Open ``path`` with Pillow (header and EXIF parsed, nothing decoded), its warnings as one log line.
+
+    Pillow's ``DecompressionBombWarning`` is dropped: `MAX_PIXELS` is checked next, with a
+    message of ours. Other warnings (damaged TIFF tags, corrupt EXIF) are logged, naming the file.
+    """
+    from PIL import Image
+
+    with _HEADER_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image = Image.open(path)
+        try:
+            image.getexif()  # parsed (and cached) here, so a corrupt EXIF block warns here
+        except Exception:
+            image.close()
+            raise
+    if caught:
+        log.warning("%s: read despite damaged metadata (%s)", path, caught[0].message)
+    return image
 
 
 def _check_regular_file(path: Path) -> None:
