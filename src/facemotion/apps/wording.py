@@ -111,6 +111,10 @@ def video_sentence(summary: dict[str, Any], timeline: Sequence[dict[str, Any]]) 
 the most pleasant moment was 1–1.2 s (mostly happy) and the least pleasant 0–1 s (mostly sad).'
     """
     duration = f"{summary['duration']:.3g} s"
+    status = summary.get("status", "complete")
+    if status != "complete" and summary.get("seconds_with_data") is not None:
+        why = "was analysed before the interrupt" if status == "interrupted" else "could be read"
+        duration = f"{summary['seconds_with_data']:.3g} s (of {duration}) that {why}"
     if not summary.get("faces_used"):
         if summary.get("faces"):
             return f"No face in the {duration} of video was clear enough to read."
@@ -122,7 +126,7 @@ the most pleasant moment was 1–1.2 s (mostly happy) and the least pleasant 0�
         if summary.get("people_linked") and people
         else "the faces"
     )
-    sentence = f"Over {duration} of video, {who} read as {valence} and {arousal} overall"
+    sentence = f"Over {'the ' if status != 'complete' else ''}{duration}{'' if status != 'complete' else ' of video'}, {who} read as {valence} and {arousal} overall"
     seen = [r for r in timeline if r.get("faces") and r.get("valence") is not None]
     if len(seen) >= 2:
         best = max(seen, key=lambda r: r["valence"])

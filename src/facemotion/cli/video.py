@@ -40,8 +40,6 @@ def cmd_video(args: argparse.Namespace) -> int:
         _write(report, out)
     summary = report.summary()
     print(json.dumps(summary, indent=2) if args.json else _video_text(summary, out))
-    for warning in summary["warnings"]:
-        print(f"facemotion: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -82,7 +80,7 @@ def _video_text(s: dict[str, Any], out: Path) -> str:
         + (f", {s['frames_not_reached']} not reached" if s["frames_not_reached"] else ""),
         f"{s['faces']} face readings, {s['faces_used']} used; {s['left_out_sentence']}",
         (
-            f"{s['people']} people in {s['shots']} shots ({s['face_tracks']} face tracks linked by appearance; "
+            f"{s['people']} {'person' if s['people'] == 1 else 'people'} in {s['shots']} shots ({s['face_tracks']} face tracks linked by appearance; "
             f"{s['people_left_out']} seen under {s['people_min_seconds']:g} s or never readable not counted)"
             if s["people_linked"]
             else f"{s['face_tracks']} face tracks in {s['shots']} shots"
@@ -96,7 +94,8 @@ def _video_text(s: dict[str, Any], out: Path) -> str:
         )
     for seg in s["segments"]:
         lines.append(
-            f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: {seg['dominant_emotion'] or '-'} ({seg['faces']} faces)"
+            f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: "
+            + ("no data" if seg["no_data"] else f"{seg['dominant_emotion'] or '-'} ({seg['faces']} faces)")
         )
     lines.append(f"written: {out / WRITTEN[0]}, {', '.join(WRITTEN[1:])}")
     return "\n".join(lines)
