@@ -130,3 +130,9 @@ def test_the_keras_runtime_without_the_train_extra_names_it(monkeypatch: pytest.
     with pytest.raises(MissingExtraError, match=r'pip install "facemotion\[train\]"'):
         FaceModel(runtime="keras")
     assert FaceModel().runtime.startswith("tflite")  # the default path needs neither
+
+
+@pytest.mark.parametrize(("model", "revision"), [(123, None), ("", None), (["default"], None), ("org/name", 1.0)])
+def test_a_model_or_revision_of_the_wrong_type_is_one_clear_error(model: object, revision: object) -> None:
+    with pytest.raises(ModelLoadError, match=r"(model|revision) must be"):
+        resolve_model(model, revision)  # type: ignore[arg-type]

@@ -60,6 +60,10 @@ def resolve_model(
     >>> resolve_model("default") == resolve_model() == DEFAULT_MODEL_DIR
     True
     """
+    if not isinstance(model, (str, Path, type(None))) or model == "":
+        raise ModelLoadError(f"model must be a name, a folder or a Hub id, got {model!r:.80}")
+    if revision is not None and not isinstance(revision, str):
+        raise ModelLoadError(f"revision must be a tag, branch or commit (a string), got {revision!r:.80}")
     name = DEFAULT_MODEL if model is None else model
     if isinstance(name, str) and name in MODEL_NAMES:
         return _bundled(name)
