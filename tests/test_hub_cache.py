@@ -150,3 +150,13 @@ def test_a_cached_model_with_a_broken_config_is_refused_like_a_local_one(cache: 
     (snapshot / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match=r"takes input \[48, 48, 1\] but config.json preprocessing says \[64"):
         EmotionClassifier.from_pretrained(REPO, cache_dir=cache)
+
+
+def test_push_to_hub_refuses_a_model_that_would_not_load(tmp_path: Path) -> None:
+    """Checked before any network call: a broken model is never published."""
+    from facemotion.hub import push_to_hub
+
+    model = Path(shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "model"))
+    (model / "model_float32.tflite").write_bytes(b"not a model")
+    with pytest.raises(ModelLoadError, match="model_float32.tflite is not a usable LiteRT model"):
+        push_to_hub(model, "someone/broken", token="not-used")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from facemotion import __version__
-from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE
+from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, load_config
 from facemotion.errors import ModelLoadError
 
 PACKAGE_DIR = Path(__file__).parent
@@ -131,12 +131,17 @@ def push_to_hub(
     token: str | None = None,
     commit_message: str = "Upload facemotion model",
 ) -> str:
-    """Upload a model directory to a Hub repository (created if needed); returns the commit URL."""
+    """Upload a model directory to a Hub repository (created if needed); returns the commit URL.
+
+    The folder is checked as a download would be (`facemotion.artifact.load_config`)
+    before anything is sent, so a model that would not load is never published.
+    """
     from huggingface_hub import HfApi
 
     root = Path(directory)
     if not (root / CONFIG_FILE).is_file() or not (root / WEIGHTS_FILE).is_file():
         raise ModelLoadError(f"{root} is not a model directory (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
+    load_config(root)
     api = HfApi(token=token)
     api.create_repo(repo_id, private=private, exist_ok=True)
     info = api.upload_folder(
