@@ -158,5 +158,5 @@ def test_push_to_hub_refuses_a_model_that_would_not_load(tmp_path: Path) -> None
 
     model = Path(shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "model"))
     (model / "model_float32.tflite").write_bytes(b"not a model")
-    with pytest.raises(ModelLoadError, match="model_float32.tflite is not a usable LiteRT model"):
+    with pytest.raises(ModelLoadError, match=r"model_float32\.tflite is not a usable LiteRT model"):
         push_to_hub(model, "someone/broken", token="not-used")
