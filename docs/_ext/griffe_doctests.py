@@ -7,8 +7,9 @@ mkdocstrings renders a docstring this extension
 - fences each doctest block (a ``>>>`` line up to the next blank line) as ``pycon`` code,
   without its ``# doctest: +SKIP``-style directives, which are for pytest, not readers;
 - links a code span that names a facemotion object (``facemotion.EmotionClassifier``,
-  ``analyze_group``, ``EmotionClassifier.predict()``) to that object's entry, when the API
-  page has one (an optional autorefs reference: no link and no warning otherwise).
+  ``analyze_group``, ``EmotionClassifier.predict()``; a bare name only when it is a class or
+  a function) to that object's entry, when the API page has one (an optional autorefs
+  reference: no link and no warning otherwise).
 
 mkdocs.yml loads it with ``extensions: [docs/_ext/griffe_doctests.py]``.
 """
@@ -75,9 +76,12 @@ def _target(obj: griffe.Object, name: str) -> str | None:
         candidates.insert(0, obj.resolve(first) + dot + rest)
     for candidate in candidates:
         try:
-            path = str(obj.modules_collection[candidate].canonical_path)
+            found = obj.modules_collection[candidate]
+            path, kind = str(found.canonical_path), found.kind
         except (KeyError, ValueError, griffe.AliasResolutionError, griffe.CyclicAliasError):
             continue
+        if not dot and kind not in (griffe.Kind.CLASS, griffe.Kind.FUNCTION):
+            continue  # a bare `report` or `name` is more often a word or an argument than the module or attribute
         if path.startswith("facemotion."):
             return path
     return None
