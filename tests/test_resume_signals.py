@@ -84,7 +84,8 @@ def test_batch_interrupted_keeps_finished_inputs_and_resumes(
 
 def test_analyze_out_terminated_keeps_every_finished_record(photos: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    _interrupt(["analyze", str(photos), "--out", str(out)], out, signal.SIGTERM, 143)
+    err = _interrupt(["analyze", str(photos), "--out", str(out)], out, signal.SIGTERM, 143)
+    assert f"finished in this run are in {out}" in err
     done = [json.loads(line) for line in out.read_text().splitlines()]  # every line whole
     assert 2 <= len(done) < N
     rerun = subprocess.run(

@@ -81,11 +81,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     keep(skipped, [s.path for s in found.skipped])
     chunk = 64 if args.crops else 1  # crops from many files share one model call
-    with tqdm(total=len(todo), desc="analyzing", unit="img", disable=None) as bar:
-        for start in range(0, len(todo), chunk):
-            paths = todo[start : start + chunk]
-            keep(_analyze_files(clf, paths, args, annotated), paths)
-            bar.update(len(paths))
+    try:
+        with tqdm(total=len(todo), desc="analyzing", unit="img", disable=None) as bar:
+            for start in range(0, len(todo), chunk):
+                paths = todo[start : start + chunk]
+                keep(_analyze_files(clf, paths, args, annotated), paths)
+                bar.update(len(paths))
+    except KeyboardInterrupt:
+        if out_file:
+            print(
+                f"facemotion: interrupted; {len(records)} files finished in this run are in {out_file}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+        raise
     failed = sum(r["error"] is not None for r in records)
     print(
         f"{len(records) - failed} analysed, {len(found.files) - len(todo)} already done"
