@@ -52,7 +52,7 @@ def resolve_model(
       model bundled in the package; a name this installation does not ship is a
       `ModelLoadError` listing the bundled ones. Names win over folders: a local folder
       called ``fast`` is given as ``"./fast"`` or ``Path("fast")``.
-    - an existing directory (a `~pathlib.Path` is always taken as a path).
+    - an existing directory (a `pathlib.Path` is always taken as a path).
     - a Hub id (``"org/name"``), fetched with `huggingface_hub.snapshot_download` at
       ``revision`` (a tag, branch or commit; pin one for reproducible results) into
       ``cache_dir`` (default: the Hugging Face cache); offline, it is served from the cache.
