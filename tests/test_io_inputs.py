@@ -276,3 +276,18 @@ def test_every_exif_orientation_matches_pillow(tmp_path: Path, orientation: int)
     with Image.open(path) as image:
         expected = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
     np.testing.assert_array_equal(read_image(path), expected)
+
+
+def test_threads_read_files_alike(tmp_path: Path, astronaut: np.ndarray) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = []
+    for i, fmt in enumerate(["JPEG", "PNG", "TIFF", "WEBP"] * 3):
+        path = tmp_path / f"{i}.{fmt.lower()}"
+        Image.fromarray(np.roll(astronaut, 7 * i, axis=1)[::2, ::2]).save(path, fmt)
+        paths.append(path)
+    expected = [read_image(p) for p in paths]
+    with ThreadPoolExecutor(6) as pool:
+        for _ in range(3):
+            for got, want in zip(pool.map(read_image, paths), expected, strict=True):
+                np.testing.assert_array_equal(got, want)
