@@ -72,7 +72,7 @@ def plot_timeline(
         if np.isfinite(low).any():
             ax.fill_between(centre, low, high, color=color, alpha=0.22, lw=0, label="95% confidence band", step=None)
         ax.plot(centre, y, "-", color=color, lw=1.5, alpha=0.7)
-        size = 10 * np.clip(faces, 1, 16)  # a second resting on one face is a small dot
+        size = (10 if len(t) <= 40 else 40 / len(t) * 10) * np.clip(faces, 1, 16)  # one face: a small dot
         ax.scatter(centre[full], y[full], s=size[full], color=color, zorder=3, label=f"mean {key} (dot size: faces)")
         if (~full).any():
             ax.scatter(
@@ -121,7 +121,7 @@ def plot_timeline(
         shares_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     faces_ax.bar(t, faces, width=0.92 * widths, align="edge", color=np.where(full, "0.45", "0.75"))
     for r, ti, wi, n in zip(timeline, t, widths, faces, strict=True):
-        if not r.get("no_data"):
+        if not r.get("no_data") and len(timeline) <= 40:  # a long video: the bars alone
             faces_ax.text(ti + wi / 2, n, f"{n:.0f}", ha="center", va="bottom", fontsize=8)
     faces_ax.set_ylim(0, max([*faces, 1]) * 1.35)
     faces_ax.set_ylabel("faces")
@@ -130,9 +130,9 @@ def plot_timeline(
     end = float((t + widths).max()) if len(t) else 1.0
     for ax in axes:
         for cut in shot_cuts:
-            ax.axvline(cut, color="0.35", lw=1, ls=":")
+            ax.axvline(cut, color="0.35", lw=1 if len(shot_cuts) <= 15 else 0.4, ls=":")
         ax.set_xlim(0, max(end, 1e-3))
-    for cut in shot_cuts:
+    for cut in shot_cuts if len(shot_cuts) <= 15 else ():  # many cuts: the lines alone
         top.annotate("cut", (cut, 1), xytext=(2, -10), textcoords="offset points", fontsize=7, color="0.35")
     if path is not None:
         fig.savefig(path, dpi=110)

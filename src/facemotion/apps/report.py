@@ -39,6 +39,8 @@ DRIVERS = 3
 MOMENT_MIN_FACES = 3
 #: Face pictures per person in the people table.
 STRIP = 5
+#: People shown in the table (those longest on screen); the rest are counted.
+MAX_PEOPLE = 40
 #: What the footer lists, in order; a key missing from the metadata reads "not recorded".
 FOOTER = {
     "file": "input file",
@@ -298,6 +300,9 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
 def _people(report: VideoReport, linked: bool) -> list[dict[str, Any]]:
     """The people table's rows (`VideoReport.people`) with a strip of each person's readable faces."""
     rows = report.people()
+    if len(rows) > MAX_PEOPLE:  # the longest on screen, in the order they appear
+        longest = sorted(rows, key=lambda r: -r["seconds_on_screen"])[:MAX_PEOPLE]
+        rows = [r for r in rows if r in longest]
     by_person: dict[int, list[FrameFace]] = {}
     for f in report.faces:
         if _left_out(f) is None:
@@ -324,7 +329,7 @@ def _people(report: VideoReport, linked: bool) -> list[dict[str, Any]]:
     ]
 
 
-def _people_text(summary: Mapping[str, Any], n: int) -> str:
+def _people_text(summary: Mapping[str, Any], n: int, shown: int) -> str:
     shots = summary["shots"]
     in_shots = f"in {shots} shot{'s' if shots != 1 else ''}"
     if summary["people_linked"]:
@@ -338,6 +343,8 @@ def _people_text(summary: Mapping[str, Any], n: int) -> str:
             f"{n} face track{'s' if n != 1 else ''} {in_shots}. A track is one face followed without a break; these "
             "were not linked across shot cuts, so someone seen in two shots has two tracks."
         )
+    if shown < n:
+        text += f" The table shows the {shown} longest on screen."
     brief = summary.get("people_left_out") or 0
     if brief:
         text += (
@@ -438,14 +445,14 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
     used = report.used_faces
     shares = {label: sum(f.label == label for f in used) / max(1, len(used)) for label in EMOTIONS}
     people = _people(report, summary["people_linked"])
-    who = ("person" if len(people) == 1 else "people") if summary["people_linked"] else "face tracks"
+    who = ("person" if summary["people"] == 1 else "people") if summary["people_linked"] else "face tracks"
     rate = meta.get("sample_fps")
     subtitle = " · ".join(
         [
             f"{_seconds(report.duration)} of video",
             f"{report.frames_analyzed} frames analysed" + (f" ({float(rate):.3g} a second)" if rate else ""),
             f"{summary['faces_used']} face readings used, {summary['faces_left_out']} left out",
-            f"{len(people)} {who}",
+            f"{summary['people']} {who}",
         ]
     )
     overall = None
@@ -483,7 +490,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
         shares_uri=figure_uri(plot_emotion_shares(shares, title="Share of face readings").figure) if used else None,
         shares_note=f" ({len(used)} readings)",
         people=people,
-        people_text=_people_text(summary, len(people)),
+        people_text=_people_text(summary, summary["people"], len(people)),
         caveats=caveats,
         meta=meta,
         footer=_footer(meta, _VIDEO_FOOTER),
