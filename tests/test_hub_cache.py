@@ -160,3 +160,10 @@ def test_push_to_hub_refuses_a_model_that_would_not_load(tmp_path: Path) -> None
     (model / "model_float32.tflite").write_bytes(b"not a model")
     with pytest.raises(ModelLoadError, match=r"model_float32\.tflite is not a usable LiteRT model"):
         push_to_hub(model, "someone/broken", token="not-used")
+
+
+def test_a_cache_reached_through_a_symbolic_link_works(cache: Path, tmp_path: Path) -> None:
+    """``~/.cache/huggingface`` is often a link to a bigger disk."""
+    (tmp_path / "linked-cache").symlink_to(cache)
+    model = FaceModel(REPO, cache_dir=tmp_path / "linked-cache")
+    assert model.runtime.startswith("tflite") and model.identity["revision"] == COMMIT
