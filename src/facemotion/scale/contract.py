@@ -59,12 +59,22 @@ def source_key(path: str | Path) -> dict[str, Any]:
     text = str(path)
     if "://" in text:
         return {"path": text, **_remote_stat(text)}
-    resolved = os.path.realpath(text)
+    resolved = resolved_path(text)
     try:
         info = os.stat(resolved)
     except OSError:
         return {"path": resolved, "size": None, "mtime_ns": None}
     return {"path": resolved, "size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def resolved_path(path: str | Path) -> str:
+    """The resolved absolute path of a local input (links followed); a URI as given.
+
+    >>> resolved_path("s3://bucket/a.jpg")
+    's3://bucket/a.jpg'
+    """
+    text = str(path)
+    return text if "://" in text else os.path.realpath(text)
 
 
 def _remote_stat(uri: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Literal
 from facemotion.errors import FacemotionError
 from facemotion.inputs import VIDEO_SUFFIXES, Skipped, expand_inputs
 from facemotion.io import IMAGE_SUFFIXES
-from facemotion.scale.contract import source_key
+from facemotion.scale.contract import resolved_path
 from facemotion.scale.local_copy import LocalCopy
 
 SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
@@ -40,7 +40,7 @@ def input_id(path: str) -> str:
     >>> input_id("a.jpg") == input_id("a.jpg") != input_id("b.jpg")
     True
     """
-    return hashlib.sha1(str(source_key(path)["path"]).encode()).hexdigest()[:12]
+    return hashlib.sha1(resolved_path(path).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -77,7 +77,7 @@ def expand_batch_inputs(inputs: Iterable[str]) -> BatchInputs:
     expansion = expand_inputs(local, SUFFIXES)
     unique_remote = list(dict.fromkeys(remote))
     return BatchInputs(
-        [str(source_key(p)["path"]) for p in expansion.files] + unique_remote,
+        [resolved_path(p) for p in expansion.files] + unique_remote,
         skipped + expansion.skipped,
         expansion.duplicates + len(remote) - len(unique_remote),
     )
