@@ -112,3 +112,11 @@ def test_a_video_cut_short_is_truncated_with_every_frame_accounted_for(astronaut
     assert cut["frames"] + cut["frames_skipped"] + cut["frames_unreadable"] == cut["frames_expected"] == 20
     summary = json.loads(next((tmp_path / "out" / "videos").glob("cut-*/summary.json")).read_text())
     assert summary["status"] == "truncated" and any("ends early" in w for w in summary["warnings"])
+
+
+@pytest.mark.parametrize("bad", [{"chunk_seconds": 0.0}, {"sample_fps": float("nan")}, {"workers": 0}])
+def test_run_batch_refuses_numbers_that_would_give_wrong_results(bad: dict[str, float], tmp_path: Path) -> None:
+    from facemotion.errors import FacemotionError
+
+    with pytest.raises(FacemotionError, match="must be a finite number above 0"):
+        run_batch([str(tmp_path)], tmp_path / "out", **bad)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -130,6 +131,9 @@ class BatchWriter:
         status["status"] = next((s for s in ("failed", "truncated") if s in states), "complete")
         if status["error"] is None and status["kind"] == "video":
             _account_for_the_end(status)
+            if not status["frames"]:
+                status["error"] = f"no frame of {status['path']} could be read ({status['frames_expected']} expected)"
+                status["status"] = "failed"
         faces = sorted(self.faces.pop(ident, []), key=lambda r: (r["frame"], r["person"], r["x"]))
         part = _part(self.out_dir, ident)
         shutil.rmtree(part.parent, ignore_errors=True)  # an earlier failure or interruption
@@ -194,6 +198,9 @@ def run_batch(
     """
     if engine not in ("local", "ray"):
         raise FacemotionError(f"unknown engine {engine!r}; use 'local' or 'ray'")
+    for name, value in (("sample_fps", sample_fps), ("chunk_seconds", chunk_seconds), ("workers", workers)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise FacemotionError(f"{name} must be a finite number above 0, got {value!r}")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     found = expand_batch_inputs(inputs)
