@@ -423,6 +423,10 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
     ``path`` is the file to write, or a folder (then ``report.html`` inside it). ``metadata``
     (``model_metrics``, or anything of `VideoReport.metadata`) adds to and overrides
     ``report.metadata``; the input is always shown by its file name only.
+
+    >>> report = analyze_video("audience.mp4")  # doctest: +SKIP
+    >>> video_report_html(report, "reaction/", metadata={"model_metrics": clf.model.config.card.metrics})  # doctest: +SKIP
+    PosixPath('reaction/report.html')
     """
     from facemotion import __version__
     from facemotion.apps.plots import plot_timeline
@@ -524,6 +528,10 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
     """Write a comparison of two groups as one offline HTML file; returns its path.
 
     ``names`` override ``result.names`` (e.g. ``("entering", "leaving")``).
+
+    >>> result = compare_groups("adA/", "adB/", names=("ad A", "ad B"))  # doctest: +SKIP
+    >>> comparison_report_html(result, "ads.html")  # doctest: +SKIP
+    PosixPath('ads.html')
     """
     from dataclasses import replace
 
