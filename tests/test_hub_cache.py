@@ -167,3 +167,16 @@ def test_a_cache_reached_through_a_symbolic_link_works(cache: Path, tmp_path: Pa
     (tmp_path / "linked-cache").symlink_to(cache)
     model = FaceModel(REPO, cache_dir=tmp_path / "linked-cache")
     assert model.runtime.startswith("tflite") and model.identity["revision"] == COMMIT
+
+
+def test_an_uncached_model_says_whether_offline_mode_or_the_network_is_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ModelLoadError, match="not in the local Hugging Face cache and HF_HUB_OFFLINE is set; unset it"):
+        resolve_model("facemotion-test/not-cached", cache_dir=tmp_path)
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: False)  # as without HF_HUB_OFFLINE, no network
+    with pytest.raises(ModelLoadError, match="the Hub cannot be reached; connect to the network once") as info:
+        resolve_model("facemotion-test/not-cached", cache_dir=tmp_path)
+    assert "HF_HUB_OFFLINE" not in str(info.value)

@@ -110,9 +110,15 @@ def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) 
             )
         )
     except LocalEntryNotFoundError:
+        from huggingface_hub import is_offline_mode
+
+        why = (
+            "HF_HUB_OFFLINE is set; unset it to download the model once"
+            if is_offline_mode()
+            else "the Hub cannot be reached; connect to the network once to download it"
+        )
         raise ModelLoadError(
-            f"{repo_id} (revision {revision or 'main'}) is not in the local Hugging Face cache and the Hub cannot be "
-            "reached (offline?); connect once to download it, or unset HF_HUB_OFFLINE"
+            f"{repo_id} (revision {revision or 'main'}) is not in the local Hugging Face cache and {why}"
         ) from None
     except RepositoryNotFoundError:
         raise ModelLoadError(
