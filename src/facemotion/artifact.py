@@ -107,11 +107,11 @@ class ModelConfig:
         tasks = check.strings("tasks", None)
         if not tasks or set(tasks) - {EMOTION_OUTPUT, VA_OUTPUT} or len(set(tasks)) != len(tasks):
             raise ModelLoadError(
-                f"{source}: tasks must be a subset of [{EMOTION_OUTPUT!r}, {VA_OUTPUT!r}], got {list(tasks)}"
+                f"{source}: tasks must be a subset of [{EMOTION_OUTPUT!r}, {VA_OUTPUT!r}], got {list(tasks)!s:.120}"
             )
         labels = check.strings("labels", EMOTIONS)
         if EMOTION_OUTPUT in tasks and labels != EMOTIONS:
-            raise ModelLoadError(f"{source}: labels must be {list(EMOTIONS)} in this order, got {list(labels)}")
+            raise ModelLoadError(f"{source}: labels must be {list(EMOTIONS)} in this order, got {list(labels)!s:.200}")
         if check.string("weights", WEIGHTS_FILE) != WEIGHTS_FILE:
             raise ModelLoadError(f"{source}: weights must be {WEIGHTS_FILE!r}, got {data['weights']!r}")
         card = ModelCard(
