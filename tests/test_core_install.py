@@ -118,6 +118,24 @@ def test_batch_locally(media: Path) -> None:
     assert (media / "batch_out" / "inputs.parquet").exists()
 
 
+def test_every_inference_module_imports_without_heavy_modules() -> None:
+    """All of facemotion but training and the network builders imports on the core install, loading nothing heavy."""
+    code = (
+        "import importlib, sys\n"
+        "from pathlib import Path\n"
+        "import facemotion\n"
+        "root = Path(facemotion.__file__).parent\n"
+        "for path in sorted(root.rglob('*.py')):\n"
+        "    parts = ('facemotion', *path.relative_to(root).with_suffix('').parts)\n"
+        "    if parts[1] not in ('training', 'models') and parts[-1] != '__main__':\n"
+        "        importlib.import_module('.'.join(parts[:-1] if parts[-1] == '__init__' else parts))\n"
+        f"print(sorted(m for m in {(*HEAVY, 'pyarrow', 'ray')!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[]"
+
+
 @pytest.mark.skipif(not CORE_ONLY, reason="checks the core-only venv that .ci/run builds (FACEMOTION_CORE_INSTALL=1)")
 def test_core_install_has_no_tensorflow_or_keras() -> None:
     assert not [m for m in ("tensorflow", "keras", "tf_keras", "mtcnn") if _installed(m)]
