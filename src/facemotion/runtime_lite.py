@@ -61,7 +61,7 @@ def load_interpreter(model: Path | bytes, threads: int) -> Any:
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as err:
         raise ModelLoadError(
-            f"{model if isinstance(model, Path) else 'model bytes'} is not a usable LiteRT model: {err}"
+            f"{model if isinstance(model, Path) else 'model bytes'} is not a usable LiteRT model: {_one_line(err)}"
         ) from None
     return interpreter
 
@@ -82,10 +82,15 @@ def tflite_signature(model: Path) -> tuple[tuple[int, ...], list[int]]:
             )
         inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
     except (ValueError, RuntimeError) as err:
-        raise ModelLoadError(f"{model} is not a usable LiteRT model: {err}") from None
+        raise ModelLoadError(f"{model} is not a usable LiteRT model: {_one_line(err)}") from None
     if len(inputs) != 1:
         raise ModelLoadError(f"{model} has {len(inputs)} inputs; a facemotion model takes one batch of faces")
     kinds = {np.dtype(d["dtype"]).name for d in (*inputs, *outputs)}
     if kinds != {"float32"}:
         raise ModelLoadError(f"{model} has {'/'.join(sorted(kinds))} inputs or outputs; facemotion runs float32 ones")
     return tuple(int(d) for d in inputs[0]["shape"]), [int(d["shape"][-1]) if len(d["shape"]) else 1 for d in outputs]
+
+
+def _one_line(err: BaseException) -> str:
+    """An error's text on one line (LiteRT's messages can span several)."""
+    return " ".join(str(err).split())
