@@ -409,7 +409,8 @@ def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
     try:
         model = saving.load_model(weights_path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises many types for bad files
-        raise ModelLoadError(f"{weights_path} could not be loaded safely: {type(err).__name__}: {err}") from None
+        why = " ".join(str(err).split())  # Keras' messages span several lines
+        raise ModelLoadError(f"{weights_path} could not be loaded safely: {type(err).__name__}: {why:.300}") from None
     _check_outputs(model, config, weights_path)
     return model
 
