@@ -101,6 +101,24 @@ def face_quality(image: NDArray[np.uint8], box: tuple[int, int, int, int]) -> tu
     return round(float(grey.mean()), 2), round(float(cv2.Laplacian(small, cv2.CV_64F).var()), 2)
 
 
+def duplicate_boxes(boxes: list[tuple[int, int, int, int]], scores: list[float]) -> list[bool]:
+    """Which boxes are a second box on a face already boxed: mostly (over half) inside a better-scored box.
+
+    >>> duplicate_boxes([(0, 0, 60, 60), (5, 10, 50, 50), (100, 0, 40, 40)], [0.9, 0.6, 0.8])
+    [False, True, False]
+    """
+    out = []
+    for i, (x, y, w, h) in enumerate(boxes):
+        duplicate = False
+        for j, (u, v, p, q) in enumerate(boxes):
+            if j == i or (scores[j], -j) <= (scores[i], -i):
+                continue
+            inter = max(0, min(x + w, u + p) - max(x, u)) * max(0, min(y + h, v + q) - max(y, v))
+            duplicate |= inter > 0.5 * min(w * h, p * q)
+        out.append(duplicate)
+    return out
+
+
 @dataclass(frozen=True)
 class FrameFace:
     """One face in one analysed frame (``label``/``score``/``detection_score`` as in `facemotion.FaceEmotion`).
@@ -112,9 +130,10 @@ class FrameFace:
             continues across a cut.
         shot: the shot the frame is in (0 = before the first cut).
         brightness, sharpness: the face's quality measures (`face_quality`).
-        left_out: why the `QualityGate` leaves the face out of the aggregates
-            (``"dark"``, ``"small"``, ``"blurred"``, ``"low detection score"``, joined by
-            ``"; "``); empty for a face that is used.
+        left_out: why the face is left out of the aggregates: the `QualityGate`'s
+            ``"dark"``, ``"small"``, ``"blurred"``, ``"low detection score"``, or
+            ``"duplicate"`` (a second box on a face already boxed, `duplicate_boxes`),
+            joined by ``"; "``; empty for a face that is used.
     """
 
     frame: int
@@ -186,6 +205,8 @@ PEOPLE_FIELDS = [
     "arousal",
     "dominant_emotion",
 ]
+#: Why a face can be left out of the aggregates (`FrameFace.left_out`).
+LEFT_OUT_REASONS = ("dark", "small", "blurred", "low detection score", "duplicate")
 #: Persons seen for less than this many seconds (readable faces only) are left out of the people table.
 MIN_PERSON_SECONDS = 0.5
 #: Bootstrap resamples behind each second's confidence band.
@@ -270,7 +291,7 @@ class VideoReport:
         for f in self.faces:
             if f.left_out:
                 counts.update(f.left_out.split("; "))
-        return {k: counts[k] for k in ("dark", "small", "blurred", "low detection score") if counts[k]}
+        return {k: counts[k] for k in (*LEFT_OUT_REASONS,) if counts[k]}
 
     def accounting(self) -> dict[str, Any]:
         """Every sampled frame accounted for, flat (for ``inputs.parquet`` and the CLI line).
@@ -675,11 +696,12 @@ class FrameAnalyzer:
         faces, crops = self.classifier.detect_and_crop(image)
         ids = self._tracker.update([f.box for f in faces])
         measures = []
-        for face, track in zip(faces, ids, strict=True):
+        duplicates = duplicate_boxes([f.box for f in faces], [f.score for f in faces])
+        for face, track, duplicate in zip(faces, ids, duplicates, strict=True):
             brightness, sharpness = face_quality(image, face.box)
             reasons = self.report.quality.reasons(
                 brightness=brightness, size=min(face.box[2:]), sharpness=sharpness, detection_score=face.score
-            )
+            ) + (("duplicate",) if duplicate else ())
             if not reasons:
                 self._appearance[track].append(appearance(image, face.box))
             measures.append((brightness, sharpness, "; ".join(reasons)))

@@ -78,15 +78,24 @@ def left_out_sentence(n: int, left_out: dict[str, int]) -> str:
 
     >>> left_out_sentence(9, {"dark": 9, "blurred": 7})
     '9 faces too dark or blurred to read were left out of the figures.'
+    >>> left_out_sentence(3, {"dark": 2, "duplicate": 1})
+    '2 faces too dark to read and 1 extra box on a face already boxed were left out of the figures.'
     >>> left_out_sentence(0, {})
     'Every face seen was clear enough to read.'
     """
     if not n:
         return "Every face seen was clear enough to read."
-    reasons = sorted((r for r in _REASONS if left_out.get(r)), key=lambda r: -left_out[r])
-    words = [_REASONS[r] for r in reasons] or ["poor"]
-    what = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-    return f"{n} face{'s' if n != 1 else ''} too {what} to read {'were' if n != 1 else 'was'} left out of the figures."
+    doubles = left_out.get("duplicate", 0)
+    poor = n - doubles if doubles < n else 0
+    parts = []
+    if poor or not doubles:
+        reasons = sorted((r for r in _REASONS if left_out.get(r)), key=lambda r: -left_out[r])
+        words = [_REASONS[r] for r in reasons] or ["poor"]
+        what = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+        parts.append(f"{poor or n} face{'s' if (poor or n) != 1 else ''} too {what} to read")
+    if doubles:
+        parts.append(f"{doubles} extra box{'es' if doubles != 1 else ''} on a face already boxed")
+    return " and ".join(parts) + f" {'were' if n != 1 else 'was'} left out of the figures."
 
 
 def _seconds(row: dict[str, Any]) -> str:

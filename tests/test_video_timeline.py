@@ -1,0 +1,87 @@
+"""The aggregates of a `VideoReport`: quality gate, confidence bands, partial and empty seconds, people, words."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from facemotion.apps.video import FrameFace, VideoReport
+from facemotion.labels import EMOTIONS
+
+
+def _face(frame: int, time: float, person: int, valence: float, label: str = "happy", left_out: str = "") -> FrameFace:
+    probs = tuple(0.9 if e == label else 0.1 / 8 for e in EMOTIONS)
+    return FrameFace(
+        frame, time, person, (10, 10, 50, 50), label, 0.9, valence, valence / 2, probs, 0.9,
+        track=person, shot=0, brightness=80.0, sharpness=100.0, left_out=left_out,
+    )  # fmt: skip
+
+
+def _report(faces: list[FrameFace], duration: float = 3.2, times: list[float] | None = None) -> VideoReport:
+    frame_times = sorted({f.time for f in faces}) if times is None else times
+    return VideoReport(
+        "/somewhere/private/clip.mp4", 10.0, duration, faces=faces, frame_times=frame_times, sample_fps=5.0,
+        frames_expected=len(frame_times), frames_analyzed=len(frame_times),
+    )  # fmt: skip
+
+
+def test_left_out_faces_count_nowhere_but_in_their_own_tally() -> None:
+    good = [_face(i, i / 5, 0, 0.5) for i in range(5)]
+    dark = [_face(i, i / 5, 1, -0.9, "sad", left_out="dark; blurred") for i in range(5)]
+    report = _report(good + dark)
+    row = report.timeline()[0]
+    assert row["faces"] == 5 and row["faces_left_out"] == 5 and row["valence"] == pytest.approx(0.5)
+    assert row["sad"] == 0.0 and row["happy"] == 1.0
+    summary = report.summary()
+    assert summary["faces"] == 10 and summary["faces_used"] == 5 and summary["faces_left_out"] == 5
+    assert summary["left_out"] == {"dark": 5, "blurred": 5}
+    assert summary["left_out_sentence"] == "5 faces too dark or blurred to read were left out of the figures."
+    assert summary["mean_valence"] == pytest.approx(0.5)
+    assert [p["person"] for p in report.people()] == [0]  # a person seen only in unreadable faces is not listed
+    assert summary["people"] == 1 and summary["people_left_out"] == 1
+
+
+def test_confidence_band_over_faces_and_partial_last_second() -> None:
+    rng = np.random.default_rng(1)
+    faces = [_face(i, 0.1 * (i % 10), i % 3, float(v)) for i, v in enumerate(rng.normal(0.3, 0.2, 30))]
+    faces += [_face(100, 1.5, 0, 0.1)]  # one face in second 1
+    faces += [_face(200 + i, 2.0 + 0.1 * i, 0, 0.2) for i in range(2)]
+    report = _report(faces, duration=2.2)
+    first, second, last = report.timeline()
+    assert first["valence_low"] < first["valence"] < first["valence_high"]
+    assert first["valence_high"] - first["valence_low"] < 0.25  # 30 faces that roughly agree: a narrow band
+    assert first["people"] == 3 and first["faces"] == 30
+    assert second["faces"] == 1 and second["valence_low"] is None  # no band from one face
+    assert last["partial"] and last["end"] == pytest.approx(2.2) and not first["partial"]
+    assert report.timeline(seed=0) == report.timeline(seed=0)  # the band is reproducible
+
+
+def test_seconds_without_an_analysed_frame_have_no_data_not_zero_faces() -> None:
+    faces = [_face(i, i / 5, 0, 0.4) for i in range(5)]
+    report = _report(faces, duration=3.0, times=[0.0, 0.2, 0.4, 0.6, 0.8, 1.2])
+    first, empty, missing = report.timeline()
+    assert first["faces"] == 5 and not first["no_data"]
+    assert empty["faces"] == 0 and not empty["no_data"]  # frames analysed, nobody in them
+    assert missing["faces"] is None and missing["no_data"] and missing["valence"] is None
+
+
+def test_summary_names_the_file_never_its_folder_and_says_it_in_words() -> None:
+    faces = [_face(i, i / 5, 0, 0.45) for i in range(10)] + [_face(10 + i, 1 + i / 5, 0, 0.2) for i in range(5)]
+    summary = _report(faces, duration=2.0).summary()
+    text = json.dumps(summary)
+    assert "/somewhere" not in text and summary["file"] == "clip.mp4"
+    assert summary["valence_words"] == "pleasant" and summary["arousal_words"] == "mildly excited"
+    assert summary["mean_valence_low"] < summary["mean_valence"] < summary["mean_valence_high"]
+    assert summary["sentence"].startswith("Over 2 s of video, the faces read as pleasant")
+    assert "most pleasant moment was 0–1 s (mostly happy)" in summary["sentence"]
+
+
+def test_short_people_are_left_out_of_the_table_and_counted() -> None:
+    faces = [_face(i, i / 5, 0, 0.1) for i in range(10)] + [_face(3, 0.6, 1, 0.1), _face(4, 0.8, 1, 0.1)]
+    report = _report(faces, duration=2.0)
+    assert [p["person"] for p in report.people()] == [0]
+    assert report.people()[0]["seconds_on_screen"] == pytest.approx(2.0)
+    assert report.people_left_out() == 1  # 2 frames at 5 per second: 0.4 s, under half a second
+    assert [p["person"] for p in report.people(min_seconds=0.2)] == [0, 1]
