@@ -124,7 +124,7 @@ def test_uncached_hub_id_offline_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_nonsense_model_name() -> None:
-    with pytest.raises(ModelLoadError, match="neither a model name .*, an existing model directory nor a Hub id"):
+    with pytest.raises(ModelLoadError, match=r"neither a model name .*, an existing model directory nor a Hub id"):
         resolve_model("no/such/dir")
 
 
