@@ -1,4 +1,4 @@
-"""Viewers' reaction to an ad or a trailer, filmed: a timeline of emotions and valence–arousal.
+"""Viewers' reaction to an ad or a trailer, filmed: a timeline of emotions and valence–arousal, in plain words.
 
 python examples/ad_reaction.py ../shared/media/video/short_hamilton_clip.mp4 --out reaction/
 """
@@ -21,11 +21,20 @@ def main() -> None:
     report = analyze_video(args.video, sample_fps=args.fps)
     report.save(args.out)
     summary = report.summary()
-    print(f"{summary['people']} people, {summary['faces']} face observations in {summary['duration']:.1f} s")
-    if summary["mean_valence"] is not None:
-        print(f"mean valence {summary['mean_valence']:+.2f}; most positive moment at {summary['peak_valence']:.0f} s")
-    for seg in summary["segments"]:
-        print(f"  {seg['start']:5.1f}-{seg['end']:5.1f} s: {seg['dominant_emotion']}")
+    print(summary["sentence"])
+    print(
+        f"{summary['people']} people ({summary['face_tracks']} face tracks in {summary['shots']} shots), "
+        f"{summary['faces_used']} face readings used; {summary['left_out_sentence']}"
+    )
+    print(f"status {summary['status']}: {summary['frames_analyzed']} of {summary['frames_expected']} frames analysed")
+    for row in report.timeline():
+        if row["no_data"]:
+            print(f"  {row['time']:4.0f} s: no data")
+        elif row["valence"] is not None:
+            band = "" if row["valence_low"] is None else f" ({row['valence_low']:+.2f} to {row['valence_high']:+.2f})"
+            print(
+                f"  {row['time']:4.0f} s: valence {row['valence']:+.2f}{band} from {row['faces']} face{'s' if row['faces'] != 1 else ''}"
+            )
     print(f"timeline plot: {Path(args.out) / 'timeline.png'}")
 
 
