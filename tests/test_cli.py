@@ -94,7 +94,7 @@ def test_analyze_out_resumes(
     assert [Path(r["path"]).name for r in json.loads(out)] == ["two.png"]  # one.png was already done
     lines = [json.loads(line) for line in out_file.read_text().splitlines()]  # the torn line is gone
     assert [Path(r["path"]).name for r in lines] == ["one.png", "two.png"]
-    assert lines[0]["settings"] == lines[1]["settings"] and lines[0]["model"].startswith("compact-")
+    assert lines[0]["settings"] == lines[1]["settings"] and str(tiny_model_dir) in lines[0]["model"]
 
 
 def test_wrong_model_is_a_clean_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

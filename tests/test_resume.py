@@ -86,7 +86,7 @@ def test_analyze_out_across_spellings_and_settings(
     assert sorted(Path(r["path"]).name for r in records) == ["bad.png", "p0.png", "p1.png", "p2.png"]
     assert all(Path(r["path"]).is_absolute() and r["size"] > 0 for r in records)
     code, err = _quiet(capsys, "analyze", "photos", "--out", str(out), "--mirror")
-    assert code == 2 and "mirror None there, True now" in err and "--overwrite" in err
+    assert code == 2 and "mirror False there, True now" in err and "--overwrite" in err
     code, _ = _quiet(capsys, "analyze", "photos", "--out", str(out), "--mirror", "--overwrite")
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == 4 and all(r["settings"]["mirror"] is True for r in records)
@@ -125,7 +125,7 @@ def test_batch_resume_repairs_and_refuses(
     with pytest.raises(SettingsMismatch, match=r"fps 5\.0 there, 2\.0 now"):
         run_batch(["photos"], out, sample_fps=2.0)
     code, err = _quiet(capsys, "batch", "photos", "--out", str(out), "--mirror")
-    assert code == 2 and "mirror None there, True now" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "mirror False there, True now" in err and len(err.strip().splitlines()) == 1
     code, _ = _quiet(capsys, "batch", "photos", "--out", str(out), "--mirror", "--overwrite")
     inputs = _tables(out)[1]
     assert code == 1 and len(inputs) == 4 and all(json.loads(str(r["settings"]))["mirror"] for r in inputs)

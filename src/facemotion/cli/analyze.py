@@ -62,7 +62,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     settings: dict[str, Any] = {}
     if out_file:
         log = RecordLog(out_file)
-        settings = run_settings(args.model, args.revision, args.detector, args.mirror, crops=args.crops)
+        settings = run_settings(clf.model, args.revision, args.detector, args.mirror, crops=args.crops)
         retried = [source_key(s.path) for s in found.skipped]  # their old records are replaced
         _, done = resume(log, [*keys.values(), *retried], settings, overwrite=args.overwrite)
     todo = [p for p in found.files if keys[p]["path"] not in done]

@@ -3,8 +3,9 @@
 - **Keys**: an input is its resolved absolute path plus its size and modification time
   (`source_key`), so ``DIR`` and ``$PWD/DIR`` are the same inputs and an edited file is
   analysed again.
-- **Settings**: every record states the model (`model_identity`: its name, version and a
-  hash of its files) and the settings that change results (`run_settings`). Resuming
+- **Settings**: every record states the model (`model_identity`: its name, revision,
+  version, runtime and a hash of its files) and the settings that change results
+  (`run_settings`). Resuming
   skips only inputs finished with the same settings; other settings into the same output
   are refused (`SettingsMismatch`, one line naming the difference) unless the caller asks
   to overwrite.
@@ -26,7 +27,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -39,6 +39,8 @@ from facemotion.errors import FacemotionError
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from facemotion.runtime import FaceModel
 
 log = logging.getLogger(__name__)
 
@@ -88,54 +90,45 @@ def _remote_stat(uri: str) -> dict[str, Any]:
     return {"size": info.size, "mtime_ns": info.mtime_ns}
 
 
-def model_identity(model: str | Path | None = None, revision: str | None = None) -> str:
-    """``"<recipe>-<version>@<hash>"``: the model that makes results, from its folder's files.
+def model_identity(model: str | Path | FaceModel | None = None, revision: str | None = None) -> str:
+    """The model that makes results, as one line: name, revision, version, runtime and content hash.
 
-    The hash covers ``config.json`` and every weights or runtime file it names, so two
-    folders with the same files are the same model, and a retrained one is not.
+    From `facemotion.runtime.FaceModel.identity` (a model given by name or folder is
+    loaded for it; give the loaded `FaceModel` to avoid that).
 
-    >>> model_identity().startswith("compact-")
+    >>> model_identity().startswith("default v")
     True
     """
-    from facemotion.hub import resolve_model
+    from facemotion.runtime import FaceModel
 
-    folder = resolve_model(model, revision)
-    config_file = folder / "config.json"
-    try:
-        raw = config_file.read_bytes()
-        config = json.loads(raw)
-    except (OSError, ValueError) as err:
-        raise FacemotionError(f"cannot read {config_file}: {err}") from None
-    digest = hashlib.sha256(raw)
-    names = [config.get("weights")] if isinstance(config, dict) else []
-    runtimes = config.get("runtimes") if isinstance(config, dict) else None
-    if isinstance(runtimes, dict):
-        names += [entry.get("file") for entry in runtimes.values() if isinstance(entry, dict)]
-    for name in sorted({str(n) for n in names if isinstance(n, str)}):
-        file = folder / name
-        if file.is_file():
-            with file.open("rb") as handle:
-                digest.update(name.encode() + b"\0")
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-    recipe = config.get("recipe", "model") if isinstance(config, dict) else "model"
-    version = config.get("version", "?") if isinstance(config, dict) else "?"
-    return f"{recipe}-{version}@{digest.hexdigest()[:12]}"
+    face_model = model if isinstance(model, FaceModel) else FaceModel(model, revision, threads=1)
+    identity = face_model.identity
+    name = identity["name"] + (f"@{identity['revision']}" if identity["revision"] else "")
+    return f"{name} v{identity['version']} ({identity['runtime']}, sha256 {identity['sha256']})"
 
 
 def run_settings(
-    model: str | Path | None, revision: str | None, detector: str | None, mirror: bool | None, **others: Any
+    model: str | Path | FaceModel | None,
+    revision: str | None,
+    detector: str | None,
+    mirror: bool | None,
+    **others: Any,
 ) -> dict[str, Any]:
     """The settings that change results, as stored with every record (``others``: fps, crops…).
 
+    ``mirror`` is stored as it takes effect (``None``: the model's own setting).
+
     >>> settings = run_settings(None, None, None, None, fps=5.0)
-    >>> sorted(settings)
-    ['detector', 'fps', 'mirror', 'model']
+    >>> sorted(settings), settings["mirror"]
+    (['detector', 'fps', 'mirror', 'model'], False)
     """
+    from facemotion.runtime import FaceModel
+
+    face_model = model if isinstance(model, FaceModel) else FaceModel(model, revision, mirror=mirror, threads=1)
     return {
-        "model": model_identity(model, revision),
+        "model": model_identity(face_model),
         "detector": detector or "blazeface",
-        "mirror": mirror,
+        "mirror": face_model.mirror,
         **others,
     }
 
