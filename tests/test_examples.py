@@ -15,11 +15,11 @@ from conftest import DATA, GROUP_PHOTOS, VIDEO, need
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _run(*args: str, cwd: Path) -> str:
+def _run(*args: str, cwd: Path, code: int = 0) -> str:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
     proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
+    assert proc.returncode == code, proc.stderr[-3000:]
+    return proc.stdout if code == 0 else proc.stderr
 
 
 def test_group_photo(tmp_path: Path) -> None:
@@ -49,9 +49,16 @@ def test_finetune_folder(tmp_path: Path) -> None:
         (tmp_path / "d" / label).mkdir(parents=True)
         for f in sorted((val / label).iterdir())[:16]:
             shutil.copy(f, tmp_path / "d" / label)
+        (tmp_path / "t" / label).mkdir(parents=True)
+        for f in sorted((val / label).iterdir())[16:24]:
+            shutil.copy(f, tmp_path / "t" / label)
     out = _run(str(EXAMPLES / "finetune_folder.py"), "d", "--out", "m", cwd=tmp_path)
-    assert "accuracy=" in out and (tmp_path / "m" / "config.json").is_file()
+    assert "hold-out faces: 6 (20 % of each class" in out and "hold-out accuracy" in out
+    assert "no --test folder" in out and "accuracy=" not in out  # never scored on its own training faces
+    assert (tmp_path / "m" / "config.json").is_file()
     assert (tmp_path / "m" / "model_float32.tflite").is_file()  # fine-tuned models run without TensorFlow too
+    out = _run(str(EXAMPLES / "finetune_folder.py"), "d", "--out", "m2", "--test", "t", cwd=tmp_path)
+    assert "on t:\nn=16  accuracy=" in out
 
 
 def test_load_from_hub(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -70,6 +77,8 @@ def test_load_from_hub(tmp_path: Path, tiny_model_dir: Path) -> None:
         cwd=tmp_path,
     )
     assert "loaded facemotion/tiny" in out and out.count("valence") == 2
+    err = _run(str(EXAMPLES / "load_from_hub.py"), "facemotion/not-cached", str(photo), cwd=tmp_path, code=1)
+    assert len(err.strip().splitlines()) == 1 and err.startswith("load_from_hub: ") and "Traceback" not in err
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
