@@ -4,7 +4,7 @@
 
 Takes ``--per-class`` faces of each of the eight emotions from ``../shared/data/ferplus/train``
 (a user's small folder-per-emotion set), then: (a) ``finetune_pretrained`` from the bundled
-model (its defaults: frozen early layers and batch norm, low learning rate, early stopping
+model (its defaults: frozen early layers and batch norm, low learning rate, batch size from the data size, early stopping
 on a 20 % split), (b) the docs' from-scratch recipe (``build_model`` + ``finetune``, 30 epochs).
 Both are scored on FER+ ``val`` (9-class and 8-class accuracy). Note that the bundled model
 was trained on FER+ train, so (a) starts from a network that has seen these faces' kind.
@@ -58,7 +58,7 @@ def main() -> None:
         work = Path(tmp)
         faces = load_image_folder(small_folder(data / "train", args.per_class, args.seed, work / "faces"), prep)
         rows = []
-        tuned = finetune_pretrained(faces, work / "tuned", init="default")
+        tuned = finetune_pretrained(faces, work / "tuned", init="default", verbose=0).out
         rows.append(
             ("fine-tuned from the bundled model", EmotionClassifier(tuned, mirror=False).model.run(list(val.images)))
         )

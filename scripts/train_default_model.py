@@ -65,8 +65,8 @@ from facemotion.training import (
     recipe_preprocessing,
     teacher_probabilities,
 )
+from facemotion.training.augment import Augmentation
 from facemotion.training.datasets import head_turns, identity_split
-from facemotion.training.pipeline import Augmentation
 from facemotion.training.transfer import prune_residual_blocks
 
 #: Share of the portraits' people kept for validation only (``identity_split``); the same in the evaluation script.
