@@ -20,7 +20,7 @@ from facemotion.models.vggface import unfreeze_last
 from facemotion.preprocessing import Preprocessing
 from facemotion.training.augment import Augmentation
 from facemotion.training.datasets import FaceDataset
-from facemotion.training.trainer import FaceBatches, StudentCheckpoint, TrainingModel
+from facemotion.training.trainer import FaceBatches, StudentCheckpoint, TrainingModel, WallClockCosine
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,13 @@ class TrainingConfig:
     seed: int = 0
     mask_absent: bool = False
     """Leave the emotion outputs of classes absent from the training data out of the loss (fine-tuning)."""
+    optimizer: Literal["adamw", "sgd"] = "adamw"
+    """AdamW, or SGD with Nesterov momentum 0.9 (the GPU recipe); both with decoupled ``weight_decay``."""
+    time_budget: float | None = None
+    """Seconds of training (compilation included): the learning rate warms up over ``warmup_fraction`` of
+    them, then follows a cosine to 0, and training stops when the budget is spent (``epochs`` is then a cap).
+    Checkpoints are written once, at the end."""
+    warmup_fraction: float = 0.03
 
 
 class MaskedCrossEntropy(keras.losses.Loss):  # type: ignore[misc]
@@ -136,9 +143,11 @@ def compile_model(model: keras.Model, config: TrainingConfig, steps_per_epoch: i
 
     total = max(1, config.epochs * steps_per_epoch)
     warmup = min(total - 1, config.warmup_epochs * steps_per_epoch)
-    schedule = keras.optimizers.schedules.CosineDecay(
+    schedule: Any = keras.optimizers.schedules.CosineDecay(
         config.learning_rate / 10, total - warmup, alpha=0.01, warmup_target=config.learning_rate, warmup_steps=warmup
     )
+    if config.time_budget is not None:
+        schedule = 0.0  # set every epoch by WallClockCosine
     losses: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
     weights: dict[str, float] = {}
@@ -156,8 +165,13 @@ def compile_model(model: keras.Model, config: TrainingConfig, steps_per_epoch: i
         losses[VA_OUTPUT] = keras.losses.MeanSquaredError()
         metrics[VA_OUTPUT] = [keras.metrics.RootMeanSquaredError(name="rmse")]
         weights[VA_OUTPUT] = config.va_loss_weight
+    optimizer = (
+        keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
+        if config.optimizer == "sgd"
+        else keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+    )
     model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        optimizer=optimizer,
         loss=losses,
         loss_weights=weights,
         metrics=metrics,
@@ -228,6 +242,16 @@ def finetune(
         log.warning("JAX compilation is off for this model: training will be very slow")
     monitor = "val_emotion_accuracy" if EMOTION_OUTPUT in tasks else "val_loss"
     mode = "max" if EMOTION_OUTPUT in tasks else "min"
+    if config.time_budget is not None:  # a timed run: no resuming, the final weights once at the end
+        callbacks = [
+            *(callbacks or []),
+            WallClockCosine(config.time_budget, config.learning_rate, config.warmup_fraction),
+            keras.callbacks.CSVLogger(str(work / "history.csv")),
+            StudentCheckpoint(work / "last.keras", at_end=True),
+        ]
+        return trainer.fit(
+            train_batches, validation_data=val_batches, epochs=config.epochs, callbacks=callbacks, verbose=verbose
+        )
     callbacks = [
         *(callbacks or []),
         keras.callbacks.BackupAndRestore(str(work / "backup")),

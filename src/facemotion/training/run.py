@@ -43,7 +43,7 @@ def scratch_epochs_for(n_train: int, batch_size: int, steps: int = 6000) -> int:
     """Epochs that give about ``steps`` optimizer steps in all, between 15 and 60.
 
     >>> scratch_epochs_for(1000, 32), scratch_epochs_for(28000, 128)
-    (60, 27)
+    (60, 28)
     """
     per_epoch = max(1, n_train // batch_size)
     return int(min(60, max(15, round(steps / per_epoch))))

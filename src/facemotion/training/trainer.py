@@ -11,6 +11,7 @@ code trains on JAX (GPU) and TensorFlow (CPU).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -180,21 +181,68 @@ class FaceBatches(keras.utils.PyDataset):  # type: ignore[misc]
 class StudentCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
     """Save the student of a `TrainingModel` after every epoch, or when ``monitor`` improves.
 
-    Records the epoch kept (0-based) and its value in ``best_epoch`` / ``best``.
+    Records the epoch kept (0-based) and its value in ``best_epoch`` / ``best``. With
+    ``at_end``, saves once when training ends instead.
     """
 
-    def __init__(self, path: str | Path, monitor: str | None = None, mode: str = "max"):
+    def __init__(self, path: str | Path, monitor: str | None = None, mode: str = "max", *, at_end: bool = False):
         super().__init__()
         self.path = Path(path)
+        self.at_end = at_end
         self.monitor = monitor
         self.sign = 1.0 if mode == "max" else -1.0
         self.best: float | None = None
         self.best_epoch: int | None = None
 
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.at_end:
+            self.model.student.save(self.path)
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.at_end:
+            return
         if self.monitor is not None:
             value = (logs or {}).get(self.monitor)
             if value is None or (self.best is not None and self.sign * float(value) <= self.sign * self.best):
                 return
             self.best, self.best_epoch = float(value), epoch
         self.model.student.save(self.path)
+
+
+class WallClockCosine(keras.callbacks.Callback):  # type: ignore[misc]
+    """Learning rate over a wall-clock budget: linear warm-up, then a cosine to 0; stop when spent.
+
+    Set once per epoch from the share of ``budget`` seconds elapsed (compilation included).
+    Training stops after the epoch that leaves less time than the last epoch took.
+
+    >>> schedule = WallClockCosine(100.0, 0.2)
+    >>> round(schedule.rate(0.5), 4), schedule.rate(1.0)
+    (0.1049, 0.0)
+    """
+
+    def __init__(self, budget: float, peak: float, warmup: float = 0.03):
+        super().__init__()
+        self.budget, self.peak, self.warmup = budget, peak, warmup
+        self.start = 0.0
+        self.epoch_start = 0.0
+
+    def rate(self, fraction: float) -> float:
+        if fraction < self.warmup:
+            return self.peak * max(fraction, 0.01 * self.warmup) / self.warmup
+        done = min(1.0, (fraction - self.warmup) / max(1e-9, 1.0 - self.warmup))
+        return float(self.peak * 0.5 * (1.0 + np.cos(np.pi * done)))
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.start = time.monotonic()
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_start = time.monotonic()
+        self.model.optimizer.learning_rate = self.rate((self.epoch_start - self.start) / self.budget)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        now = time.monotonic()
+        if logs is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            logs["seconds"] = now - self.start
+        if now - self.start + (now - self.epoch_start) > self.budget:
+            self.model.stop_training = True
