@@ -140,13 +140,22 @@ def appearance_distance(a: NDArray[np.float32], b: NDArray[np.float32]) -> float
     >>> appearance_distance(a, a), appearance_distance(a, np.roll(a, 1))
     (0.0, 1.0)
     """
-    half = a.size // 2
-    distances = []
-    for part_a, part_b in ((a[:half], b[:half]), (a[half:], b[half:])):
-        if part_a.sum() > 0 and part_b.sum() > 0:
-            overlap = float(np.sum(np.sqrt(part_a * part_b)) / math.sqrt(float(part_a.sum() * part_b.sum())))
-            distances.append(math.sqrt(max(0.0, 1.0 - overlap)))
-    return float(np.mean(distances)) if distances else 1.0
+    return float(appearance_distances(a[None], b[None])[0, 0])
+
+
+def appearance_distances(a: NDArray[np.float32], b: NDArray[np.float32]) -> NDArray[np.float64]:
+    """`appearance_distance` of every row of ``a`` to every row of ``b`` (an ``len(a)×len(b)`` matrix)."""
+    half = a.shape[1] // 2
+    total = np.zeros((len(a), len(b)))
+    parts = np.zeros((len(a), len(b)))
+    for cols in (slice(0, half), slice(half, None)):
+        pa, pb = a[:, cols].astype(np.float64), b[:, cols].astype(np.float64)
+        na, nb = pa.sum(axis=1), pb.sum(axis=1)
+        overlap = np.sqrt(pa) @ np.sqrt(pb).T / np.sqrt(np.maximum(np.outer(na, nb), 1e-12))
+        both = np.outer(na > 0, nb > 0)
+        total += np.where(both, np.sqrt(np.clip(1.0 - overlap, 0.0, 1.0)), 0.0)
+        parts += both
+    return np.where(parts > 0, total / np.maximum(parts, 1), 1.0)
 
 
 @dataclass(frozen=True)
@@ -169,7 +178,8 @@ def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio:
     linked). A merge must also be distinctive (a ratio test): the pair's distance under
     ``ratio`` times the distance of either group to the next-closest group that shares a
     shot with the other, so that of two look-alikes in one shot neither is linked.
-    Persons are numbered in the order of their first track.
+    Persons are numbered in the order of their first track. Matrix updates keep it
+    quick for thousands of tracks.
 
     >>> red, blue = np.zeros(96, np.float32), np.zeros(96, np.float32)
     >>> red[0] = red[48] = 1; blue[30] = blue[80] = 1
@@ -180,49 +190,46 @@ def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio:
     """
     tracks = sorted(tracks, key=lambda t: t.track)
     n = len(tracks)
-    pair = np.ones((n, n))
+    if n == 0:
+        return {}
+    distance = appearance_distances(np.stack([t.descriptor for t in tracks]), np.stack([t.descriptor for t in tracks]))
+    shot_ids = sorted({t.shot for t in tracks})
+    shots = np.zeros((n, len(shot_ids)), bool)
+    shots[np.arange(n), [shot_ids.index(t.shot) for t in tracks]] = True
+    together = np.eye(n, dtype=bool)  # seen in the same frame (only tracks of one shot can be)
     for i in range(n):
         for j in range(i + 1, n):
-            pair[i, j] = pair[j, i] = appearance_distance(tracks[i].descriptor, tracks[j].descriptor)
-    groups = [[i] for i in range(n)]
-    frames = [set(t.frames) for t in tracks]
-    shots = [{t.shot} for t in tracks]
-
-    def linkage(g: list[int], h: list[int]) -> float:
-        return float(pair[np.ix_(g, h)].mean())
-
-    def together(a: int, b: int) -> bool:
-        return bool(frames[a] & frames[b])
+            if tracks[i].shot == tracks[j].shot and tracks[i].frames & tracks[j].frames:
+                together[i, j] = together[j, i] = True
+    size = np.ones(n)
+    alive = np.ones(n, bool)
+    members: list[list[int]] = [[i] for i in range(n)]
 
     def rival(a: int, b: int) -> float:
-        """The distance from group ``a`` to the closest group other than ``b`` that shares a shot with ``b``."""
-        others = [
-            linkage(groups[a], groups[k])
-            for k in range(len(groups))
-            if k not in (a, b) and shots[k] & shots[b] and not together(a, k)
-        ]
-        return min(others, default=math.inf)
+        """The distance from group ``a`` to the closest live group other than ``b`` sharing a shot with ``b``."""
+        others = alive & (shots @ shots[b]) & ~together[a]
+        others[[a, b]] = False
+        return float(distance[a, others].min()) if others.any() else math.inf
 
-    while len(groups) > 1:
-        candidates = sorted(
-            (linkage(groups[a], groups[b]), a, b)
-            for a in range(len(groups))
-            for b in range(a + 1, len(groups))
-            if not together(a, b)
-        )
+    while True:
+        close = np.argwhere(np.triu(~together & np.outer(alive, alive) & (distance < max_distance), 1))
+        order = np.argsort(distance[close[:, 0], close[:, 1]], kind="stable")
         merge = next(
             (
-                (a, b)
-                for d, a, b in candidates
-                if d < max_distance and d < ratio * rival(a, b) and d < ratio * rival(b, a)
+                (int(a), int(b))
+                for a, b in close[order]
+                if distance[a, b] < ratio * rival(a, b) and distance[a, b] < ratio * rival(b, a)
             ),
             None,
         )
         if merge is None:
             break
         a, b = merge
-        groups[a] += groups.pop(b)
-        frames[a] |= frames.pop(b)
-        shots[a] |= shots.pop(b)
-    order = sorted(groups, key=lambda g: min(tracks[i].track for i in g))
-    return dict(sorted((tracks[i].track, person) for person, g in enumerate(order) for i in g))
+        distance[a] = distance[:, a] = (size[a] * distance[a] + size[b] * distance[b]) / (size[a] + size[b])
+        together[a] = together[:, a] = together[a] | together[b]
+        shots[a] |= shots[b]
+        size[a] += size[b]
+        alive[b] = False
+        members[a] += members[b]
+    groups = sorted((members[i] for i in range(n) if alive[i]), key=lambda g: min(tracks[i].track for i in g))
+    return dict(sorted((tracks[i].track, person) for person, g in enumerate(groups) for i in g))
