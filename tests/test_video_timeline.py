@@ -85,3 +85,15 @@ def test_short_people_are_left_out_of_the_table_and_counted() -> None:
     assert report.people()[0]["seconds_on_screen"] == pytest.approx(2.0)
     assert report.people_left_out() == 1  # 2 frames at 5 per second: 0.4 s, under half a second
     assert [p["person"] for p in report.people(min_seconds=0.2)] == [0, 1]
+
+
+def test_the_sentence_names_a_trend_only_when_there_is_one() -> None:
+    from facemotion.apps.wording import video_sentence
+
+    def line(values: list[float]) -> list[dict[str, object]]:
+        return [{"time": t, "end": t + 1, "faces": 4, "valence": v, "happy": 1.0} for t, v in enumerate(values)]
+
+    summary = {"duration": 6.0, "faces_used": 24, "faces": 24, "mean_valence": 0.2, "mean_arousal": 0.0}
+    assert "more pleasant at the end than at the start" in video_sentence(summary, line([-0.2, 0, 0.1, 0.3, 0.4, 0.5]))
+    assert "less pleasant at the end" in video_sentence(summary, line([0.5, 0.4, 0.3, 0.1, 0, -0.2]))
+    assert "at the end" not in video_sentence(summary, line([0.1, 0.2, 0.1, 0.2, 0.1, 0.2]))

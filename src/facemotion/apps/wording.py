@@ -35,6 +35,9 @@ AROUSAL_BANDS: tuple[tuple[float, str], ...] = (
     (0.6, "excited"),
     (float("inf"), "very excited"),
 )
+#: The change in mean valence from the first third of the seconds with faces to the last
+#: that the one-sentence summary calls a trend.
+TREND = 0.2
 #: What each left-out reason of the quality gate is called in a sentence.
 _REASONS = {"dark": "dark", "small": "small", "blurred": "blurred", "low detection score": "uncertain"}
 
@@ -110,7 +113,8 @@ def _top(row: dict[str, Any]) -> str:
 
 def video_sentence(summary: dict[str, Any], timeline: Sequence[dict[str, Any]]) -> str:
     """What happened in a video, in one sentence (from `VideoReport.summary` keys and the timeline's seconds
-    that may be moments).
+    that may be moments): the overall mood in words, a trend when the last third of those
+    seconds differs from the first by `TREND` or more, the most and least pleasant seconds.
 
     >>> line = [{"time": 0, "end": 1, "faces": 2, "valence": -0.2, "happy": 0.0, "sad": 1.0},
     ...         {"time": 1, "end": 1.2, "faces": 3, "valence": 0.5, "happy": 1.0, "sad": 0.0}]
@@ -137,6 +141,12 @@ the most pleasant moment was 1â€“1.2 s (mostly happy) and the least pleasant 0â€
     )
     sentence = f"Over {'the ' if status != 'complete' else ''}{duration}{'' if status != 'complete' else ' of video'}, {who} read as {valence} and {arousal} overall"
     seen = [r for r in timeline if r.get("faces") and r.get("valence") is not None]
+    if len(seen) >= 3:
+        third = max(1, len(seen) // 3)
+        start = sum(r["valence"] for r in seen[:third]) / third
+        end = sum(r["valence"] for r in seen[-third:]) / third
+        if abs(end - start) >= TREND:
+            sentence += f", {'more' if end > start else 'less'} pleasant at the end than at the start"
     if len(seen) >= 2:
         best = max(seen, key=lambda r: r["valence"])
         worst = min(seen, key=lambda r: r["valence"])
