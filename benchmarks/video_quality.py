@@ -14,7 +14,7 @@ sharpness) and classified by the bundled model.
 Printed per bucket of each measure: faces, accuracy (the label of the portrait's folder;
 noisy, single annotations) and agreement (the label the model gave the clean face: what
 the degradation alone changed), and the mean valence shift from the clean face. The
-`QualityGate` defaults sit at the lowest bucket where agreement stays at or above 0.8 and
+`QualityGate` defaults sit at the first bucket where agreement is at least 0.85 and
 the mean valence shift within 0.03.
 """
 

@@ -51,11 +51,11 @@ class QualityGate:
     have little contrast and score low too) is under ``min_sharpness``, or its detection
     score is under ``min_detection_score``.
 
-    The first three are measured by ``benchmarks/video_quality.py`` (298 portraits,
+    The first three are measured by ``benchmarks/video_quality.py`` (299 portraits,
     darkened, blurred and shrunk): the model agrees with its reading of the clean face
-    for 0.88–0.99 of the faces above each threshold, against 0.71 under brightness 10,
-    0.59–0.64 under sharpness 4 and 0.53–0.63 under 16 pixels, where dark faces also read
-    0.1–0.5 more unpleasant. ``min_detection_score`` is BlazeFace's own cut (it keeps no
+    for 0.84–0.99 of the faces above each threshold, against 0.72 under brightness 10,
+    0.34–0.64 under sharpness 4 and 0.55–0.65 under 16 pixels, where dark faces also read
+    0.1–0.4 more unpleasant. ``min_detection_score`` is BlazeFace's own cut (it keeps no
     lower box); it matters for other detectors.
     >>> gate = QualityGate()
     >>> gate.reasons(brightness=12.0, size=60, sharpness=2.0, detection_score=0.9)
