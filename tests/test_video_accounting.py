@@ -168,3 +168,25 @@ def test_a_file_that_is_not_a_video_is_still_an_error(tmp_path: Path, tiny_class
     bad.write_bytes(b"\x00" * 1000)
     with pytest.raises(VideoReadError):
         analyze_video(bad, tiny_classifier, progress=False)
+
+
+@pytest.mark.parametrize(("suffix", "codec"), [("avi", "MJPG"), ("mkv", "MJPG"), ("webm", "VP80")])
+def test_other_containers_cut_short_are_truncated(
+    suffix: str, codec: str, tmp_path: Path, tiny_classifier: Any, astronaut: np.ndarray
+) -> None:
+    import cv2
+
+    whole = tmp_path / f"whole.{suffix}"
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter_fourcc(*codec), 10, (512, 512))
+    if not writer.isOpened():
+        pytest.skip(f"this OpenCV cannot write {suffix}")
+    for i in range(60):
+        writer.write(np.ascontiguousarray(np.roll(astronaut, 3 * i, axis=1)[:, :, ::-1]))
+    writer.release()
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut.{suffix}"
+    cut.write_bytes(data[: len(data) // 2])
+    report = analyze_video(cut, tiny_classifier, sample_fps=5, progress=False)
+    assert report.status == "truncated" and report.frames_expected == 30
+    assert 0 < report.frames_analyzed < 30
+    assert report.frames_analyzed + report.frames_skipped + report.frames_unreadable == 30
