@@ -251,7 +251,8 @@ class VideoReport:
         people_linked: whether face tracks of different shots were linked into people.
         metadata: for a footer: ``file`` (the name only), ``duration``, ``analyzed_at``
             (UTC, ISO 8601), ``facemotion_version``, ``model``, ``model_version``,
-            ``runtime``, ``detector``, ``sample_fps``, ``requested_sample_fps``.
+            ``model_metrics`` (the measured figures of the model card), ``runtime``,
+            ``detector``, ``sample_fps``, ``requested_sample_fps``.
     """
 
     path: str
@@ -650,6 +651,7 @@ def video_metadata(path: str | Path, classifier: Any, sample_fps: float, request
         "facemotion_version": __version__,
         "model": Path(model_path).name if model_path is not None else None,
         "model_version": getattr(config, "version", None),
+        "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", None) or {}),
         "runtime": getattr(model, "runtime", None),
         "detector": detector if isinstance(detector, str) else type(detector).__name__ if detector else "blazeface",
         "sample_fps": round(sample_fps, 4),
