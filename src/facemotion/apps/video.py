@@ -779,7 +779,7 @@ class FrameAnalyzer:
                 f"{report.name}: {report.frames_skipped} damaged frame{'s' if report.frames_skipped != 1 else ''} "
                 "could not be decoded and {} skipped".format("were" if report.frames_skipped != 1 else "was")
             )
-        if not report.frames_expected:
+        if read > report.frames_expected:  # unknown, or a container that under-states its length
             report.frames_expected = read
         for warning in report.warnings:
             log.warning("%s", warning)
