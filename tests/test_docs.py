@@ -13,6 +13,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,6 +128,17 @@ def test_api_page_renders_examples_as_code_and_names_as_links(site: Path) -> Non
     assert html.count('href="#facemotion.api.EmotionClassifier"') >= 2, "names in docstrings are not linked"
 
 
+def test_api_page_documents_every_public_name(site: Path) -> None:
+    """Each name `from facemotion import ...` offers has its entry (an anchor under its defining module)."""
+    import facemotion
+
+    html = (site / "api.html").read_text()
+    lazy: dict[str, str] = facemotion._LAZY  # the lazily loaded names and their modules, without importing them
+    for name in facemotion.__all__:
+        module = lazy.get(name) or getattr(facemotion, name).__module__
+        assert f'id="{module}.{name}"' in html, f"facemotion.{name} has no entry on the API page"
+
+
 def test_docs_search_and_first_pages_work_offline(site: Path) -> None:
     index = (site / "index.html").read_text()
     assert "unpkg.com" not in index and "assets/iframe-worker/shim.js" in index  # no CDN: search works from disk
@@ -136,12 +148,26 @@ def test_docs_search_and_first_pages_work_offline(site: Path) -> None:
     assert "facemotion analyze" in start and re.search(r"happy +\d+%", start), "getting started shows no real output"
 
 
-def test_doctest_fencing_keeps_code_and_drops_directives() -> None:
+def _griffe_extension() -> Any:
+    pytest.importorskip("griffe", reason="the API page's griffe extension needs the docs extra")
     sys.path.insert(0, str(ROOT / "docs" / "_ext"))
     try:
-        from griffe_doctests import fence_doctests
+        import griffe_doctests
     finally:
         sys.path.remove(str(ROOT / "docs" / "_ext"))
+    return griffe_doctests
+
+
+def test_sphinx_attribute_comments_become_docstrings() -> None:
+    comment_doc = _griffe_extension().comment_doc
+    lines = ["x = 1", "#: Largest image, in pixels,", "#: checked from the header.", "MAX_PIXELS = 100"]
+    assert comment_doc(lines, 4) == "Largest image, in pixels,\nchecked from the header."
+    assert comment_doc(lines, 1) is None
+    assert comment_doc(["# a plain comment", "y = 2"], 2) is None
+
+
+def test_doctest_fencing_keeps_code_and_drops_directives() -> None:
+    fence_doctests = _griffe_extension().fence_doctests
     text = "Text.\n\n    >>> x = 1  # doctest: +SKIP\n    ... + 1\n    2\n\n```python\n>>> kept as is\n```"
     assert fence_doctests(text).split("\n") == [
         "Text.",

@@ -6,6 +6,8 @@ mkdocstrings renders a docstring this extension
 
 - fences each doctest block (a ``>>>`` line up to the next blank line) as ``pycon`` code,
   without its ``# doctest: +SKIP``-style directives, which are for pytest, not readers;
+- gives attributes documented by ``#:`` comments above them (the code base's convention)
+  those comments as docstrings;
 - links a code span that names a facemotion object (``facemotion.EmotionClassifier``,
   ``analyze_group``, ``EmotionClassifier.predict()``; a bare name only when it is a class or
   a function) to that object's entry, when the API page has one (an optional autorefs
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from pathlib import Path
 from typing import Any
 
 import griffe
@@ -99,9 +102,36 @@ def link_names(obj: griffe.Object, text: str) -> str:
     return _outside_code(text, lambda line: _CODE_SPAN.sub(link, line))
 
 
+def comment_doc(lines: list[str], lineno: int) -> str | None:
+    """The ``#:`` comment lines right above line ``lineno`` (1-based), Sphinx's attribute docs, as text.
+
+    >>> comment_doc(["#: Largest side,", "#: in pixels.", "MAX = 9"], 3)
+    'Largest side,\\nin pixels.'
+    """
+    found: list[str] = []
+    for line in reversed(lines[: lineno - 1]):
+        if not line.lstrip().startswith("#:"):
+            break
+        found.insert(0, line.lstrip()[2:].strip())
+    return "\n".join(found) or None
+
+
 class DoctestBlocks(griffe.Extension):
-    """Fence doctest examples and link facemotion names in every docstring (see the module's docs)."""
+    """Fence doctest examples and link facemotion names in every docstring (see the module's docs).
+
+    Attributes documented the Sphinx way, by ``#:`` comments above them, get those as docstrings.
+    """
 
     def on_object(self, *, obj: griffe.Object, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        if obj.docstring is None and obj.is_attribute and obj.lineno and isinstance(obj.filepath, Path):
+            text = comment_doc(obj.filepath.read_text().splitlines(), obj.lineno)
+            if text:
+                obj.docstring = griffe.Docstring(
+                    text,
+                    lineno=obj.lineno,
+                    parent=obj,
+                    parser=loader.docstring_parser,
+                    parser_options=loader.docstring_options,
+                )
         if obj.docstring is not None:
             obj.docstring.value = link_names(obj, fence_doctests(obj.docstring.value))
