@@ -52,8 +52,10 @@ def attach_heads(
         x = layers.Dropout(dropout, name="head_dropout")(x)
         va_activation = "tanh"
     outputs = {}
+    # Under mixed precision the outputs are computed in float32 (logits and the loss need the range).
+    dtype = "float32" if keras.config.dtype_policy().name.startswith("mixed") else None
     if EMOTION_OUTPUT in tasks:
-        outputs[EMOTION_OUTPUT] = layers.Dense(num_classes, name=EMOTION_OUTPUT)(x)
+        outputs[EMOTION_OUTPUT] = layers.Dense(num_classes, name=EMOTION_OUTPUT, dtype=dtype)(x)
     if VA_OUTPUT in tasks:
-        outputs[VA_OUTPUT] = layers.Dense(2, activation=va_activation, name=VA_OUTPUT)(x)
+        outputs[VA_OUTPUT] = layers.Dense(2, activation=va_activation, name=VA_OUTPUT, dtype=dtype)(x)
     return keras.Model(backbone.input, outputs, name=name)

@@ -60,6 +60,8 @@ class Augmentation:
             out.append(Photometric(self.photometric, seed=seed + 6))
         if self.erasing:
             out.append(RandomErasing(self.erasing, seed=seed + 7))
+        for layer in out:
+            layer.dtype_policy = keras.DTypePolicy("float32")  # pixel values keep their precision under bf16
         if keras.backend.backend() == "jax":
             # Keras marks its geometric layers as not jit-safe, which silently turns JAX
             # compilation off for the whole step (about 1000x slower); they trace fine on JAX.

@@ -73,7 +73,7 @@ class TrainingModel(keras.Model):  # type: ignore[misc]
         teacher_turns: bool = False,
         seed: int = 0,
     ):
-        super().__init__(name="training_model")
+        super().__init__(name="training_model", dtype="float32")  # targets and pixels stay float32 under bf16
         if teachers and not 0.0 <= teacher_weight <= 1.0:
             raise ValueError(f"teacher_weight must be in [0, 1], got {teacher_weight}")
         augmentation = augmentation or Augmentation()

@@ -1,0 +1,393 @@
+"""One prepared GPU run: pack the training data here, train a teacher and two students on a lent GPU.
+
+The GPU machine (one H200, 15 minutes of device time per session, start-up included) has
+Python 3.12 and JAX with CUDA, but no Keras, no TensorFlow, no OpenCV and no network; what it
+needs travels with the working tree (64 MiB in all). So:
+
+1. Here, on the CPU, with ``../shared/data`` and the network (once; the folder is git-ignored)::
+
+       python scripts/gpu_train.py pack --data ../shared/data --into runs/gpu_pack
+
+   writes FER+ ``train``, CK+ ``train`` and the portraits' training people (framed by the
+   default detector) as JPEG mosaics, FER+ ``val`` (duplicates of training images removed) as
+   a lossless PNG mosaic, their targets, and the ``keras``, ``namex``, ``optree`` (and, in case,
+   ``pillow``) wheels for Python 3.12.
+
+2. Smoke-test the train step on the CPU with tiny budgets (``tests/test_training_gpu_script.py``
+   does this on a small pack, with OpenCV and TensorFlow hidden as on the GPU machine)::
+
+       python scripts/gpu_train.py train --pack runs/gpu_pack --out runs/gpu_smoke --smoke
+
+3. On the GPU, with the device tool, in one call (about 7 minutes of the 15)::
+
+       run(command="python scripts/gpu_train.py train --pack runs/gpu_pack --out $OUT",
+           carry=["runs/gpu_pack"], timeout_s=600)
+
+   installs the carried wheels, trains (JAX backend, bf16, all augmentation inside the
+   compiled step) the teacher (ResNet-18 for 48 px, width 48: 6.3 M parameters, 1.4 GFLOP)
+   for ``--teacher-seconds``, then the students distilled from it with consistent teaching
+   (the teacher labels the very augmented, mixed batch each student sees): ``default``
+   (compact width 32, 112.8 MFLOP) and ``fast`` (compact width 22, 53.6 MFLOP), each for
+   ``--student-seconds``. It writes ``teacher.keras`` (float16 weights, under 16 MiB),
+   ``default.keras``, ``fast.keras`` and ``gpu_train.json`` (epochs, seconds, FER+ ``val``
+   figures of the final weights: nothing is selected on ``val``) to ``--out``.
+
+4. Back here: wrap each student as a model directory with its LiteRT export and evaluate it
+   (``scripts/export_default_model.py``, ``scripts/evaluate_default_model.py``).
+
+The recipe (issue 24): SGD with Nesterov momentum 0.9, weight decay 5e-4, warm-up over 3 % of
+the budget then a cosine to 0; teacher batch 256, learning rate 0.1, no mixup; students batch
+512, learning rate 0.2, mixup α 0.4, targets 0.3 × labels + 0.7 × teacher; sampling ∝ class
+frequency^-0.3; rotation ±15°, scale ±10 %, shift ±10 %, flip, brightness/contrast, camera
+degradations (0.25), random erasing 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+TILE = 48
+GRID = 64  # faces per mosaic side: 4,096 faces per 3,072-px mosaic
+WHEELS = ("keras", "namex", "optree", "pillow")
+PACK_LIMIT = 48 * 2**20  # leaves room for the working tree within the 64 MiB that travel
+FILE_LIMIT = 16 * 2**20
+MAX_FILES = 8
+STUDENTS = {"default": (32, 113e6), "fast": (22, 55e6)}  # width, FLOP limit
+
+
+# --------------------------------------------------------------------------- pack (CPU, here)
+
+
+def mosaic(faces: np.ndarray) -> list[np.ndarray]:
+    """Tile (N, 48, 48) faces into GRID×GRID mosaics; 48 is a multiple of JPEG's 8-px blocks, so no
+    block straddles two faces and a mosaic compresses each face as it would alone.
+
+    >>> [m.shape for m in mosaic(np.zeros((4097, 48, 48), np.uint8))]
+    [(3072, 3072), (48, 3072)]
+    """
+    out = []
+    for start in range(0, len(faces), GRID * GRID):
+        chunk = faces[start : start + GRID * GRID]
+        rows = -(-len(chunk) // GRID)
+        padded = np.zeros((rows * GRID, TILE, TILE), np.uint8)
+        padded[: len(chunk)] = chunk
+        out.append(padded.reshape(rows, GRID, TILE, TILE).transpose(0, 2, 1, 3).reshape(rows * TILE, GRID * TILE))
+    return out
+
+
+def unmosaic(images: list[np.ndarray], n: int) -> np.ndarray:
+    """The inverse of `mosaic`: the first ``n`` faces, (n, 48, 48, 1) uint8.
+
+    >>> faces = np.arange(5 * 48 * 48, dtype=np.uint32).reshape(5, 48, 48).astype(np.uint8)
+    >>> bool((unmosaic(mosaic(faces), 5)[..., 0] == faces).all())
+    True
+    """
+    parts = [
+        m.reshape(m.shape[0] // TILE, TILE, GRID, TILE).transpose(0, 2, 1, 3).reshape(-1, TILE, TILE) for m in images
+    ]
+    return np.concatenate(parts)[:n, :, :, None]
+
+
+def _limit(data: Any, per_class: int | None, seed: int = 0) -> Any:
+    if not per_class:
+        return data
+    rng = np.random.default_rng(seed)
+    keep = np.concatenate([rng.permutation(np.flatnonzero(data.labels == c))[:per_class] for c in range(9)])
+    return data.subset(np.sort(keep))
+
+
+def pack(args: argparse.Namespace) -> None:
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from facemotion.training import FaceDataset, load_image_folder, load_vote_folder, recipe_preprocessing
+    from facemotion.training.datasets import identity_split
+
+    from train_default_model import PORTRAITS_HELD_OUT, duplicate_val_files
+
+    prep = recipe_preprocessing("compact")
+    data: Path = args.data
+    votes = data / "ferplus" / "votes.csv"
+    parts = [_limit(load_vote_folder(data / "ferplus" / "train", votes, prep), args.per_class)]
+    sources = [np.zeros(len(parts[0]), np.int8)]
+    if (data / "ckplus48" / "train").is_dir():
+        parts.append(_limit(load_image_folder(data / "ckplus48" / "train", prep, affect_spread=0.1), args.per_class))
+        sources.append(np.ones(len(parts[-1]), np.int8))
+    if args.portraits and (data / "portraits").is_dir():
+        faces = load_image_folder(data / "portraits", prep, detect_faces=True, seed=1)
+        parts.append(_limit(faces.subset(~identity_split(faces.paths, PORTRAITS_HELD_OUT)), args.per_class))
+        sources.append(np.full(len(parts[-1]), 2, np.int8))
+    train = FaceDataset.concatenate(parts)
+    val = load_vote_folder(data / "ferplus" / "val", votes, prep)
+    dup = duplicate_val_files(data / "ferplus" / "duplicates.csv")
+    val = _limit(val.subset(np.array([Path(p).name not in dup for p in val.paths])), args.per_class)
+
+    into: Path = args.into
+    into.mkdir(parents=True, exist_ok=True)
+    for old in into.glob("*_faces_*"):
+        old.unlink()
+    for i, image in enumerate(mosaic(train.images[..., 0])):
+        Image.fromarray(image).save(into / f"train_faces_{i:02d}.jpg", quality=args.quality)
+    for i, image in enumerate(mosaic(val.images[..., 0])):
+        Image.fromarray(image).save(into / f"val_faces_{i:02d}.png", optimize=True)
+    np.savez_compressed(
+        into / "targets.npz",
+        train_labels=train.labels.astype(np.int8),
+        train_soft=train.soft_labels.astype(np.float16),
+        train_affect=train.affect.astype(np.float16),
+        train_source=np.concatenate(sources),
+        val_labels=val.labels.astype(np.int8),
+        val_soft=val.soft_labels.astype(np.float16),
+        val_affect=val.affect.astype(np.float16),
+    )
+    if args.wheels:
+        wheels = into / "wheels"
+        wheels.mkdir(exist_ok=True)
+        platforms = ["manylinux2014_x86_64", "manylinux_2_27_x86_64", "manylinux_2_28_x86_64"]
+        command = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
+        command += ["--python-version", "3.12", *(f"--platform={p}" for p in platforms), "-d", str(wheels), *WHEELS]
+        subprocess.run(command, check=True)
+    size = sum(p.stat().st_size for p in into.rglob("*") if p.is_file())
+    source = np.concatenate(sources)
+    manifest = {
+        "train": len(train),
+        "train_by_source": {
+            name: int((source == k).sum()) for k, name in enumerate(("ferplus", "ckplus", "portraits"))
+        },
+        "val": len(val),
+        "jpeg_quality": args.quality,
+        "bytes": size,
+        "command": " ".join(["python scripts/gpu_train.py", *sys.argv[1:]]),
+    }
+    (into / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(json.dumps(manifest, indent=2))
+    if size > PACK_LIMIT:
+        raise SystemExit(f"the pack is {size / 2**20:.1f} MiB, over {PACK_LIMIT / 2**20:.0f} MiB: lower --quality")
+
+
+# --------------------------------------------------------------------------- train (GPU, there)
+
+
+def ensure_packages(wheels: Path) -> None:
+    """Install the carried wheels of what is missing (no network there); fail early with what is still missing."""
+    missing = [w for w, module in (("keras", "keras"), ("pillow", "PIL")) if importlib.util.find_spec(module) is None]
+    if missing:
+        names = [w for w in WHEELS if w in missing or (w in ("namex", "optree") and "keras" in missing)]
+        command = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--find-links"]
+        subprocess.run([*command, str(wheels), *names], check=True)
+        importlib.invalidate_caches()
+    for module in ("keras", "PIL", "absl", "rich", "h5py", "ml_dtypes", "namex", "optree"):
+        if importlib.util.find_spec(module) is None:
+            raise SystemExit(f"{module} is missing on this machine and not among the carried wheels")
+
+
+def opencv_placeholder() -> None:
+    """facemotion.preprocessing imports OpenCV at the top, though training from a pack never calls it.
+
+    Where OpenCV is not installed (the GPU machine), a placeholder module lets the import
+    succeed; any use of it raises, so nothing can silently depend on it.
+    """
+    try:
+        if importlib.util.find_spec("cv2") is not None:
+            return
+    except ImportError:
+        pass
+
+    def missing(name: str) -> Any:
+        raise ImportError(f"cv2.{name}: OpenCV is not installed on this machine")
+
+    placeholder = types.ModuleType("cv2")
+    placeholder.__getattr__ = missing  # type: ignore[method-assign]
+    sys.modules["cv2"] = placeholder
+
+
+def load_pack(pack_dir: Path, portraits_repeat: int) -> tuple[Any, Any]:
+    from PIL import Image
+
+    from facemotion.training.datasets import FaceDataset
+
+    t = np.load(pack_dir / "targets.npz")
+
+    def faces(pattern: str, n: int) -> np.ndarray:
+        return unmosaic([np.asarray(Image.open(p).convert("L")) for p in sorted(pack_dir.glob(pattern))], n)
+
+    n_train, n_val = len(t["train_labels"]), len(t["val_labels"])
+    train = FaceDataset(
+        faces("train_faces_*.jpg", n_train),
+        t["train_labels"].astype(np.int64),
+        t["train_soft"].astype(np.float32),
+        t["train_affect"].astype(np.float32),
+        [f"train/{i}" for i in range(n_train)],
+    )
+    portraits = np.flatnonzero(t["train_source"] == 2)
+    if portraits_repeat > 1 and len(portraits):
+        train = FaceDataset.concatenate([train] + [train.subset(portraits)] * (portraits_repeat - 1))
+    val = FaceDataset(
+        faces("val_faces_*.png", n_val),
+        t["val_labels"].astype(np.int64),
+        t["val_soft"].astype(np.float32),
+        t["val_affect"].astype(np.float32),
+        [f"val/{i}" for i in range(n_val)],
+    )
+    return train, val
+
+
+def as_dtype(model: Any, build: Any, dtype: str) -> Any:
+    """The same network built anew with ``dtype`` variables and computation, holding ``model``'s weights."""
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(dtype)
+    try:
+        clone = build()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    clone.set_weights([np.asarray(w, dtype) for w in model.get_weights()])
+    return clone
+
+
+def train(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    ensure_packages(args.pack / "wheels")
+    if "KERAS_BACKEND" not in os.environ:
+        os.environ["KERAS_BACKEND"] = "jax" if importlib.util.find_spec("jax") else "tensorflow"
+    opencv_placeholder()
+    sys.path.insert(0, str(ROOT / "src"))
+    import keras
+
+    from facemotion.models import attach_heads, build_resnet18
+    from facemotion.models.cost import flops
+    from facemotion.training import Augmentation, TrainingConfig, build_model, finetune, recipe_preprocessing
+    from facemotion.training.evaluate import classification_report
+    from facemotion.training.run import emotion_probabilities
+
+    if args.smoke:
+        args.teacher_seconds, args.student_seconds, args.teacher_width, args.max_epochs = 5.0, 5.0, 8, 2
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    keras.config.set_dtype_policy(args.precision)
+    keras.utils.set_random_seed(args.seed)
+    prep = recipe_preprocessing("compact")
+    train_set, val = load_pack(args.pack, args.portraits_repeat)
+    print(f"backend {keras.backend.backend()}, {args.precision}; train {len(train_set)}, val {len(val)}", flush=True)
+    augmentation = Augmentation(
+        rotation=15.0, shift=0.1, scale=0.1, brightness=0.2, contrast=0.3, erasing=0.5, photometric=0.25
+    )
+    report: dict[str, Any] = {"backend": keras.backend.backend(), "precision": args.precision, "models": {}}
+
+    def build_teacher() -> Any:
+        return attach_heads(build_resnet18(width=args.teacher_width), style="pooled", dropout=0.2)
+
+    def fit(name: str, model: Any, config: Any, teachers: list[Any]) -> dict[str, Any]:
+        t0 = time.monotonic()
+        work = out / f"_{name}_work"
+        history = finetune(
+            model, train_set, val, prep, work, config, teachers=teachers, teacher_weight=args.distill, verbose=2
+        )
+        seconds = time.monotonic() - t0
+        r = classification_report(emotion_probabilities(model, val, prep), val.labels)
+        row = {
+            "epochs": len(history.history["loss"]),
+            "seconds": round(seconds, 1),
+            "val_accuracy_8": round(r.accuracy_8 or 0.0, 4),
+            "val_accuracy_9": round(r.accuracy, 4),
+            "val_macro_f1": round(r.macro_f1, 4),
+            "recall": {k: round(v["recall"], 3) for k, v in r.per_class.items()},
+            "flops": flops(model),
+            "params": model.count_params(),
+        }
+        print(name, json.dumps(row), flush=True)
+        return row
+
+    teacher = build_teacher()
+    teacher_config = TrainingConfig(
+        epochs=args.max_epochs,
+        batch_size=256,
+        learning_rate=0.1,
+        optimizer="sgd",
+        balance=0.3,
+        time_budget=args.teacher_seconds,
+        augmentation=augmentation,
+        seed=args.seed,
+    )
+    report["models"]["teacher"] = fit("teacher", teacher, teacher_config, [])
+    teacher.trainable = False
+    stored = as_dtype(teacher, build_teacher, "float16")  # half the bytes: under 16 MiB at width 48
+    stored.save(out / "teacher.keras")
+    for name, (width, limit) in STUDENTS.items():
+        width = max(2, width // 8) if args.smoke else width
+        student = build_model("compact", width=width)
+        if flops(student) > limit:
+            raise SystemExit(f"{name}: {flops(student) / 1e6:.1f} MFLOP, over {limit / 1e6:.0f}")
+        config = TrainingConfig(
+            epochs=args.max_epochs,
+            batch_size=512,
+            learning_rate=0.2,
+            optimizer="sgd",
+            balance=0.3,
+            time_budget=args.student_seconds,
+            augmentation=Augmentation(**{**augmentation.__dict__, "mixup": 0.4}),
+            seed=args.seed,
+        )
+        report["models"][name] = {**fit(name, student, config, [teacher]), "width": width}
+        as_dtype(student, lambda w=width: build_model("compact", width=w), "float32").save(out / f"{name}.keras")
+    for work in out.glob("_*_work"):  # history.csv is kept in the report; checkpoints stay behind
+        history = (work / "history.csv").read_text() if (work / "history.csv").is_file() else ""
+        report["models"][work.name[1:-5]]["history_csv"] = history
+        for file in work.iterdir():
+            file.unlink()
+        work.rmdir()
+    files = sorted(out.glob("*.keras"))
+    report["files"] = {f.name: f.stat().st_size for f in files}
+    report["seconds"] = round(time.monotonic() - started, 1)
+    report["command"] = " ".join(["python scripts/gpu_train.py", *sys.argv[1:]])
+    (out / "gpu_train.json").write_text(json.dumps(report, indent=2) + "\n")
+    too_big = [f.name for f in files if f.stat().st_size > FILE_LIMIT]
+    if too_big or len(files) > MAX_FILES:
+        raise SystemExit(f"over the limits of what comes back: {too_big or len(files)}")
+    print(f"done in {report['seconds']} s: {', '.join(f.name for f in files)}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="step", required=True)
+    p = sub.add_parser("pack", help="write the training data and wheels into a folder that travels (CPU, here)")
+    p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    p.add_argument("--into", type=Path, default=ROOT / "runs" / "gpu_pack")
+    p.add_argument("--quality", type=int, default=90, help="JPEG quality of the training faces")
+    p.add_argument("--per-class", type=int, default=None, help="at most this many faces per class and source")
+    p.add_argument("--no-portraits", dest="portraits", action="store_false", help="leave the portraits out")
+    p.add_argument("--no-wheels", dest="wheels", action="store_false", help="do not download the wheels")
+    p.set_defaults(func=pack)
+    t = sub.add_parser("train", help="train the teacher and the students (GPU, there; --smoke on a CPU)")
+    t.add_argument("--pack", type=Path, default=ROOT / "runs" / "gpu_pack")
+    t.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "runs/gpu_out")))
+    t.add_argument("--teacher-seconds", type=float, default=180.0)
+    t.add_argument("--student-seconds", type=float, default=100.0, help="for each of the two students")
+    t.add_argument("--teacher-width", type=int, default=48)
+    t.add_argument("--distill", type=float, default=0.7, help="weight of the teacher in the students' targets")
+    t.add_argument("--portraits-repeat", type=int, default=2)
+    t.add_argument("--precision", default="mixed_bfloat16", help="Keras dtype policy (float32 on a CPU is faster)")
+    t.add_argument("--max-epochs", type=int, default=10_000, help="a cap; the budgets end the runs")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--smoke", action="store_true", help="tiny networks and 5-second budgets: finds errors on a CPU")
+    t.set_defaults(func=train)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
