@@ -56,6 +56,41 @@ def test_analyze_table_crops_and_annotate(
     assert code == 0 and drawn.shape == astronaut.shape and not np.array_equal(drawn, astronaut)
 
 
+def test_analyze_reads_large_photos_reduced_with_boxes_in_their_pixels(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tiny_model_dir: Path,
+    astronaut: np.ndarray,
+    tmp_path: Path,
+) -> None:
+    """A photo over MAX_DECODED_PIXELS is never decoded at full size; boxes and drawing still fit it."""
+    import facemotion.io
+
+    path = tmp_path / "big.jpg"
+    Image.fromarray(astronaut).save(path, quality=95)
+    args = ["analyze", str(path), "--json", "--annotate", str(tmp_path / "ann"), "--model", str(tiny_model_dir)]
+    code, out, _ = _run(capsys, *args)
+    full_box = json.loads(out)[0]["faces"][0]["box"]
+    assert code == 0
+
+    def no_full_decode(*_: object, **__: object) -> None:
+        raise AssertionError("read_image decoded the whole photo")
+
+    monkeypatch.setattr(facemotion.io, "read_image", no_full_decode)
+    monkeypatch.setattr(facemotion.io, "MAX_DECODED_PIXELS", 512 * 512 // 4)  # astronaut counts as large
+    code, out, _ = _run(capsys, *args[:4], str(tmp_path / "ann_reduced"), *args[5:])
+    (record,) = json.loads(out)
+    assert code == 0 and record["error"] is None and len(record["faces"]) == 1
+    box = record["faces"][0]["box"]  # in the photo's own pixels, found at half size
+    assert np.abs(np.subtract(box, full_box)).max() <= 8, (box, full_box)
+    drawn = np.asarray(Image.open(tmp_path / "ann_reduced" / "big_annotated.png"))
+    assert drawn.shape == (256, 256, 3)  # drawn as analysed
+    x, y, w, _ = (round(v / 2) for v in box)
+    reduced, _ = facemotion.io.read_image_reduced(path)
+    assert not np.array_equal(drawn[y, x : x + w], reduced[y, x : x + w])  # the box's top edge is on the face
+    assert np.array_equal(drawn[:40, -20:], reduced[:40, -20:])  # and nothing is drawn far from it
+
+
 def test_annotate_keeps_every_photo_when_names_clash(
     capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from facemotion.io import ImageLike, read_image_reduced
 from facemotion.labels import ANCHORS, EMOTIONS
 from facemotion.results import FaceAffect, FaceEmotion
 
@@ -91,6 +93,32 @@ def annotate(
     if legend and any(f.box is not None for f in faces):
         _affect_legend(out, scale)
     return out
+
+
+def annotate_source(
+    source: ImageLike, faces: Sequence[FaceEmotion | FaceAffect], numbered: bool = False, legend: bool = True
+) -> NDArray[np.uint8]:
+    """`annotate` ``source`` (a path, array or PIL image) as ``predict`` reads it, with ``faces`` from ``predict``.
+
+    ``faces`` have their boxes in ``source``'s own pixels. An image over
+    `facemotion.io.MAX_DECODED_PIXELS` is drawn reduced, as it was analysed (a JPEG is never
+    decoded at full size), with the boxes scaled onto it.
+
+    >>> from facemotion.results import FaceAffect
+    >>> big = np.zeros((6000, 5000, 3), np.uint8)  # 30 megapixels
+    >>> drawn = annotate_source(big, [FaceAffect(0.5, 0.2, box=(1000, 1000, 800, 800))])
+    >>> drawn.shape, drawn[1000, 1000:1100].any(), drawn[500, 500:600].any()
+    ((3000, 2500, 3), np.False_, np.True_)
+    """
+    image, scale = read_image_reduced(source)
+    if scale != 1.0:
+        faces = [dataclasses.replace(f, box=_scaled_box(f.box, 1 / scale)) if f.box else f for f in faces]
+    return annotate(image, faces, numbered=numbered, legend=legend)
+
+
+def _scaled_box(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return round(x * factor), round(y * factor), max(1, round(w * factor)), max(1, round(h * factor))
 
 
 def _affect_square(

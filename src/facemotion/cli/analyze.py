@@ -115,35 +115,34 @@ def _analyze_files(
 ) -> list[dict[str, Any]]:
     """Records for some files, in order; a file that fails gets an error message instead of faces.
 
-    With ``--annotate`` each photo's drawing goes to ``annotated[path]`` in that folder.
+    Files go to ``predict`` as paths, so large photos are analysed reduced as the API does
+    (boxes in the file's own pixels). With ``--annotate`` each photo's drawing goes to
+    ``annotated[path]`` in that folder.
     """
-    from facemotion.draw import annotate, save_image
-    from facemotion.io import read_image
+    from facemotion.draw import annotate_source, save_image
+    from facemotion.io import read_image_reduced
 
     records: list[dict[str, Any]] = [{"path": str(p), "faces": [], "error": None} for p in paths]
-    images = {}
-    for record, path in zip(records, paths, strict=True):
-        try:
-            images[str(path)] = read_image(path)
-        except FacemotionError as err:
-            record["error"] = str(err)
     if args.crops:
-        faces = clf.predict_faces(list(images.values())) if images else []
-        by_path = dict(zip(images, faces, strict=True))
+        crops = {}
+        for record, path in zip(records, paths, strict=True):
+            try:
+                crops[record["path"]] = read_image_reduced(path)[0]
+            except FacemotionError as err:
+                record["error"] = str(err)
+        faces = clf.predict_faces(list(crops.values())) if crops else []
+        by_path = dict(zip(crops, faces, strict=True))
         for record in records:
             if record["path"] in by_path:
                 record["faces"] = [_face_json(by_path[record["path"]])]
         return records
-    for record, path in zip(records, paths, strict=True):
-        if record["error"] is not None:
-            continue
-        try:
-            faces = clf.predict(images[str(path)])
-            record["faces"] = [_face_json(f) for f in faces]
-            if args.annotate:
-                save_image(annotate(images[str(path)], faces), Path(args.annotate) / annotated[path])
-        except (FacemotionError, OSError) as err:
-            record["error"] = str(err)
+    for record, path, found in zip(records, paths, clf.predict(paths, errors="skip"), strict=True):
+        record["faces"], record["error"] = [_face_json(f) for f in found], found.error
+        if args.annotate and found.error is None:
+            try:
+                save_image(annotate_source(path, found), Path(args.annotate) / annotated[path])
+            except (FacemotionError, OSError) as err:
+                record["error"] = str(err)
     return records
 
 
@@ -163,7 +162,11 @@ def add_analyze_commands(sub: Any) -> None:
     p.add_argument("paths", nargs="+", help="image files or folders (searched recursively)")
     p.add_argument("--json", action="store_true", help="print a JSON array, one object per input")
     p.add_argument("--crops", action="store_true", help="each image is one already-cropped face (no detection)")
-    p.add_argument("--annotate", metavar="OUT_DIR", help="write annotated images into OUT_DIR")
+    p.add_argument(
+        "--annotate",
+        metavar="OUT_DIR",
+        help="write annotated images into OUT_DIR (photos over 24 megapixels are drawn reduced, as analysed)",
+    )
     p.add_argument(
         "--out",
         metavar="RESULTS_JSONL",
