@@ -79,6 +79,7 @@ def test_one_unreadable_file_among_nine_is_one_skipped_file(tiny_classifier, tmp
     assert {"delta_valence", "delta_arousal", "ci_low", "arousal_ci_high", "p_value", "p_text", "sentence"} <= set(d)
     assert d["skipped_b"][0][0] == "cut.jpg" and d["names"] == ["entering", "leaving"]
     assert d["metadata"]["inputs"] == ["entering", "leaving"] and d["metadata"]["model_version"]
+    assert d["metadata"]["detector"] == tiny_classifier.detector_name == "blazeface"
 
 
 def test_every_compare_option_has_help() -> None:

@@ -31,6 +31,10 @@ def test_video_report_on_the_real_clip(tiny_classifier, tmp_path: Path) -> None:
     assert report.fps == pytest.approx(29.97, abs=0.01)
     assert report.frames_analyzed == math.ceil(275 / 15) and report.frames_skipped == 0
     assert report.faces, "the audience clip has visible faces"
+    assert all(
+        f.valence == round(f.valence, 2) and f.arousal == round(f.arousal, 2) for f in report.faces
+    )  # as the API
+    assert report.metadata["detector"] == tiny_classifier.detector_name == "blazeface"
     timeline = report.timeline()
     assert len(timeline) == math.ceil(275 / 29.97)
     seen = [r for r in timeline if r["faces"]]

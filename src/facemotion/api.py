@@ -31,7 +31,7 @@ from facemotion.detection import DEFAULT_DETECTOR, DetectedFace, FaceDetector, c
 from facemotion.errors import DetectorError, FacemotionError, ImageReadError
 from facemotion.io import ACCEPTED, ImageLike, read_image_reduced
 from facemotion.labels import EMOTIONS
-from facemotion.results import AFFECT_DECIMALS, FaceAffect, FaceEmotion, Faces, GroupMood
+from facemotion.results import FaceAffect, FaceEmotion, Faces, GroupMood, rounded_affect
 from facemotion.runtime import FaceModel, ModelOutput, Runtime
 
 SelfT = TypeVar("SelfT", bound="_FacePipeline")
@@ -190,10 +190,6 @@ def _rescaled(face: DetectedFace, scale: float, width: int, height: int) -> Dete
     return dataclasses.replace(face, box=box, landmarks=marks, full_box=full)  # type: ignore[arg-type]
 
 
-def _va(value: Any) -> float:
-    return round(float(value), AFFECT_DECIMALS)
-
-
 def _emotion(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceEmotion:
     probs = out.probabilities[i]
     top = int(np.argmax(probs))
@@ -201,8 +197,8 @@ def _emotion(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceEmotion
         label=EMOTIONS[top],
         score=float(probs[top]),
         probabilities={label: float(p) for label, p in zip(EMOTIONS, probs, strict=True)},
-        valence=_va(out.affect[i, 0]),
-        arousal=_va(out.affect[i, 1]),
+        valence=rounded_affect(out.affect[i, 0]),
+        arousal=rounded_affect(out.affect[i, 1]),
         box=face.box if face else None,
         detection_score=face.score if face else None,
     )
@@ -271,8 +267,8 @@ class EmotionClassifier(_FacePipeline):
 
 def _affect(out: ModelOutput, i: int, face: DetectedFace | None) -> FaceAffect:
     return FaceAffect(
-        valence=_va(out.affect[i, 0]),
-        arousal=_va(out.affect[i, 1]),
+        valence=rounded_affect(out.affect[i, 0]),
+        arousal=rounded_affect(out.affect[i, 1]),
         box=face.box if face else None,
         detection_score=face.score if face else None,
     )

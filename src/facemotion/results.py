@@ -14,6 +14,15 @@ Box = tuple[int, int, int, int]
 AFFECT_DECIMALS = 2
 
 
+def rounded_affect(value: Any) -> float:
+    """A valence or arousal from the model as results give it: to `AFFECT_DECIMALS` decimals.
+
+    >>> rounded_affect(0.4271)
+    0.43
+    """
+    return round(float(value), AFFECT_DECIMALS)
+
+
 def _face_dict(face: FaceEmotion | FaceAffect) -> dict[str, Any]:
     data = asdict(face)
     data["box"] = list(face.box) if face.box else None

@@ -384,11 +384,9 @@ def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
     ``inputs`` (file or folder names, never a full path), ``analyzed_at``, ``facemotion_version``, ``model``,
     ``model_version``, ``runtime``, ``detector``, and ``model_metrics`` (the model card's measured figures)."""
     from facemotion import __version__
-    from facemotion.detection import DEFAULT_DETECTOR
 
     model = getattr(classifier, "model", None)
     config = getattr(model, "config", None)
-    detector = getattr(classifier, "_detector_spec", None) or DEFAULT_DETECTOR
     return {
         "inputs": [Path(i).name if isinstance(i, (str, Path)) else "images in memory" for i in inputs],
         "analyzed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -397,7 +395,7 @@ def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
         "model_version": getattr(config, "version", None),
         "runtime": getattr(model, "runtime", None),
         "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", {}) or {}),
-        "detector": detector if isinstance(detector, str) else type(detector).__name__,
+        "detector": classifier.detector_name,
     }
 
 

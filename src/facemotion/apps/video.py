@@ -33,6 +33,7 @@ from facemotion.apps.wording import affect_words, left_out_sentence, video_sente
 from facemotion.detection import DetectedFace
 from facemotion.errors import FacemotionError, VideoReadError
 from facemotion.labels import EMOTIONS
+from facemotion.results import rounded_affect
 
 log = logging.getLogger(__name__)
 
@@ -644,7 +645,6 @@ def video_metadata(path: str | Path, classifier: Any, sample_fps: float, request
     model = getattr(classifier, "model", None)
     config = getattr(model, "config", None)
     model_path = getattr(model, "path", None)
-    detector = getattr(classifier, "_detector_spec", None)
     return {
         "file": Path(path).name,
         "analyzed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -653,7 +653,7 @@ def video_metadata(path: str | Path, classifier: Any, sample_fps: float, request
         "model_version": getattr(config, "version", None),
         "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", None) or {}),
         "runtime": getattr(model, "runtime", None),
-        "detector": detector if isinstance(detector, str) else type(detector).__name__ if detector else "blazeface",
+        "detector": classifier.detector_name,
         "sample_fps": round(sample_fps, 4),
         "requested_sample_fps": requested_sample_fps,
     }
@@ -730,8 +730,8 @@ class FrameAnalyzer:
                         face.box,
                         EMOTIONS[top],
                         float(probs[top]),
-                        float(out.affect[i, 0]),
-                        float(out.affect[i, 1]),
+                        rounded_affect(out.affect[i, 0]),
+                        rounded_affect(out.affect[i, 1]),
                         tuple(float(p) for p in probs),
                         face.score,
                         track=track,
