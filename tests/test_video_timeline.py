@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,3 +98,18 @@ def test_the_sentence_names_a_trend_only_when_there_is_one() -> None:
     assert "more pleasant at the end than at the start" in video_sentence(summary, line([-0.2, 0, 0.1, 0.3, 0.4, 0.5]))
     assert "less pleasant at the end" in video_sentence(summary, line([0.5, 0.4, 0.3, 0.1, 0, -0.2]))
     assert "at the end" not in video_sentence(summary, line([0.1, 0.2, 0.1, 0.2, 0.1, 0.2]))
+
+
+def test_saved_timeline_png_shows_the_cuts_and_the_partial_last_second(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import facemotion.apps.plots
+
+    drawn: list[dict[str, object]] = []
+    real = facemotion.apps.plots.plot_timeline
+    monkeypatch.setattr(facemotion.apps.plots, "plot_timeline", lambda *a, **k: drawn.append(k) or real(*a, **k))
+    report = _report([_face(i, i / 5, 0, 0.4) for i in range(12)], duration=2.3)
+    report.shot_cuts = [1.4]
+    report.save(tmp_path)
+    assert drawn[0]["shot_cuts"] == [1.4] and drawn[0]["duration"] == 2.3
+    assert (tmp_path / "timeline.png").stat().st_size > 0

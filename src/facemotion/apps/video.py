@@ -501,7 +501,9 @@ class VideoReport:
         if plot:
             from facemotion.apps.plots import plot_timeline
 
-            plot_timeline(self.timeline(), out / "timeline.png", title=self.name)
+            plot_timeline(
+                self.timeline(), out / "timeline.png", title=self.name, shot_cuts=self.shot_cuts, duration=self.duration
+            )
         return out
 
 
