@@ -113,3 +113,18 @@ def test_saved_timeline_png_shows_the_cuts_and_the_partial_last_second(
     report.save(tmp_path)
     assert drawn[0]["shot_cuts"] == [1.4] and drawn[0]["duration"] == 2.3
     assert (tmp_path / "timeline.png").stat().st_size > 0
+
+
+def test_moments_rest_on_the_same_seconds_in_summary_sentence_and_report() -> None:
+    from facemotion.apps.report import key_moments
+    from facemotion.apps.video import MOMENT_MIN_FACES
+
+    two = [_face(i, 0.1 * i, i, 0.9) for i in range(MOMENT_MIN_FACES - 1)]  # second 0: too few faces
+    crowd = [_face(10 + i, 1 + 0.1 * i, i, 0.1) for i in range(4)] + [
+        _face(20 + i, 2 + 0.1 * i, i, 0.3) for i in range(4)
+    ]
+    report = _report(two + crowd, duration=3.0)
+    summary = report.summary()
+    assert summary["peak_valence"] == 2 and summary["lowest_valence"] == 1
+    assert "the most pleasant moment was 2–3 s" in summary["sentence"]
+    assert {what: t for what, t, _, _ in key_moments(report.timeline())}["most positive"] == 2

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from facemotion.apps.report_images import face_crop, figure_uri, image_uri, read_frames
+from facemotion.apps.video import MOMENT_MIN_FACES, moment_seconds
 from facemotion.apps.wording import arousal_word, valence_word
 from facemotion.labels import EMOTIONS
 
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 
 #: Key-moment faces outlined and named (per moment).
 DRIVERS = 3
-#: A second needs this many readable faces to be a key moment (one face is an anecdote, not a reaction).
-MOMENT_MIN_FACES = 3
 #: Face pictures per person in the people table.
 STRIP = 5
 #: People shown in the table (those longest on screen); the rest are counted.
@@ -175,8 +174,8 @@ def key_moments(
 ) -> list[tuple[str, float, float, float | None]]:
     """``(what, second, valence, change)``: the strongest positive and negative seconds, the biggest rise and drop.
 
-    Only seconds with at least ``min_faces`` faces (a row's ``faces``; rows without the key
-    count) take part. ``change`` is the rise or drop from the previous such second (``None``
+    Only `facemotion.apps.video.moment_seconds` take part (``min_faces`` faces, half a second
+    of video), as in ``summary.json`` and its sentence. ``change`` is the rise or drop from the previous such second (``None``
     for the two peaks).
 
     >>> line = [{"time": t, "valence": v} for t, v in enumerate([0.1, 0.5, -0.3, None, 0.2])]
@@ -185,11 +184,7 @@ def key_moments(
     >>> [w for w, *_ in key_moments([{"time": 0, "valence": 0.9, "faces": 1}, {"time": 1, "valence": 0.1, "faces": 5}])]
     ['most positive', 'most negative']
     """
-    seen = [
-        (r["time"], r["valence"])
-        for r in timeline
-        if r["valence"] is not None and ("faces" not in r or (r["faces"] or 0) >= min_faces)
-    ]
+    seen = [(r["time"], r["valence"]) for r in moment_seconds(timeline, min_faces)]
     if not seen:
         return []
     out: list[tuple[str, float, float, float | None]] = [

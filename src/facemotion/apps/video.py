@@ -17,7 +17,7 @@ import json
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -415,15 +415,15 @@ class VideoReport:
         ``mean_arousal`` with ``*_low``/``*_high`` (95 % bootstrap interval over faces),
         ``valence_words``/``arousal_words`` (``"mildly pleasant"``, ``"calm"``),
         ``sentence`` (what happened, in one sentence); ``peak_valence``,
-        ``lowest_valence``, ``peak_arousal`` (start of the second; seconds with at least
-        `MIN_MOMENT_FACES` readable faces and half a second of video when there are any);
+        ``lowest_valence``, ``peak_arousal`` (start of the second, among `moment_seconds`;
+        ``None`` when no second has `MOMENT_MIN_FACES` readable faces);
         ``quality_thresholds``;
         and ``segments`` (``start``, ``end``, ``no_data``, ``faces``, ``dominant_emotion``
         of each of ``segments`` equal parts).
         """
         used = self.used_faces
         line = self.timeline()
-        seen = _moment_candidates(line)
+        seen = moment_seconds(line)
         valence = np.array([f.valence for f in used], float)
         arousal = np.array([f.arousal for f in used], float)
         rng = np.random.default_rng(0)
@@ -471,7 +471,7 @@ class VideoReport:
             )
         out["segments"] = parts
         out["quality_thresholds"] = asdict(self.quality)
-        out["sentence"] = video_sentence(out, _moment_candidates(line))
+        out["sentence"] = video_sentence(out, seen)
         out["metadata"] = dict(self.metadata)
         return out
 
@@ -507,15 +507,31 @@ class VideoReport:
         return out
 
 
-#: A second is a candidate for a peak moment only with this many readable faces (when any second has them).
-MIN_MOMENT_FACES = 2
+#: A second can be a moment (most or least pleasant, most excited, biggest rise or drop: in
+#: ``summary.json``, the sentence and the report) only with this many readable faces: one
+#: face is an anecdote, not a reaction.
+MOMENT_MIN_FACES = 3
+#: ... and this much video (a partial last second of 0.2 s is not a moment).
+MOMENT_MIN_SECONDS = 0.5
 
 
-def _moment_candidates(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The seconds a peak moment can be: readable faces, at least `MIN_MOMENT_FACES` and half a second of video when possible."""
-    seen = [r for r in timeline if r["faces"]]
-    solid = [r for r in seen if r["faces"] >= MIN_MOMENT_FACES and r["end"] - r["time"] >= 0.5]
-    return solid or seen
+def moment_seconds(timeline: Sequence[dict[str, Any]], min_faces: int = MOMENT_MIN_FACES) -> list[dict[str, Any]]:
+    """The rows of ``timeline`` that can be moments: a valence, ``min_faces`` faces and `MOMENT_MIN_SECONDS`.
+
+    A row without ``faces`` or ``end`` counts as enough faces or a whole second.
+
+    >>> line = [{"time": 0, "end": 1, "faces": 2, "valence": 0.9}, {"time": 1, "end": 2, "faces": 3, "valence": 0.1},
+    ...         {"time": 2, "end": 2.2, "faces": 5, "valence": 0.8}, {"time": 3, "valence": None}]
+    >>> [r["time"] for r in moment_seconds(line)]
+    [1]
+    """
+    return [
+        r
+        for r in timeline
+        if r.get("valence") is not None
+        and (r.get("faces", min_faces) or 0) >= min_faces
+        and r.get("end", r["time"] + 1) - r["time"] >= MOMENT_MIN_SECONDS
+    ]
 
 
 def _joined(values: list[int]) -> str:
