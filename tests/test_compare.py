@@ -82,6 +82,33 @@ def test_one_unreadable_file_among_nine_is_one_skipped_file(tiny_classifier, tmp
     assert d["metadata"]["detector"] == tiny_classifier.detector_name == "blazeface"
 
 
+def test_what_a_folder_holds_that_cannot_be_analysed_is_counted_as_skipped(
+    tiny_classifier, astronaut: np.ndarray, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from PIL import Image
+
+    from facemotion.errors import FacemotionError
+
+    for group in ("entering", "leaving"):
+        (tmp_path / group).mkdir()
+        for k in range(2):
+            Image.fromarray(np.roll(astronaut, 30 * k, axis=1)).save(tmp_path / group / f"{k}.jpg")
+    os.mkfifo(tmp_path / "leaving" / "live.jpg")  # opening it would hang
+    result = compare_groups(tmp_path / "entering", tmp_path / "leaving", tiny_classifier, n_resamples=200)
+    assert result.skipped_a == () and result.n_b == result.n_a == 2
+    assert [name for name, _ in result.skipped_b] == ["live.jpg"] and "FIFO" in result.skipped_b[0][1]
+    assert str(tmp_path) not in json.dumps(result.to_dict())  # the reason names the item, not its folder
+    (tmp_path / "none").mkdir()
+    os.mkfifo(tmp_path / "none" / "only.jpg")
+    with pytest.raises(FacemotionError, match=r"no images found.*only\.jpg: not a regular file \(a FIFO\)"):
+        compare_groups(tmp_path / "entering", tmp_path / "none", tiny_classifier)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FacemotionError, match="empty: empty folder"):
+        compare_groups(tmp_path / "empty", tmp_path / "entering", tiny_classifier)
+
+
 def test_every_compare_option_has_help() -> None:
     from facemotion.cli.compare import add_compare_command
 

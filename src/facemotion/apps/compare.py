@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.errors import FacemotionError, ImageReadError
-from facemotion.inputs import VIDEO_SUFFIXES, expand_paths
-from facemotion.io import ImageLike, read_image
+from facemotion.inputs import VIDEO_SUFFIXES, expand_inputs, no_inputs_message
+from facemotion.io import ImageLike, read_image, read_image_reduced
 from facemotion.labels import EMOTIONS
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,7 @@ def _sample_of_images(items: Sequence[Any], classifier: Any, *, crops: bool) -> 
             readable = []
             for i, item in chunk:
                 try:
-                    readable.append((i, read_image(item)))
+                    readable.append((i, read_image_reduced(item)[0]))
                 except ImageReadError as err:
                     skipped.append((_source_name(item, i), _why(item, i, str(err))))
             faces_of = [[face] for face in classifier.predict_faces([c for _, c in readable])] if readable else []
@@ -365,18 +365,24 @@ def collect_group(
 ) -> GroupSample:
     """Faces of a group: a folder of photos, a list of images, or a video (each tracked person once).
 
-    With ``crops`` every image is one face crop. Files that cannot be read are skipped and
-    listed in ``GroupSample.skipped``; a missing folder or file is a `FacemotionError`.
+    With ``crops`` every image is one face crop. Files that cannot be read, and what a folder
+    holds that cannot be analysed (a FIFO, an empty sub-folder, a folder loop: see
+    `facemotion.inputs.expand_inputs`), are skipped and listed in ``GroupSample.skipped``;
+    a missing folder or file, or a folder with no image at all, is a `FacemotionError`.
     """
     if isinstance(source, (str, Path)):
         if not Path(source).exists():
             raise FacemotionError(f"{source}: no such file or folder")
         if Path(source).suffix.lower() in VIDEO_SUFFIXES:
             return _sample_of_video(source, classifier, sample_fps)
-        items: list[Any] = expand_paths([source])
-    else:
-        items = list(source)
-    return _sample_of_images(items, classifier, crops=crops)
+        found = expand_inputs([source])
+        passed_over = tuple((_source_name(s.path, 0), _why(s.path, 0, s.reason)) for s in found.skipped)
+        if not found.files:
+            reasons = "; ".join(f"{name}: {why}" for name, why in passed_over)
+            raise FacemotionError(no_inputs_message([source]) + (f"; skipped {reasons}" if reasons else ""))
+        sample = _sample_of_images(found.files, classifier, crops=crops)
+        return replace(sample, skipped=passed_over + sample.skipped)
+    return _sample_of_images(list(source), classifier, crops=crops)
 
 
 def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
