@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facemotion.inputs import expand_inputs, expand_paths
+from facemotion.inputs import expand_inputs
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
 
@@ -44,13 +44,6 @@ def test_linked_folders_are_followed_once_and_spellings_deduplicated(
     monkeypatch.chdir(tmp_path)
     twice = expand_inputs(["real/sub/a.png", str(real / "sub" / "a.png"), "real"])
     assert twice.files == [Path("real/sub/a.png")] and twice.duplicates >= 2
-
-
-def test_nothing_at_all_is_an_error(tmp_path: Path) -> None:
-    from facemotion.errors import FacemotionError
-
-    with pytest.raises(FacemotionError, match="no images found under"):
-        expand_paths([tmp_path])
 
 
 @needs_fifo

@@ -18,7 +18,6 @@ without opening it (a FIFO, a device, a socket, an empty folder, a folder loop) 
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from collections import Counter
@@ -26,12 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facemotion.errors import FacemotionError
 from facemotion.io import IMAGE_SUFFIXES
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,17 +132,6 @@ def expand_inputs(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_
             add(path)
     out.skipped = [s for s in out.skipped if first_time(s.path)]
     return out
-
-
-def expand_paths(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> list[Path]:
-    """The files of `expand_inputs` (skipped inputs are logged); nothing at all is a `FacemotionError`."""
-    paths = list(paths)
-    found = expand_inputs(paths, suffixes)
-    for item in found.skipped:
-        log.warning("skipped %s: %s", item.path, item.reason)
-    if not found.files:
-        raise FacemotionError(no_inputs_message(paths, suffixes))
-    return found.files
 
 
 def no_inputs_message(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_SUFFIXES) -> str:
