@@ -144,6 +144,8 @@ def test_finetune_is_resumable_and_writes_checkpoints(tmp_path: Path) -> None:
     assert (tmp_path / "work" / "last.keras").is_file() and (tmp_path / "work" / "best.keras").is_file()
     rows = (tmp_path / "work" / "history.csv").read_text().splitlines()
     assert len(rows) == 3 and "val_emotion_accuracy" in rows[0]
+    finetune(build_model("compact", width=4), data, data, prep, tmp_path / "work", config)  # finished: afresh
+    assert len((tmp_path / "work" / "history.csv").read_text().splitlines()) == 3
 
 
 def test_cli_train_from_scratch_refuses_little_data_then_tells_the_truth(

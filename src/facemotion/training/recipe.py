@@ -208,7 +208,8 @@ def finetune(
 
     Runs on any Keras backend (TensorFlow, JAX): numpy batches in, augmentation and
     distillation inside the compiled step (`facemotion.training.trainer.TrainingModel`).
-    Re-running with the same ``work_dir`` resumes from the last finished epoch.
+    Re-running with the same ``work_dir`` after an interruption resumes from the last
+    finished epoch; after a finished run it starts afresh.
     ``work_dir/last.keras`` is the model after the last epoch, ``work_dir/best.keras``
     the one with the best validation emotion accuracy, ``work_dir/history.csv`` the
     metrics per epoch (plot it with `facemotion.training.plot_history`).
@@ -220,6 +221,9 @@ def finetune(
     config = config or TrainingConfig()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    if not (work / "backup").exists():  # nothing to resume: a finished run's files must not mix with this one's
+        for name in ("history.csv", "best.keras", "last.keras"):
+            (work / name).unlink(missing_ok=True)
     keras.utils.set_random_seed(config.seed)
     trainer = TrainingModel(
         model,
