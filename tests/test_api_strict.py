@@ -170,7 +170,7 @@ def test_an_uninstalled_detector_fails_at_construction(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "mtcnn", None)  # as if the optional package were not installed
     _cached.cache_clear()
     try:
-        with pytest.raises(FacemotionError, match="mtcnn"):
+        with pytest.raises(FacemotionError, match=r'pip install "facemotion\[mtcnn\]"'):
             EmotionClassifier(detector="mtcnn")
     finally:
         _cached.cache_clear()

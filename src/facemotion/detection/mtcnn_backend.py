@@ -9,7 +9,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.detection.base import DetectedFace, as_landmarks, clip_box, scale_faces
-from facemotion.errors import DetectorError
 
 
 class MTCNNDetector:
@@ -27,11 +26,9 @@ class MTCNNDetector:
     name = "mtcnn"
 
     def __init__(self, min_score: float = 0.9, min_face_size: int = 20, max_side: int = 1024) -> None:
-        try:
-            from mtcnn import MTCNN
-        except ImportError as err:
-            raise DetectorError(f"the mtcnn detector needs the 'mtcnn' package: pip install mtcnn ({err})") from None
-        self._mtcnn = MTCNN(device="CPU:0")
+        from facemotion.extras import require
+
+        self._mtcnn = require("mtcnn", "mtcnn").MTCNN(device="CPU:0")
         self._lock = threading.Lock()
         self.min_score = min_score
         self.min_face_size = min_face_size
