@@ -11,7 +11,7 @@ needs travels with the working tree (64 MiB in all). So:
    writes FER+ ``train``, CK+ ``train`` and the portraits' training people (framed by the
    default detector) as JPEG mosaics, FER+ ``val`` (duplicates of training images removed) as
    a lossless PNG mosaic, their targets, and the ``keras``, ``namex``, ``optree`` (and, in case,
-   ``pillow``) wheels for Python 3.12.
+   ``pillow``) wheels for Python 3.12 (unpacked onto ``sys.path`` there: no pip needed).
 
 2. Smoke-test the train step on the CPU with tiny budgets (``tests/test_training_gpu_script.py``
    does this on a small pack, with OpenCV and TensorFlow hidden as on the GPU machine)::
@@ -182,13 +182,30 @@ def pack(args: argparse.Namespace) -> None:
 
 
 def ensure_packages(wheels: Path) -> None:
-    """Install the carried wheels of what is missing (no network there); fail early with what is still missing."""
-    missing = [w for w, module in (("keras", "keras"), ("pillow", "PIL")) if importlib.util.find_spec(module) is None]
-    if missing:
-        names = [w for w in WHEELS if w in missing or (w in ("namex", "optree") and "keras" in missing)]
-        command = [sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--find-links"]
-        subprocess.run([*command, str(wheels), *names], check=True)
+    """Make the carried wheels importable where their packages are missing (no network, maybe no pip there).
+
+    A wheel is a zip of the files an installation would copy, so unpacking the ones needed
+    into a temporary folder on ``sys.path`` installs them for this process.
+    """
+    needed = [w for w, module in (("keras", "keras"), ("pillow", "PIL")) if importlib.util.find_spec(module) is None]
+    if "keras" in needed:
+        needed += [
+            w for w, module in (("namex", "namex"), ("optree", "optree")) if not importlib.util.find_spec(module)
+        ]
+    if needed:
+        import tempfile
+        import zipfile
+
+        site = Path(tempfile.mkdtemp(prefix="gpu_train_site_"))
+        for name in needed:
+            found = sorted(wheels.glob(f"{name}-*.whl"))
+            if not found:
+                raise SystemExit(f"{name} is not installed here and {wheels} has no {name} wheel")
+            with zipfile.ZipFile(found[-1]) as wheel:
+                wheel.extractall(site)
+        sys.path.insert(0, str(site))
         importlib.invalidate_caches()
+        print(f"unpacked {', '.join(needed)} from {wheels}", flush=True)
     for module in ("keras", "PIL", "absl", "rich", "h5py", "ml_dtypes", "namex", "optree"):
         if importlib.util.find_spec(module) is None:
             raise SystemExit(f"{module} is missing on this machine and not among the carried wheels")
