@@ -593,7 +593,8 @@ def iter_frames(
     """Yield ``(frame index, time, RGB frame or None if broken)`` at about ``sample_fps``.
 
     ``start``/``stop`` limit it to frames ``start <= index < stop`` (a chunk of a long
-    video); the sampled frames are those of the whole video, whatever the chunking.
+    video; never a frame before ``start``, even where seeking lands earlier); the sampled
+    frames are those of the whole video, whatever the chunking.
     Raises `VideoReadError` when the file cannot be opened as a video.
     """
     with _capture(path) as cap:
@@ -603,21 +604,19 @@ def iter_frames(
         index, failures = 0, 0
         if start > 0:
             cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-            index = int(cap.get(cv2.CAP_PROP_POS_FRAMES))
-            while index < start and cap.grab():  # a container that cannot seek exactly
-                index += 1
+            index = int(cap.get(cv2.CAP_PROP_POS_FRAMES))  # may land earlier (a cut file): read on to start
         while stop is None or index < stop:
             ok = cap.grab()
             if not ok:
                 if total and index < total and failures < 25:
                     failures += 1
-                    if index % every == 0:
+                    if index >= start and index % every == 0:
                         yield index, index / fps, None
                     index += 1
                     continue
                 break
             failures = 0
-            if index % every == 0:
+            if index >= start and index % every == 0:
                 ok, frame = cap.retrieve()
                 rgb = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
                 yield index, index / fps, rgb

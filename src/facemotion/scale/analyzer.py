@@ -99,10 +99,7 @@ class TaskAnalyzer:
             sample_fps=task.fps / step,
             frames_expected=sampled_frame_count(total, step, task.start, task.stop),
         )
-        frames = iter_frames(local, self.sample_fps, task.start, task.stop)
-        # a container that cannot seek into a cut file restarts earlier: those frames belong to another chunk
-        mine = (frame for frame in frames if frame[0] >= task.start)
-        analyze_frames(mine, self.classifier, report)
+        analyze_frames(iter_frames(local, self.sample_fps, task.start, task.stop), self.classifier, report)
         status.update(
             status=report.status,
             frames=report.frames_analyzed,
