@@ -165,3 +165,18 @@ def test_laughing_audience_reads_positive() -> None:
     assert faces
     assert float(np.mean([f.valence for f in faces])) > 0
     assert Counter(f.label for f in faces).most_common(1)[0][0] == "happy"
+
+
+def test_a_chunk_of_a_cut_file_starts_at_its_start(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """Seeking into the damaged part of a cut AVI lands earlier; no frame before ``start`` is given."""
+    import cv2
+
+    full = tmp_path / "full.avi"
+    writer = cv2.VideoWriter(str(full), cv2.VideoWriter_fourcc(*"MJPG"), 10, (256, 256))
+    for i in range(40):
+        writer.write(np.ascontiguousarray(cv2.resize(np.roll(astronaut, 3 * i, axis=1), (256, 256))[:, :, ::-1]))
+    writer.release()
+    data = full.read_bytes()
+    (tmp_path / "cut.avi").write_bytes(data[: int(len(data) * 0.6)])
+    chunks = [[i for i, _, _ in iter_frames(tmp_path / "cut.avi", 5, start, start + 15)] for start in (0, 15, 30)]
+    assert chunks == [list(range(0, 15, 2)), list(range(16, 30, 2)), list(range(30, 40, 2))]
