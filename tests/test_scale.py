@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from facemotion.apps.video import analyze_video
 from facemotion.scale import input_id, run_batch
 
 from conftest import GROUP_PHOTOS, VIDEO, need
@@ -112,6 +113,13 @@ def test_a_video_cut_short_is_truncated_with_every_frame_accounted_for(astronaut
     assert cut["frames"] + cut["frames_skipped"] + cut["frames_unreadable"] == cut["frames_expected"] == 20
     summary = json.loads(next((tmp_path / "out" / "videos").glob("cut-*/summary.json")).read_text())
     assert summary["status"] == "truncated" and any("ends early" in w for w in summary["warnings"])
+    one_pass = analyze_video(tmp_path / "cut.avi", sample_fps=5.0, progress=False)  # facemotion video's analysis
+    assert (one_pass.status, one_pass.frames_unreadable, one_pass.frames_skipped) == (
+        cut["status"],
+        cut["frames_unreadable"],
+        cut["frames_skipped"],
+    )
+    assert summary["warnings"] == one_pass.warnings  # the same words, from one place
 
 
 @pytest.mark.parametrize("bad", [{"chunk_seconds": 0.0}, {"sample_fps": float("nan")}, {"workers": 0}])

@@ -781,23 +781,12 @@ class FrameAnalyzer:
                 + (f" of {report.frames_expected}" if report.frames_expected else "")
                 + "; later seconds have no data"
             )
-        elif report.frames_expected and read < report.frames_expected:
-            report.frames_skipped -= self._trailing_skips  # the frames after the last readable one: the cut file
-            report.frames_unreadable = report.frames_expected - report.frames_analyzed - report.frames_skipped
-            report.status = "truncated"
-            last = report.frame_times[-1] if report.frame_times else 0.0
-            report.warnings.append(
-                f"{report.name} ends early: {report.frames_unreadable} of {report.frames_expected} sampled frames "
-                f"could not be read after {last:.1f} s of its stated {report.duration:.1f} s (the file is cut short "
-                "or damaged); those seconds have no data"
-            )
-        if report.frames_skipped:
-            report.warnings.append(
-                f"{report.name}: {report.frames_skipped} damaged frame{'s' if report.frames_skipped != 1 else ''} "
-                "could not be decoded and {} skipped".format("were" if report.frames_skipped != 1 else "was")
-            )
-        if read > report.frames_expected:  # unknown, or a container that under-states its length
-            report.frames_expected = read
+            if report.frames_skipped:
+                report.warnings.append(_damaged_warning(report.name, report.frames_skipped))
+        # unknown, or a container that under-states its length: never fewer than were read
+        report.frames_expected = max(report.frames_expected, read)
+        if not interrupted:  # the broken frames at the end and those never delivered: the file ends there
+            account_for_the_end(report, self._trailing_skips + report.frames_expected - read)
         for warning in report.warnings:
             log.warning("%s", warning)
         return report
@@ -821,6 +810,51 @@ class FrameAnalyzer:
                 persons[track], following = following, following + 1
         report.faces[:] = [replace(f, person=persons[f.track]) for f in report.faces]
         report.people_linked = True
+
+
+def account_for_the_end(report: VideoReport, after: int) -> None:
+    """Split ``report``'s sampled frames not analysed into damaged and unreadable, and set its status.
+
+    ``after``: sampled frames after the last analysed one. None of them could be read, so
+    the file ends there (cut short, or its end is damaged): they are unreadable and the
+    status is ``"truncated"``, whether the decoder delivered them as broken frames or not at
+    all. The frames not analysed before the last analysed one are damaged frames, skipped.
+    ``facemotion video`` (one pass) and ``facemotion batch`` (chunks merged) both settle
+    their counts and warnings here.
+
+    >>> report = VideoReport("clip.avi", 10.0, 4.0, frames_expected=20, frames_analyzed=12, frames_skipped=8)
+    >>> report.frame_times = [0.2 * k for k in range(12)]
+    >>> account_for_the_end(report, 8)
+    >>> report.status, report.frames_skipped, report.frames_unreadable, report.warnings[0][:36]
+    ('truncated', 0, 8, 'clip.avi ends early: 8 of 20 sampled')
+    """
+    not_analysed = max(0, report.frames_expected - report.frames_analyzed)
+    report.frames_unreadable = min(max(0, after), not_analysed)
+    report.frames_skipped = not_analysed - report.frames_unreadable
+    report.status = "truncated" if report.frames_unreadable else "complete"
+    report.warnings[:] = [w for w in report.warnings if not _about_the_frames(w, report.name)]
+    if report.frames_unreadable:
+        last = max(report.frame_times, default=0.0)
+        report.warnings.append(
+            f"{report.name} ends early: {report.frames_unreadable} of {report.frames_expected} sampled frames "
+            f"could not be read after {last:.1f} s of its stated {report.duration:.1f} s (the file is cut short "
+            "or damaged); those seconds have no data"
+        )
+    if report.frames_skipped:
+        report.warnings.append(_damaged_warning(report.name, report.frames_skipped))
+
+
+def _about_the_frames(warning: str, name: str) -> bool:
+    """Whether ``warning`` is one `account_for_the_end` writes (replaced when it settles the counts again)."""
+    return warning.startswith(f"{name} ends early: ") or (
+        warning.startswith(f"{name}: ") and " damaged frame" in warning and "could not be decoded" in warning
+    )
+
+
+def _damaged_warning(name: str, skipped: int) -> str:
+    return f"{name}: {skipped} damaged frame{'s' if skipped != 1 else ''} could not be decoded and " + (
+        "were skipped" if skipped != 1 else "was skipped"
+    )
 
 
 def analyze_frames(

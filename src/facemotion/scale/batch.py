@@ -35,29 +35,33 @@ def _outputs_intact(out_dir: Path, record: dict[str, Any]) -> bool:
 
 
 def _account_for_the_end(status: dict[str, Any]) -> None:
-    """Sampled frames after the last analysed one that were all unreadable: the file ends early.
+    """Settle a video's merged chunk counts over the whole video, as one pass would.
 
-    Chunks are analysed apart, so a chunk after the cut sees only failures; counted over
-    the whole video (as `facemotion.apps.video` does for one pass) they are unreadable,
-    and the status is ``"truncated"``.
+    Chunks are analysed apart, so only the merge knows which sampled frames come after
+    the last analysed one (the file ends there); `facemotion.apps.video.account_for_the_end`
+    splits the frames not analysed and sets the status and warnings.
     """
-    expected, times = int(status["frames_expected"] or 0), status["frame_times"]
+    from facemotion.apps.video import VideoReport, account_for_the_end, sample_step
+
+    times = status["frame_times"]
     if not times or not status.get("sample_fps"):
         return
-    step = max(1, round(status["fps"] / status["sample_fps"]))
-    last = round(max(times) * status["fps"]) // step
-    after = expected - (last + 1)
-    unreadable = int(status["frames_unreadable"] or 0)
-    if after <= unreadable:  # nothing beyond what the chunks counted
-        return
-    status["frames_skipped"] = max(0, int(status["frames_skipped"] or 0) - (after - unreadable))
-    status["frames_unreadable"] = after
-    status["status"] = "truncated"
-    status["warnings"] = [w for w in status["warnings"] if " ends early: " not in w]  # one, for the whole video
-    status["warnings"].append(
-        f"{Path(status['path']).name} ends early: {after} of {expected} sampled frames could not be read after "
-        f"{max(times):.1f} s of its stated {status['duration']:.1f} s (the file is cut short or damaged); "
-        "those seconds have no data"
+    report = VideoReport(
+        status["path"],
+        status["fps"],
+        status["duration"],
+        frames_expected=int(status["frames_expected"] or 0),
+        frames_analyzed=int(status["frames"] or 0),
+        frame_times=list(times),
+        warnings=list(status["warnings"]),
+    )
+    last = round(max(times) * status["fps"]) // sample_step(status["fps"], status["sample_fps"])
+    account_for_the_end(report, report.frames_expected - (last + 1))
+    status.update(
+        status=report.status,
+        frames_skipped=report.frames_skipped,
+        frames_unreadable=report.frames_unreadable,
+        warnings=report.warnings,
     )
 
 
