@@ -119,15 +119,16 @@ def run_settings(
     ``mirror`` is stored as it takes effect (``None``: the model's own setting).
 
     >>> settings = run_settings(None, None, None, None, fps=5.0)
-    >>> sorted(settings), settings["mirror"]
-    (['detector', 'fps', 'mirror', 'model'], False)
+    >>> sorted(settings), settings["mirror"], settings["detector"]
+    (['detector', 'fps', 'mirror', 'model'], False, 'blazeface')
     """
+    from facemotion.detection import DEFAULT_DETECTOR
     from facemotion.runtime import FaceModel
 
     face_model = model if isinstance(model, FaceModel) else FaceModel(model, revision, mirror=mirror, threads=1)
     return {
         "model": model_identity(face_model),
-        "detector": detector or "blazeface",
+        "detector": detector or DEFAULT_DETECTOR,
         "mirror": face_model.mirror,
         **others,
     }
