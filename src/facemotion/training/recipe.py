@@ -20,6 +20,7 @@ from facemotion.models.vggface import unfreeze_last
 from facemotion.preprocessing import Preprocessing
 from facemotion.training.augment import Augmentation
 from facemotion.training.datasets import FaceDataset
+from facemotion.training.quiet import native_output_silenced
 from facemotion.training.trainer import FaceBatches, StudentCheckpoint, TrainingModel, WallClockCosine
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,8 @@ def finetune(
     if not (work / "backup").exists():  # nothing to resume: a finished run's files must not mix with this one's
         for name in ("history.csv", "best.keras", "last.keras"):
             (work / name).unlink(missing_ok=True)
-    keras.utils.set_random_seed(config.seed)
+    with native_output_silenced():  # seeding imports TensorFlow where installed, even on JAX
+        keras.utils.set_random_seed(config.seed)
     trainer = TrainingModel(
         model,
         prep,
