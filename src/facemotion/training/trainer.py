@@ -212,8 +212,10 @@ class StudentCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
 class WallClockCosine(keras.callbacks.Callback):  # type: ignore[misc]
     """Learning rate over a wall-clock budget: linear warm-up, then a cosine to 0; stop when spent.
 
-    Set once per epoch from the share of ``budget`` seconds elapsed (compilation included).
-    Training stops after the epoch that leaves less time than the last epoch took.
+    The first epoch (which includes compiling the step) runs at the warm-up's first rate;
+    the schedule then spreads over the time left, set once per epoch from the share of it
+    elapsed. Training stops after the epoch that leaves less time than the last one took,
+    so the whole run, compilation included, stays within ``budget`` seconds.
 
     >>> schedule = WallClockCosine(100.0, 0.2)
     >>> round(schedule.rate(0.5), 4), schedule.rate(1.0)
@@ -223,8 +225,7 @@ class WallClockCosine(keras.callbacks.Callback):  # type: ignore[misc]
     def __init__(self, budget: float, peak: float, warmup: float = 0.03):
         super().__init__()
         self.budget, self.peak, self.warmup = budget, peak, warmup
-        self.start = 0.0
-        self.epoch_start = 0.0
+        self.start = self.schedule_start = self.epoch_start = 0.0
 
     def rate(self, fraction: float) -> float:
         if fraction < self.warmup:
@@ -237,10 +238,16 @@ class WallClockCosine(keras.callbacks.Callback):  # type: ignore[misc]
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch_start = time.monotonic()
-        self.model.optimizer.learning_rate = self.rate((self.epoch_start - self.start) / self.budget)
+        fraction = 0.0
+        if epoch:
+            left = max(1e-9, self.budget - (self.schedule_start - self.start))
+            fraction = (self.epoch_start - self.schedule_start) / left
+        self.model.optimizer.learning_rate = self.rate(fraction)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         now = time.monotonic()
+        if epoch == 0:
+            self.schedule_start = now
         if logs is not None:
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
             logs["seconds"] = now - self.start
