@@ -55,6 +55,8 @@ def test_local_engine_rows_errors_and_video_summaries(local_run: Path, inputs: P
         assert chunk_of_person.setdefault(f["person"], f["chunk"]) == f["chunk"]
     summary = local_run / "videos" / f"clip-{input_id(str(inputs / 'clip.mp4'))}" / "summary.json"
     assert summary.is_file() and (summary.parent / "timeline.png").is_file()
+    page = (summary.parent / "report.html").read_text()  # the client's page, as facemotion video writes it
+    assert "blazeface" in page and str(inputs) not in page and "not recorded" not in page
     # a second run over the same folder skips what is done and retries only the failures
     counts = run_batch([str(inputs)], local_run, engine="local", chunk_seconds=4.0)
     assert counts["skipped"] == 3 and counts["errors"] == 2
@@ -120,6 +122,8 @@ def test_a_video_cut_short_is_truncated_with_every_frame_accounted_for(astronaut
         cut["frames_skipped"],
     )
     assert summary["warnings"] == one_pass.warnings  # the same words, from one place
+    page = next((tmp_path / "out" / "videos").glob("cut-*/report.html")).read_text()
+    assert "cut.avi ends early" in page and "blazeface" in page
 
 
 @pytest.mark.parametrize("bad", [{"chunk_seconds": 0.0}, {"sample_fps": float("nan")}, {"workers": 0}])

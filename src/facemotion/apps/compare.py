@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -386,22 +385,14 @@ def collect_group(
 
 
 def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
-    """What made a result, for a report's footer (the keys of `facemotion.apps.video.VideoReport.metadata`):
-    ``inputs`` (file or folder names, never a full path), ``analyzed_at``, ``facemotion_version``, ``model``,
-    ``model_version``, ``runtime``, ``detector``, and ``model_metrics`` (the model card's measured figures)."""
-    from facemotion import __version__
+    """What made a result, for a report's footer: ``inputs`` (file or folder names, never a full
+    path) and `facemotion.apps.video.model_metadata` (date, versions, model, runtime, detector,
+    the model card's measured figures)."""
+    from facemotion.apps.video import model_metadata
 
-    model = getattr(classifier, "model", None)
-    config = getattr(model, "config", None)
     return {
         "inputs": [Path(i).name if isinstance(i, (str, Path)) else "images in memory" for i in inputs],
-        "analyzed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "facemotion_version": __version__,
-        "model": Path(getattr(model, "path", "")).name or None,
-        "model_version": getattr(config, "version", None),
-        "runtime": getattr(model, "runtime", None),
-        "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", {}) or {}),
-        "detector": classifier.detector_name,
+        **model_metadata(classifier.model, classifier.detector_name),
     }
 
 

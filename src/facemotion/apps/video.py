@@ -655,22 +655,30 @@ def _capture(path: str | Path) -> Iterator[Any]:
         cap.release()
 
 
-def video_metadata(path: str | Path, classifier: Any, sample_fps: float, requested_sample_fps: float) -> dict[str, Any]:
-    """The footer of a report: file name (never its folder), date, versions, model, detector, sampling rate."""
+def model_metadata(model: Any, detector: str) -> dict[str, Any]:
+    """What made a result, for a report's footer: ``analyzed_at``, ``facemotion_version``, ``model``
+    (its folder's name), ``model_version``, ``model_metrics`` (the model card's measured figures),
+    ``runtime`` and ``detector`` (a `facemotion.runtime.FaceModel` and a detector's name)."""
     from facemotion import __version__
 
-    model = getattr(classifier, "model", None)
     config = getattr(model, "config", None)
     model_path = getattr(model, "path", None)
     return {
-        "file": Path(path).name,
         "analyzed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "facemotion_version": __version__,
         "model": Path(model_path).name if model_path is not None else None,
         "model_version": getattr(config, "version", None),
         "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", None) or {}),
         "runtime": getattr(model, "runtime", None),
-        "detector": classifier.detector_name,
+        "detector": detector,
+    }
+
+
+def video_metadata(path: str | Path, classifier: Any, sample_fps: float, requested_sample_fps: float) -> dict[str, Any]:
+    """The footer of a report: file name (never its folder), `model_metadata`, sampling rate."""
+    return {
+        "file": Path(path).name,
+        **model_metadata(classifier.model, classifier.detector_name),
         "sample_fps": round(sample_fps, 4),
         "requested_sample_fps": requested_sample_fps,
     }

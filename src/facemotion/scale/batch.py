@@ -72,9 +72,16 @@ class BatchWriter:
     what resume reads; ``close`` renders it as ``OUT/inputs.parquet``.
     """
 
-    def __init__(self, out_dir: Path, settings: dict[str, Any], keys: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        settings: dict[str, Any],
+        keys: dict[str, dict[str, Any]],
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self.out_dir = out_dir
         self.settings = settings
+        self.metadata = metadata or {}  # what made the results, for each video's report
         self.keys = keys
         self.journal = RecordLog(out_dir / JOURNAL)
         self.chunks: Counter[str] = Counter()
@@ -147,7 +154,7 @@ class BatchWriter:
             columns = [c for c in FACE_COLUMNS if c != "input"]  # the partition folder says it
             write_parquet(pa.Table.from_pylist(faces, schema=schema(columns)), part)
         if status["error"] is None and status["kind"] == "video":
-            write_video_report(self.out_dir, status, faces)
+            write_video_report(self.out_dir, status, faces, self.metadata)
         self.journal.append([self.record(status)])
         self.counts["failed" if status["error"] else "analysed"] += 1
         self.counts["truncated"] += status["status"] == "truncated"
@@ -212,7 +219,12 @@ def run_batch(
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in found.skipped)
         raise FacemotionError(no_inputs_message(inputs, SUFFIXES) + (f"; skipped {reasons}" if reasons else ""))
     keys = {p: source_key(p) for p in found.paths}
-    settings = run_settings(model, revision, detector, mirror, fps=sample_fps, chunk_seconds=chunk_seconds)
+    from facemotion.apps.video import model_metadata
+    from facemotion.runtime import FaceModel
+
+    face_model = FaceModel(model, revision, mirror=mirror, threads=1)
+    settings = run_settings(face_model, revision, detector, mirror, fps=sample_fps, chunk_seconds=chunk_seconds)
+    metadata = model_metadata(face_model, settings["detector"])
     if overwrite:
         for name in ("faces.parquet", "videos"):
             shutil.rmtree(out_dir / name, ignore_errors=True)
@@ -222,7 +234,7 @@ def run_batch(
         journal, [*keys.values(), *retried], settings, overwrite=overwrite, valid=lambda r: _outputs_intact(out_dir, r)
     )
     todo = [p for p in found.paths if keys[p]["path"] not in done]
-    writer = BatchWriter(out_dir, settings, keys)
+    writer = BatchWriter(out_dir, settings, keys, metadata)
     rows: Iterator[dict[str, Any]] | None = None
     try:
         writer.skipped(found.skipped)

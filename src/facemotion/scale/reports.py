@@ -17,8 +17,12 @@ def report_folder(out_dir: Path, status: dict[str, Any]) -> Path:
     return out_dir / "videos" / f"{Path(status['path']).stem}-{status['input']}"
 
 
-def write_video_report(out_dir: Path, status: dict[str, Any], faces: list[dict[str, Any]]) -> None:
-    """``facemotion video``'s files of one analysed video, from its rows and merged chunk statuses."""
+def write_video_report(
+    out_dir: Path, status: dict[str, Any], faces: list[dict[str, Any]], metadata: dict[str, Any] | None = None
+) -> None:
+    """``facemotion video``'s files of one analysed video (``report.html`` too), from its rows and merged
+    chunk statuses; ``metadata``: what made them (`facemotion.apps.video.model_metadata`)."""
+    from facemotion.apps.report import video_report_html
     from facemotion.apps.video import FrameFace, VideoReport
 
     report = VideoReport(
@@ -54,4 +58,6 @@ def write_video_report(out_dir: Path, status: dict[str, Any], faces: list[dict[s
         )
         for r in faces
     )
-    report.save(report_folder(out_dir, status))
+    report.metadata = {"file": report.name, **(metadata or {}), "sample_fps": report.sample_fps}
+    folder = report.save(report_folder(out_dir, status))
+    video_report_html(report, folder / "report.html")
