@@ -283,3 +283,12 @@ def test_batch_command_local_engine(capsys: pytest.CaptureFixture[str], tmp_path
     code, out, _ = _run(capsys, "batch", str(folder), "--out", str(tmp_path / "out"))
     assert code == 1 and "2 inputs: 1 analysed" in out and "7 faces" in out and "1 failed" in out
     assert (tmp_path / "out" / "faces.parquet").is_dir() and (tmp_path / "out" / "inputs.parquet").is_file()
+
+
+def test_model_help_names_every_way_to_give_a_model(capsys: pytest.CaptureFixture[str]) -> None:
+    from facemotion.hub import MODEL_NAMES
+
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in MODEL_NAMES) and "./NAME" in text and "Hub id" in text

@@ -56,7 +56,12 @@ def classifier_from_args(args: argparse.Namespace) -> EmotionClassifier:
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=None, help="model directory or Hub id (default: the bundled model)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="model name (default; fast/accurate when bundled), a model directory (./NAME for a folder named "
+        "like a model) or a Hub id",
+    )
     p.add_argument("--revision", default=None, help="Hub revision (tag, branch or commit)")
     p.add_argument(
         "--detector",
