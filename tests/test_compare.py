@@ -109,6 +109,28 @@ def test_what_a_folder_holds_that_cannot_be_analysed_is_counted_as_skipped(
         compare_groups(tmp_path / "empty", tmp_path / "entering", tiny_classifier)
 
 
+def test_large_photos_give_example_faces_without_a_full_decode(
+    tiny_classifier, astronaut: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    import facemotion.io
+
+    for group in ("a", "b"):
+        (tmp_path / group).mkdir()
+        Image.fromarray(astronaut).save(tmp_path / group / "photo.jpg", quality=95)
+    whole = compare_groups(tmp_path / "a", tmp_path / "b", tiny_classifier, n_resamples=100).examples_a[0].image
+
+    def no_full_decode(*_: object, **__: object) -> None:
+        raise AssertionError("read_image decoded the whole photo")
+
+    monkeypatch.setattr(facemotion.io, "read_image", no_full_decode)
+    monkeypatch.setattr(facemotion.io, "MAX_DECODED_PIXELS", 512 * 512 // 4)  # astronaut counts as large
+    (example,) = compare_groups(tmp_path / "a", tmp_path / "b", tiny_classifier, n_resamples=100).examples_a
+    assert example.image.shape == (112, 112, 3)
+    assert np.abs(example.image.astype(int) - whole.astype(int)).mean() < 25  # the same face, from half the pixels
+
+
 def test_every_compare_option_has_help() -> None:
     from facemotion.cli.compare import add_compare_command
 

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from facemotion.io import ImageLike, read_image_reduced
 from facemotion.labels import ANCHORS, EMOTIONS
-from facemotion.results import FaceAffect, FaceEmotion
+from facemotion.results import FaceAffect, FaceEmotion, scaled_box
 
 #: One colour (RGB) per label, colour-blind friendly (Okabe–Ito plus two greys).
 COLORS: dict[str, tuple[int, int, int]] = {
@@ -112,13 +112,8 @@ def annotate_source(
     """
     image, scale = read_image_reduced(source)
     if scale != 1.0:
-        faces = [dataclasses.replace(f, box=_scaled_box(f.box, 1 / scale)) if f.box else f for f in faces]
+        faces = [dataclasses.replace(f, box=scaled_box(f.box, 1 / scale)) if f.box else f for f in faces]
     return annotate(image, faces, numbered=numbered, legend=legend)
-
-
-def _scaled_box(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
-    x, y, w, h = box
-    return round(x * factor), round(y * factor), max(1, round(w * factor)), max(1, round(h * factor))
 
 
 def _affect_square(

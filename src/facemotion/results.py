@@ -23,6 +23,16 @@ def rounded_affect(value: Any) -> float:
     return round(float(value), AFFECT_DECIMALS)
 
 
+def scaled_box(box: Box, factor: float) -> Box:
+    """``box`` in pixels ``factor`` times as large (at least 1 pixel wide and high).
+
+    >>> scaled_box((1000, 600, 801, 400), 1 / 4)
+    (250, 150, 200, 100)
+    """
+    x, y, w, h = box
+    return round(x * factor), round(y * factor), max(1, round(w * factor)), max(1, round(h * factor))
+
+
 def _face_dict(face: FaceEmotion | FaceAffect) -> dict[str, Any]:
     data = asdict(face)
     data["box"] = list(face.box) if face.box else None

@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 
 from facemotion.errors import FacemotionError, ImageReadError
 from facemotion.inputs import VIDEO_SUFFIXES, expand_inputs, no_inputs_message
-from facemotion.io import ImageLike, read_image, read_image_reduced
+from facemotion.io import ImageLike, read_image_reduced
 from facemotion.labels import EMOTIONS
+from facemotion.results import scaled_box
 
 log = logging.getLogger(__name__)
 
@@ -301,11 +302,12 @@ def _sample_of_images(items: Sequence[Any], classifier: Any, *, crops: bool) -> 
     examples = []
     for i, face in _pick_examples(candidates):
         try:
-            image = read_image(items[i])
-        except ImageReadError:  # too large to read whole: no example picture from it
+            image, scale = read_image_reduced(items[i])  # as analysed: a large photo is never decoded whole
+        except ImageReadError:  # changed or gone since it was analysed: no example picture from it
             continue
+        box = scaled_box(face.box, 1 / scale) if face.box else None
         examples.append(
-            FaceExample(_thumbnail(image, face.box), face.label, face.score, face.valence, _source_name(items[i], i))
+            FaceExample(_thumbnail(image, box), face.label, face.score, face.valence, _source_name(items[i], i))
         )
     return GroupSample(
         np.array(valence, float), np.array(arousal, float), tuple(labels), tuple(examples), tuple(skipped)
