@@ -157,6 +157,17 @@ def test_large_photos_give_boxes_in_their_own_pixels(
         assert x + w <= 1024 and y + h <= 1024
 
 
+def test_min_face_size_is_in_the_inputs_pixels_when_reduced(
+    clf: EmotionClassifier, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reduced photo's faces are measured against min_face_size at the input's own size."""
+    big = np.kron(astronaut, np.ones((2, 2, 1), np.uint8))
+    side = min(clf.predict(big)[0].box[2:])  # type: ignore[index]
+    monkeypatch.setattr("facemotion.io.MAX_DECODED_PIXELS", 600 * 600)  # analysed at half size
+    assert len(EmotionClassifier(clf.model, min_face_size=side - 10).predict(big)) == 1
+    assert EmotionClassifier(clf.model, min_face_size=side + 10).predict(big) == []
+
+
 def test_detector_name_is_recorded(clf: EmotionClassifier) -> None:
     assert clf.detector_name == "blazeface"
     assert EmotionClassifier(clf.model, detector="blazeface").detector_name == "blazeface"

@@ -35,8 +35,6 @@ from facemotion.results import FaceAffect, FaceEmotion, Faces, GroupMood, rounde
 from facemotion.runtime import FaceModel, ModelOutput, Runtime
 
 SelfT = TypeVar("SelfT", bound="_FacePipeline")
-#: Largest side of an image taken as one whole face when no face is detected in it (a face crop).
-WHOLE_FACE_SIDE = 128
 ResultT = TypeVar("ResultT", FaceEmotion, FaceAffect)
 #: What ``predict`` does with an input it cannot read: raise, or skip it (an empty `Faces` with ``error``).
 Errors = Literal["raise", "skip"]
@@ -92,15 +90,20 @@ class _FacePipeline:
         spec = self._detector_spec
         return spec if isinstance(spec, str) else DEFAULT_DETECTOR if spec is None else type(spec).__name__
 
-    def detect_and_crop(self, image: NDArray[np.uint8]) -> tuple[list[DetectedFace], list[NDArray[np.uint8]]]:
+    def detect_and_crop(
+        self, image: NDArray[np.uint8], *, scale: float = 1.0
+    ) -> tuple[list[DetectedFace], list[NDArray[np.uint8]]]:
         """Find the faces of one RGB image and return them with their aligned crops.
 
         Only faces the detector finds count: an image with none (noise, a texture, a dark
         frame) gives an empty list. A face crop handed over as a photo is found by the
         default detector itself (98 % of FER+ ``val`` faces; see docs/detection.md).
+        ``scale`` is how many input pixels one pixel of ``image`` stands for (a large photo
+        analysed reduced), so that ``min_face_size`` keeps meaning the input's pixels.
         """
         margin = self.model.config.preprocessing.margin
-        faces = [f for f in self.detector.detect(image) if min(f.box[2:]) >= self.min_face_size]
+        smallest = self.min_face_size / scale  # min_face_size is in the input's pixels
+        faces = [f for f in self.detector.detect(image) if min(f.box[2:]) >= smallest]
         return faces, [crop_face(image, f, margin) for f in faces]
 
     def _analyze(
@@ -113,7 +116,7 @@ class _FacePipeline:
         for source in images:
             try:
                 image, scale = read_image_reduced(source)
-                faces, face_crops = self.detect_and_crop(image)
+                faces, face_crops = self.detect_and_crop(image, scale=scale)
             except (ImageReadError, DetectorError) as err:
                 if errors == "raise":
                     raise
