@@ -32,8 +32,10 @@ needs travels with the working tree (64 MiB in all). So:
    ``default.keras``, ``fast.keras`` and ``gpu_train.json`` (epochs, seconds, FER+ ``val``
    figures of the final weights: nothing is selected on ``val``) to ``--out``.
 
-4. Back here: wrap each student as a model directory with its LiteRT export and evaluate it
-   (``scripts/export_default_model.py``, ``scripts/evaluate_default_model.py``).
+4. Back here: make each network a model directory with its LiteRT exports, then evaluate it::
+
+       python scripts/gpu_train.py ship gpu_out/fast.keras --out runs/fast_model
+       python scripts/evaluate_default_model.py --model runs/fast_model
 
 The recipe (issue 24): SGD with Nesterov momentum 0.9, weight decay 5e-4, warm-up over 3 % of
 the budget then a cosine to 0; teacher batch 256, learning rate 0.1, no mixup; students batch
@@ -340,7 +342,7 @@ def train(args: argparse.Namespace) -> None:
         augmentation=augmentation,
         seed=args.seed,
     )
-    report["models"]["teacher"] = fit("teacher", teacher, teacher_config, [])
+    report["models"]["teacher"] = {**fit("teacher", teacher, teacher_config, []), "width": args.teacher_width}
     teacher.trainable = False
     stored = as_dtype(teacher, build_teacher, "float16")  # half the bytes: under 16 MiB at width 48
     stored.save(out / "teacher.keras")
@@ -378,6 +380,56 @@ def train(args: argparse.Namespace) -> None:
     print(f"done in {report['seconds']} s: {', '.join(f.name for f in files)}", flush=True)
 
 
+# --------------------------------------------------------------------------- ship (CPU, here)
+
+
+def ship(args: argparse.Namespace) -> None:
+    """Make one trained network a model directory: float32 weights, card with the run's figures, LiteRT exports."""
+    os.environ["KERAS_BACKEND"] = "tensorflow"  # the LiteRT converter works on TensorFlow models only
+    import keras
+
+    from facemotion.artifact import ModelCard, save_pretrained
+    from facemotion.errors import ModelLoadError
+    from facemotion.models import attach_heads, build_resnet18
+    from facemotion.preprocessing import normalize
+    from facemotion.training import build_model, recipe_preprocessing
+    from facemotion.training.export import export_tflite
+
+    run = json.loads((args.keras.parent / "gpu_train.json").read_text())
+    name = args.keras.stem
+    figures = run["models"][name]
+    trained = keras.saving.load_model(args.keras, compile=False)
+    if name == "teacher":
+        width = figures["width"]
+        model = as_dtype(
+            trained, lambda: attach_heads(build_resnet18(width=width), style="pooled", dropout=0.2), "float32"
+        )
+    else:
+        model = as_dtype(trained, lambda: build_model("compact", width=figures["width"]), "float32")
+    prep = recipe_preprocessing("compact")
+    recipe = "resnet18" if name == "teacher" else "compact"
+    metrics = {k: figures[k] for k in ("val_accuracy_8", "val_accuracy_9", "val_macro_f1", "epochs", "seconds")}
+    card = ModelCard(
+        description=f"facemotion {name} model from the prepared GPU run: {recipe}, width {figures['width']}, "
+        f"{figures['flops'] / 1e6:.1f} MFLOP per face. Nothing was selected on FER+ val (final weights).",
+        training_data="FER+ train + CK+ train + the portraits' training people (80 % of the identities)",
+        training_command=run["command"],
+        metrics={**metrics, "backend": run["backend"], "precision": run["precision"]},
+    )
+    save_pretrained(model, args.out, prep, recipe=recipe, card=card)
+    train_set, val = load_pack(args.pack, 1)
+    picks = np.random.default_rng(0).permutation(len(train_set))[:512]
+    export_tflite(args.out, quantization="none", samples=normalize(val.images[:512].astype(np.float32), prep))
+    try:
+        export_tflite(
+            args.out, quantization="int8", samples=normalize(train_set.images[picks].astype(np.float32), prep)
+        )
+    except ModelLoadError as err:  # the check refused it: the float32 export serves
+        print(f"{args.out}: no int8 export ({err})")
+    exports = ", ".join(sorted(json.loads((args.out / "config.json").read_text())["runtimes"]))
+    print(f"{args.out}: {name}, LiteRT exports: {exports}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="step", required=True)
@@ -402,6 +454,11 @@ def main() -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--smoke", action="store_true", help="tiny networks and 5-second budgets: finds errors on a CPU")
     t.set_defaults(func=train)
+    h = sub.add_parser("ship", help="make one returned .keras file a model directory with LiteRT exports (CPU)")
+    h.add_argument("keras", type=Path, help="teacher.keras, default.keras or fast.keras beside gpu_train.json")
+    h.add_argument("--out", type=Path, required=True, help="model directory to write")
+    h.add_argument("--pack", type=Path, default=ROOT / "runs" / "gpu_pack", help="faces to check the exports on")
+    h.set_defaults(func=ship)
     args = parser.parse_args()
     args.func(args)
 

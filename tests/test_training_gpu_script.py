@@ -101,3 +101,16 @@ def test_pack_then_smoke_train_without_opencv_or_tensorflow(tmp_path: Path) -> N
     assert teacher.get_layer("stem_conv").kernel.dtype == "float16"  # stored compactly
     x = np.random.default_rng(0).uniform(0, 1, (2, 48, 48, 1)).astype(np.float32)
     assert np.all(np.isfinite(keras.ops.convert_to_numpy(student(x)["emotion"])))
+
+    # Back on the CPU: the returned network becomes a model directory that runs without TensorFlow.
+    model_dir = tmp_path / "fast_model"
+    ship = [sys.executable, str(SCRIPT), "ship", str(out / "fast.keras"), "--out", str(model_dir), "--pack", str(pack)]
+    proc = subprocess.run(ship, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from facemotion import EmotionClassifier
+
+    config = json.loads((model_dir / "config.json").read_text())
+    assert "tflite_float32" in config["runtimes"]  # int8 too, unless its check refuses a barely trained network
+    assert config["metrics"]["val_accuracy_8"] == report["models"]["fast"]["val_accuracy_8"]
+    faces = EmotionClassifier(model_dir).predict_faces([np.full((48, 48), 128, np.uint8)])
+    assert len(faces[0].probabilities) == 9
