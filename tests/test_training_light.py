@@ -58,3 +58,19 @@ def test_train_without_the_extra_says_which_to_install(tmp_path: Path) -> None:
         "facemotion: error: this needs keras, which facemotion's core install does not include: "
         'pip install "facemotion[train]"'
     ]
+
+
+def test_training_names_that_need_keras_name_the_extra(tmp_path: Path) -> None:
+    code = """
+from facemotion.errors import MissingExtraError
+try:
+    from facemotion.training import finetune_pretrained
+except MissingExtraError as err:
+    print(err)
+"""
+    proc = _run(code, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == (
+        "facemotion.training.finetune_pretrained needs keras, which facemotion's core install does not include: "
+        'pip install "facemotion[train]"'
+    )

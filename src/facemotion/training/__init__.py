@@ -5,8 +5,9 @@ and the dataset loaders need numpy only; fine-tuning, distillation and export ne
 ``train`` extra (Keras, and TensorFlow for the LiteRT export).
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from facemotion.errors import MissingExtraError
 from facemotion.lazy import lazy_attributes
 
 _NAMES = {
@@ -35,7 +36,23 @@ _NAMES = {
     "train_and_save": "facemotion.training.run",
 }
 
-__getattr__ = lazy_attributes(__name__, _NAMES)
+_load = lazy_attributes(__name__, _NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    """Load ``name`` on first use; without the ``train`` extra, say which to install."""
+    try:
+        return _load(name)
+    except ModuleNotFoundError as err:
+        missing = (err.name or "").split(".")[0]
+        if missing not in ("keras", "tensorflow"):
+            raise
+        raise MissingExtraError(
+            f"facemotion.training.{name} needs {missing}, which facemotion's core install does not include: "
+            'pip install "facemotion[train]"'
+        ) from None
+
+
 __all__ = [
     "Augmentation",
     "FaceDataset",
