@@ -73,6 +73,12 @@ def _report(run: Any, header: str) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from facemotion.errors import FacemotionError
+
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise FacemotionError(f"--out {args.out}: that is an existing file; give a folder to write the model into")
     _load_keras()
     from facemotion.artifact import ModelCard
 
