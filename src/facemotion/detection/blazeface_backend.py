@@ -261,6 +261,24 @@ def weighted_nms(
     return out
 
 
+def _overlaps_any(boxes: NDArray[np.float64], others: NDArray[np.float64], iou_min: float = 0.3) -> NDArray[np.bool_]:
+    """Which of ``boxes`` (x0, y0, x1, y1 rows) overlap one of ``others`` by ``iou_min`` or more.
+
+    >>> _overlaps_any(np.array([[0, 0, 10, 10], [50, 50, 60, 60]], float), np.array([[1, 1, 11, 11]], float))
+    array([ True, False])
+    """
+    if not len(boxes) or not len(others):
+        return np.zeros(len(boxes), bool)
+    a, b = boxes[:, None, :], others[None, :, :]
+    w = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    h = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = w * h
+    union = (
+        (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1]) + (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]) - inter
+    )
+    return np.asarray((inter / np.maximum(union, 1e-9) >= iou_min).any(axis=1))
+
+
 def _reframe(boxes: NDArray[np.float64], scale: float, shift: float) -> NDArray[np.float64]:
     """Square boxes scaled by ``scale`` about their centre and moved up by ``shift`` of their side."""
     side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
@@ -377,11 +395,14 @@ class BlazeFaceDetector:
         shrunk = self._full.candidates(padded, SHRUNK_PAD, self.min_score)
         large = shrunk.boxes[:, 2] - shrunk.boxes[:, 0] >= SHRUNK_MIN_FACE * max(image.shape[:2])
         shrunk = Candidates(shrunk.boxes[large] - pad, shrunk.scores[large], shrunk.points[large] - pad)
-        parts = [self._full.candidates(image, 0.0, self.min_score), shrunk, *self._tiled(image)]
+        parts = [self._full.candidates(image, 0.0, self.min_score), *self._tiled(image)]
         if self._short is not None:
             short = self._short.candidates(image, SHORT_RANGE_PAD, max(self.min_score, SHORT_RANGE_MIN_SCORE))
             short.boxes = _reframe(short.boxes, SHORT_RANGE_SCALE, SHORT_RANGE_SHIFT)
             parts.append(short)
+        found = np.concatenate([c.boxes for c in parts])
+        new = ~_overlaps_any(shrunk.boxes, found)  # the shrunk pass only adds faces the others missed
+        parts.append(Candidates(shrunk.boxes[new], shrunk.scores[new], shrunk.points[new]))
         return Candidates(
             np.concatenate([c.boxes for c in parts]),
             np.concatenate([c.scores for c in parts]),
