@@ -38,7 +38,7 @@ def astronaut() -> np.ndarray:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny, untrained compact model saved as a real artifact (fast to load and run)."""
-    import keras
+    keras = pytest.importorskip("keras", reason="the tiny test model is built with Keras: pip install -e '.[train]'")
 
     from facemotion.artifact import save_pretrained
     from facemotion.training import build_model, recipe_preprocessing

@@ -179,7 +179,7 @@ def test_empty_folder_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: 
     (tmp_path / "empty").mkdir()
     code, _, err = _run(capsys, "analyze", str(tmp_path / "empty"))
     assert code == 2 and "no images found under" in err
-    pytest.importorskip("pyarrow", reason="facemotion batch writes Parquet: pip install 'facemotion[ray]'")
+    pytest.importorskip("pyarrow", reason="facemotion batch writes Parquet: pip install 'facemotion[batch]'")
     code, _, err = _run(capsys, "batch", str(tmp_path / "empty"), "--out", str(tmp_path / "out"))
     assert code == 2 and "no images or videos found under" in err  # the same rule in both commands
 
@@ -275,7 +275,7 @@ def test_evaluate_photos_reports_end_to_end_accuracy(capsys: pytest.CaptureFixtu
 
 
 def test_batch_command_local_engine(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    pytest.importorskip("pyarrow", reason="facemotion batch writes Parquet: pip install 'facemotion[ray]'")
+    pytest.importorskip("pyarrow", reason="facemotion batch writes Parquet: pip install 'facemotion[batch]'")
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(need(GROUP_PHOTOS / "voc_2007_007763.jpg"), folder)

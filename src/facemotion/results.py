@@ -151,10 +151,9 @@ class GroupMood:
 
 def faces_to_pandas(faces: Sequence[FaceEmotion | FaceAffect]) -> Any:
     """A pandas DataFrame with one row per face and one column per label probability."""
-    try:
-        import pandas as pd
-    except ImportError:
-        raise ImportError("to_pandas() needs pandas: pip install pandas") from None
+    from facemotion.extras import require
+
+    pd = require("pandas", "pandas")
     rows = []
     for face in faces:
         row = face.to_dict()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from facemotion.errors import FacemotionError
+from facemotion.extras import require
 from facemotion.inputs import VIDEO_SUFFIXES, Skipped, no_inputs_message
 from facemotion.scale.contract import RecordLog, parquet_rows, resume, run_settings, source_key, write_parquet
 from facemotion.scale.planning import SUFFIXES, expand_batch_inputs, input_id, plan_tasks
@@ -209,6 +210,7 @@ def run_batch(
     """
     if engine not in ("local", "ray"):
         raise FacemotionError(f"unknown engine {engine!r}; use 'local' or 'ray'")
+    require("pyarrow", "batch")  # before any analysis: the results are Parquet
     for name, value in (("sample_fps", sample_fps), ("chunk_seconds", chunk_seconds), ("workers", workers)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             raise FacemotionError(f"{name} must be a finite number above 0, got {value!r}")

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from facemotion.errors import MissingExtraError
+from facemotion.extras import require
 from facemotion.scale.analyzer import TaskAnalyzer
 from facemotion.scale.planning import Task
 from facemotion.scale.rows import plain
@@ -35,10 +35,7 @@ def run_ray(tasks: list[Task], options: dict[str, Any], workers: int, address: s
     The shutdown also happens when the caller stops early (Ctrl-C, SIGTERM: our own signal
     handlers are kept, not Ray's), so no worker is left behind.
     """
-    try:
-        import ray
-    except ImportError:
-        raise MissingExtraError("the ray engine needs Ray: pip install 'facemotion[ray]'") from None
+    ray = require("ray", "ray")
     started = not ray.is_initialized()
     if started:
         main = threading.current_thread() is threading.main_thread()
