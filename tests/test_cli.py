@@ -49,11 +49,12 @@ def test_analyze_table_crops_and_annotate(
     assert code == 0 and "(crop)" in out
     whole = tmp_path / "whole.png"
     Image.fromarray(astronaut).save(whole)
-    code, out, _ = _run(
+    code, out, err = _run(
         capsys, "analyze", str(whole), "--annotate", str(tmp_path / "ann"), "--model", str(tiny_model_dir)
     )
     drawn = np.asarray(Image.open(tmp_path / "ann" / "whole_annotated.png"))
     assert code == 0 and drawn.shape == astronaut.shape and not np.array_equal(drawn, astronaut)
+    assert f"1 annotated picture(s) written to {tmp_path / 'ann'}/" in err  # the user is told where
 
 
 def test_analyze_reads_large_photos_reduced_with_boxes_in_their_pixels(

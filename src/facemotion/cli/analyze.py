@@ -103,6 +103,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         + (f" ({found.duplicates} given more than once, counted once)" if found.duplicates else ""),
         file=sys.stderr,
     )
+    if args.annotate and not args.crops:
+        drawn = sum(r["error"] is None for r in records)
+        print(f"{drawn} annotated picture(s) written to {Path(args.annotate)}/", file=sys.stderr)
     if args.json:
         print(json.dumps(records, indent=2))
     else:
