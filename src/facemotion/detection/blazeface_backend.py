@@ -382,16 +382,13 @@ class BlazeFaceDetector:
             scores.append(float(found.scores[near].max()) if near.any() else 0.0)
         return (scores[0] + scores[1]) / 2
 
-    def candidates(self, image: NDArray[np.uint8], padded: NDArray[np.uint8] | None = None) -> Candidates:
+    def candidates(self, image: NDArray[np.uint8], padded: NDArray[np.uint8], pad: int) -> Candidates:
         """All passes' raw detections, in photo pixels and the full-range model's framing.
 
-        Full range on the photo with its border replicated (``padded``, `edge_padded`), on
-        the photo shrunk (``SHRUNK_PAD``) and on tiles; short range on a bordered canvas.
+        ``image`` is the photo as `detect` prepared it (`tint_grey`), ``padded`` and ``pad``
+        its `edge_padded` copy. Full range on the photo, on the padded copy shrunk
+        (``SHRUNK_PAD``) and on tiles; short range on a bordered canvas.
         """
-        image = tint_grey(image)
-        if padded is None:
-            padded, _ = edge_padded(image)
-        pad = (padded.shape[0] - image.shape[0]) // 2
         shrunk = self._full.candidates(padded, SHRUNK_PAD, self.min_score)
         large = shrunk.boxes[:, 2] - shrunk.boxes[:, 0] >= SHRUNK_MIN_FACE * max(image.shape[:2])
         shrunk = Candidates(shrunk.boxes[large] - pad, shrunk.scores[large], shrunk.points[large] - pad)
@@ -417,7 +414,7 @@ class BlazeFaceDetector:
         grey = np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), np.uint8)
         image = tint_grey(image)
         padded, pad = edge_padded(image)
-        found = self.candidates(image, padded)
+        found = self.candidates(image, padded, pad)
         if not len(found.scores):
             return []
         faces = []
