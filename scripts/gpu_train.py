@@ -8,9 +8,10 @@ needs travels with the working tree (64 MiB in all). So:
 
        python scripts/gpu_train.py pack --data ../shared/data --into runs/gpu_pack
 
-   writes FER+ ``train``, CK+ ``train`` and the portraits' training people (framed by the
-   default detector) as JPEG mosaics, FER+ ``val`` (duplicates of training images removed) as
-   a lossless PNG mosaic, their targets, and the ``keras``, ``namex``, ``optree`` (and, in case,
+   writes FER+ ``train``, CK+ ``train``'s training subjects and the portraits' training people
+   (framed by the default detector) as JPEG mosaics, FER+ ``val`` (duplicates of training
+   images removed) and CK+'s held-out subjects (20 %, posed expressions) as lossless PNG
+   mosaics, their targets, and the ``keras``, ``namex``, ``optree`` (and, in case,
    ``pillow``) wheels for Python 3.12 (unpacked onto ``sys.path`` there: no pip needed).
 
 2. Smoke-test the train step on the CPU with tiny budgets (``tests/test_training_gpu_script.py``
@@ -30,7 +31,8 @@ needs travels with the working tree (64 MiB in all). So:
    (compact width 32, 112.8 MFLOP) and ``fast`` (compact width 22, 53.6 MFLOP), each for
    ``--student-seconds``. It writes ``teacher.keras`` (float16 weights, under 16 MiB),
    ``default.keras``, ``fast.keras`` and ``gpu_train.json`` (epochs, seconds, FER+ ``val``
-   figures of the final weights: nothing is selected on ``val``) to ``--out``.
+   figures and the posed-negative recall on the held-out CK+ people, of the final weights:
+   nothing is selected on either) to ``--out``.
 
 4. Back here: make each network a model directory with its LiteRT exports, then evaluate it::
 
@@ -118,16 +120,19 @@ def pack(args: argparse.Namespace) -> None:
     from facemotion.training import FaceDataset, load_image_folder, load_vote_folder, recipe_preprocessing
     from facemotion.training.datasets import identity_split
 
-    from train_default_model import PORTRAITS_HELD_OUT, duplicate_val_files
+    from train_default_model import PORTRAITS_HELD_OUT, ckplus_people, duplicate_val_files
 
     prep = recipe_preprocessing("compact")
     data: Path = args.data
     votes = data / "ferplus" / "votes.csv"
     parts = [_limit(load_vote_folder(data / "ferplus" / "train", votes, prep), args.per_class)]
     sources = [np.zeros(len(parts[0]), np.int8)]
+    posed = None
     if (data / "ckplus48" / "train").is_dir():
-        parts.append(_limit(load_image_folder(data / "ckplus48" / "train", prep, affect_spread=0.1), args.per_class))
+        ck_train, ck_held = ckplus_people(data, prep)
+        parts.append(_limit(ck_train, args.per_class))
         sources.append(np.ones(len(parts[-1]), np.int8))
+        posed = _limit(ck_held, args.per_class)
     if args.portraits and (data / "portraits").is_dir():
         faces = load_image_folder(data / "portraits", prep, detect_faces=True, seed=1)
         parts.append(_limit(faces.subset(~identity_split(faces.paths, PORTRAITS_HELD_OUT)), args.per_class))
@@ -143,18 +148,23 @@ def pack(args: argparse.Namespace) -> None:
         old.unlink()
     for i, image in enumerate(mosaic(train.images[..., 0])):
         Image.fromarray(image).save(into / f"train_faces_{i:02d}.jpg", quality=args.quality)
-    for i, image in enumerate(mosaic(val.images[..., 0])):
-        Image.fromarray(image).save(into / f"val_faces_{i:02d}.png", optimize=True)
-    np.savez_compressed(
-        into / "targets.npz",
-        train_labels=train.labels.astype(np.int8),
-        train_soft=train.soft_labels.astype(np.float16),
-        train_affect=train.affect.astype(np.float16),
-        train_source=np.concatenate(sources),
-        val_labels=val.labels.astype(np.int8),
-        val_soft=val.soft_labels.astype(np.float16),
-        val_affect=val.affect.astype(np.float16),
-    )
+    targets: dict[str, np.ndarray] = {
+        "train_labels": train.labels.astype(np.int8),
+        "train_soft": train.soft_labels.astype(np.float16),
+        "train_affect": train.affect.astype(np.float16),
+        "train_source": np.concatenate(sources),
+    }
+    for name, judge in (("val", val), ("posed", posed)):
+        if judge is None:
+            continue
+        for i, image in enumerate(mosaic(judge.images[..., 0])):  # lossless: these faces judge the models
+            Image.fromarray(image).save(into / f"{name}_faces_{i:02d}.png", optimize=True)
+        targets |= {
+            f"{name}_labels": judge.labels.astype(np.int8),
+            f"{name}_soft": judge.soft_labels.astype(np.float16),
+            f"{name}_affect": judge.affect.astype(np.float16),
+        }
+    np.savez_compressed(into / "targets.npz", **targets)
     if args.wheels:
         wheels = into / "wheels"
         wheels.mkdir(exist_ok=True)
@@ -166,10 +176,9 @@ def pack(args: argparse.Namespace) -> None:
     source = np.concatenate(sources)
     manifest = {
         "train": len(train),
-        "train_by_source": {
-            name: int((source == k).sum()) for k, name in enumerate(("ferplus", "ckplus", "portraits"))
-        },
+        "train_by_source": {name: int((source == k).sum()) for k, name in enumerate(SOURCES)},
         "val": len(val),
+        "posed": len(posed) if posed is not None else 0,
         "jpeg_quality": args.quality,
         "bytes": size,
         "command": " ".join(["python scripts/gpu_train.py", *sys.argv[1:]]),
@@ -233,35 +242,51 @@ def opencv_placeholder() -> None:
     sys.modules["cv2"] = placeholder
 
 
-def load_pack(pack_dir: Path, portraits_repeat: int) -> tuple[Any, Any]:
+SOURCES = ("ferplus", "ckplus", "portraits")  # train_source codes in the pack
+POSED_NEGATIVES = ("anger", "disgust", "fear", "sad")
+
+
+def load_pack(pack_dir: Path, repeats: dict[str, int] | None = None) -> tuple[Any, Any, Any]:
+    """The pack's training faces (each source repeated ``repeats[source]`` times), FER+ ``val``, and the held-out
+    CK+ people (``None`` in a pack without them)."""
     from PIL import Image
 
     from facemotion.training.datasets import FaceDataset
 
     t = np.load(pack_dir / "targets.npz")
 
-    def faces(pattern: str, n: int) -> np.ndarray:
-        return unmosaic([np.asarray(Image.open(p).convert("L")) for p in sorted(pack_dir.glob(pattern))], n)
+    def part(name: str, suffix: str) -> Any:
+        if f"{name}_labels" not in t:
+            return None
+        n = len(t[f"{name}_labels"])
+        images = [np.asarray(Image.open(p).convert("L")) for p in sorted(pack_dir.glob(f"{name}_faces_*.{suffix}"))]
+        return FaceDataset(
+            unmosaic(images, n),
+            t[f"{name}_labels"].astype(np.int64),
+            t[f"{name}_soft"].astype(np.float32),
+            t[f"{name}_affect"].astype(np.float32),
+            [f"{name}/{i}" for i in range(n)],
+        )
 
-    n_train, n_val = len(t["train_labels"]), len(t["val_labels"])
-    train = FaceDataset(
-        faces("train_faces_*.jpg", n_train),
-        t["train_labels"].astype(np.int64),
-        t["train_soft"].astype(np.float32),
-        t["train_affect"].astype(np.float32),
-        [f"train/{i}" for i in range(n_train)],
-    )
-    portraits = np.flatnonzero(t["train_source"] == 2)
-    if portraits_repeat > 1 and len(portraits):
-        train = FaceDataset.concatenate([train] + [train.subset(portraits)] * (portraits_repeat - 1))
-    val = FaceDataset(
-        faces("val_faces_*.png", n_val),
-        t["val_labels"].astype(np.int64),
-        t["val_soft"].astype(np.float32),
-        t["val_affect"].astype(np.float32),
-        [f"val/{i}" for i in range(n_val)],
-    )
-    return train, val
+    train = part("train", "jpg")
+    extra = [
+        train.subset(np.flatnonzero(t["train_source"] == code))
+        for code, source in enumerate(SOURCES)
+        for _ in range(max(0, (repeats or {}).get(source, 1) - 1))
+    ]
+    return FaceDataset.concatenate([train, *extra]), part("val", "png"), part("posed", "png")
+
+
+def posed_figures(model: Any, posed: Any, prep: Any) -> dict[str, Any]:
+    """Accuracy (most probable of eight) and the recall of each posed negative on the held-out CK+ people."""
+    if posed is None:
+        return {}
+    from facemotion.training.evaluate import classification_report
+    from facemotion.training.run import emotion_probabilities
+
+    r = classification_report(emotion_probabilities(model, posed, prep), posed.labels)
+    recall = {k: round(r.per_class[k]["recall"], 3) for k in POSED_NEGATIVES if k in r.per_class}
+    return {"posed_accuracy_8": round(r.accuracy_8 or 0.0, 4), "posed_recall": recall}
 
 
 def as_dtype(model: Any, build: Any, dtype: str) -> Any:
@@ -300,8 +325,13 @@ def train(args: argparse.Namespace) -> None:
     keras.config.set_dtype_policy(args.precision)
     keras.utils.set_random_seed(args.seed)
     prep = recipe_preprocessing("compact")
-    train_set, val = load_pack(args.pack, args.portraits_repeat)
-    print(f"backend {keras.backend.backend()}, {args.precision}; train {len(train_set)}, val {len(val)}", flush=True)
+    repeats = {"ckplus": args.ckplus_repeat, "portraits": args.portraits_repeat}
+    train_set, val, posed = load_pack(args.pack, repeats)
+    print(
+        f"backend {keras.backend.backend()}, {args.precision}; train {len(train_set)}, val {len(val)}, "
+        f"posed {len(posed) if posed is not None else 0}",
+        flush=True,
+    )
     augmentation = Augmentation(
         rotation=15.0, shift=0.1, scale=0.1, brightness=0.2, contrast=0.3, erasing=0.5, photometric=0.25
     )
@@ -325,6 +355,7 @@ def train(args: argparse.Namespace) -> None:
             "val_accuracy_9": round(r.accuracy, 4),
             "val_macro_f1": round(r.macro_f1, 4),
             "recall": {k: round(v["recall"], 3) for k, v in r.per_class.items()},
+            **posed_figures(model, posed, prep),
             "flops": flops(model),
             "params": model.count_params(),
         }
@@ -408,16 +439,18 @@ def ship(args: argparse.Namespace) -> None:
         model = as_dtype(trained, lambda: build_model("compact", width=figures["width"]), "float32")
     prep = recipe_preprocessing("compact")
     recipe = "resnet18" if name == "teacher" else "compact"
-    metrics = {k: figures[k] for k in ("val_accuracy_8", "val_accuracy_9", "val_macro_f1", "epochs", "seconds")}
+    keys = ("val_accuracy_8", "val_accuracy_9", "val_macro_f1", "posed_accuracy_8", "posed_recall", "epochs", "seconds")
+    metrics = {k: figures[k] for k in keys if k in figures}
     card = ModelCard(
         description=f"facemotion {name} model from the prepared GPU run: {recipe}, width {figures['width']}, "
         f"{figures['flops'] / 1e6:.1f} MFLOP per face. Nothing was selected on FER+ val (final weights).",
-        training_data="FER+ train + CK+ train + the portraits' training people (80 % of the identities)",
+        training_data="FER+ train + CK+ train's training subjects (80 %; the others judge posed expressions) "
+        "+ the portraits' training people (80 % of the identities)",
         training_command=run["command"],
         metrics={**metrics, "backend": run["backend"], "precision": run["precision"]},
     )
     save_pretrained(model, args.out, prep, recipe=recipe, card=card)
-    train_set, val = load_pack(args.pack, 1)
+    train_set, val, _ = load_pack(args.pack)
     picks = np.random.default_rng(0).permutation(len(train_set))[:512]
     export_tflite(args.out, quantization="none", samples=normalize(val.images[:512].astype(np.float32), prep))
     try:
@@ -448,7 +481,8 @@ def main() -> None:
     t.add_argument("--student-seconds", type=float, default=100.0, help="for each of the two students")
     t.add_argument("--teacher-width", type=int, default=48)
     t.add_argument("--distill", type=float, default=0.7, help="weight of the teacher in the students' targets")
-    t.add_argument("--portraits-repeat", type=int, default=2)
+    t.add_argument("--portraits-repeat", type=int, default=2, help="times the portraits' training people are seen")
+    t.add_argument("--ckplus-repeat", type=int, default=3, help="times the CK+ training people are seen")
     t.add_argument("--precision", default="mixed_bfloat16", help="Keras dtype policy (float32 on a CPU is faster)")
     t.add_argument("--max-epochs", type=int, default=10_000, help="a cap; the budgets end the runs")
     t.add_argument("--seed", type=int, default=0)

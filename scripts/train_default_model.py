@@ -71,6 +71,8 @@ from facemotion.training.transfer import prune_residual_blocks
 
 #: Share of the portraits' people kept for validation only (``identity_split``); the same in the evaluation script.
 PORTRAITS_HELD_OUT = 0.2
+#: Share of the CK+ subjects kept for validation only (posed expressions; ``benchmarks/posed.py``).
+CKPLUS_HELD_OUT = 0.2
 
 
 def duplicate_val_files(duplicates_csv: Path) -> set[str]:
@@ -93,6 +95,13 @@ def portraits_train(data: Path, prep: Preprocessing, repeat: int) -> FaceDataset
     return FaceDataset.concatenate([train] * repeat)
 
 
+def ckplus_people(data: Path, prep: Preprocessing) -> tuple[FaceDataset, FaceDataset]:
+    """CK+ ``train`` (the 48-px crops given) split by subject: the training people and the held-out ones."""
+    faces = load_image_folder(data / "ckplus48" / "train", prep, affect_spread=0.1, seed=0)
+    held = identity_split(faces.paths, CKPLUS_HELD_OUT)
+    return faces.subset(~held), faces.subset(held)
+
+
 def load(data: Path, cache: Path, portraits: int = 0) -> tuple[FaceDataset, FaceDataset]:
     prep = recipe_preprocessing("compact")
     if cache.exists():
@@ -104,9 +113,8 @@ def load(data: Path, cache: Path, portraits: int = 0) -> tuple[FaceDataset, Face
         return parts[0], parts[1]
     votes = data / "ferplus" / "votes.csv"
     train = load_vote_folder(data / "ferplus" / "train", votes, prep)
-    ck = data / "ckplus48" / "train"
-    if ck.is_dir():
-        train = FaceDataset.concatenate([train, load_image_folder(ck, prep, affect_spread=0.1, seed=0)])
+    if (data / "ckplus48" / "train").is_dir():
+        train = FaceDataset.concatenate([train, ckplus_people(data, prep)[0]])
     if portraits and (data / "portraits").is_dir():
         train = FaceDataset.concatenate([train, portraits_train(data, prep, portraits)])
     val = load_vote_folder(data / "ferplus" / "val", votes, prep)

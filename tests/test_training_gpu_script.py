@@ -70,7 +70,9 @@ def test_pack_then_smoke_train_without_opencv_or_tensorflow(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stderr[-3000:]
     manifest = json.loads((pack / "manifest.json").read_text())
     assert manifest["train_by_source"]["ferplus"] == 54 and manifest["train_by_source"]["ckplus"] == 42
-    assert sorted(p.suffix for p in pack.glob("*_faces_*")) == [".jpg", ".png"]  # lossy train, lossless val
+    assert manifest["posed"] == 42  # CK+'s held-out subjects: 6 faces of each of its 7 emotions
+    suffixes = {p.name.split("_")[0]: p.suffix for p in pack.glob("*_faces_*")}
+    assert suffixes == {"train": ".jpg", "val": ".png", "posed": ".png"}  # lossy train, lossless judges
 
     jax = importlib.util.find_spec("jax") is not None
     hidden = ("cv2", "tensorflow") if jax else ("cv2",)  # without JAX, Keras needs TensorFlow here
@@ -89,6 +91,7 @@ def test_pack_then_smoke_train_without_opencv_or_tensorflow(tmp_path: Path) -> N
     assert report["backend"] == env["KERAS_BACKEND"] and set(report["models"]) == {"teacher", "default", "fast"}
     assert all(m["epochs"] >= 1 and 0 <= m["val_accuracy_8"] <= 1 for m in report["models"].values())
     assert report["models"]["fast"]["flops"] < report["models"]["default"]["flops"]
+    assert all(set(m["posed_recall"]) == {"anger", "disgust", "fear", "sad"} for m in report["models"].values())
     files = sorted(out.iterdir())
     assert [f.name for f in files] == ["default.keras", "fast.keras", "gpu_train.json", "teacher.keras"]
     assert all(f.stat().st_size <= 16 * 2**20 for f in files)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,13 +220,23 @@ def load_affect_csv(csv_path: str | Path, prep: Preprocessing, image_root: str |
     return FaceDataset(images, labels, one_hot, affect, [str(root / rows[i]["path"]) for i in kept])
 
 
+#: CK+ file names: subject, sequence and frame numbers.
+_CKPLUS_NAME = re.compile(r"(S\d{3})_\d{3}_\d+")
+
+
 def identity_of(path: str | Path) -> str:
     """The person in a file named ``Name_Surname_0001.jpg`` (the name without its trailing number).
 
+    CK+ frames (``S010_004_00000017.png``: subject, sequence, frame) belong to their subject.
+
     >>> identity_of("portraits/happy/Heidi_Klum_0004.jpg")
     'Heidi_Klum'
+    >>> identity_of("ckplus48/train/anger/S010_004_00000017.png")
+    'S010'
     """
     stem = Path(path).stem
+    if ck := _CKPLUS_NAME.fullmatch(stem):
+        return ck.group(1)
     head, _, tail = stem.rpartition("_")
     return head if head and tail.isdigit() else stem
 
