@@ -42,11 +42,11 @@ def test_detectors_on_labelled_group_photos(face_boxes: dict[str, list[dict[str,
     assert spurious <= 2
 
 
-def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, list[dict[str, int]]]) -> None:
+def _voc_mosaic(
+    face_boxes: dict[str, list[dict[str, int]]],
+) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
     """The nine VOC photos as one 3×3 mosaic, 1,500 px wide: faces of about 39 px (1/38 of the side)."""
     import cv2
-
-    from facemotion.detection.blazeface_backend import BlazeFaceDetector
 
     cells, truth = [], []
     for k, (name, boxes) in enumerate(face_boxes.items()):
@@ -55,11 +55,34 @@ def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, l
         cells.append(cv2.resize(image, (500, 375), interpolation=cv2.INTER_AREA))
         dx, dy = 500 * (k % 3), 375 * (k // 3)
         truth += [(b["left"] * sx + dx, b["top"] * sy + dy, b["width"] * sx, b["height"] * sy) for b in boxes]
-    mosaic = np.vstack([np.hstack(cells[r : r + 3]) for r in (0, 3, 6)])
+    return np.vstack([np.hstack(cells[r : r + 3]) for r in (0, 3, 6)]), truth
 
+
+def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, list[dict[str, int]]]) -> None:
+    from facemotion.detection.blazeface_backend import BlazeFaceDetector
+
+    mosaic, truth = _voc_mosaic(face_boxes)
     assert match_boxes([f.box for f in BlazeFaceDetector(min_face_size=None).detect(mosaic)], truth)[0] <= 10  # 5/43
     found, spurious = match_boxes([f.box for f in get_detector().detect(mosaic)], truth)
     assert found >= 40 and spurious <= 1, f"{found}/43, {spurious} spurious"
+
+
+def test_a_crowd_in_a_photo_over_2048_px_is_searched_in_its_own_pixels(
+    face_boxes: dict[str, list[dict[str, int]]],
+) -> None:
+    """The mosaic repeated 3×3: a 4,500-px photo of 387 faces of 39 px. The tiles of its 2,048-px
+    copy see faces of 18 px and find 39; faces near that limit send the search to the photo's pixels."""
+    import facemotion.detection.blazeface_backend as backend
+
+    mosaic, truth = _voc_mosaic(face_boxes)
+    crowd = np.ascontiguousarray(np.tile(mosaic, (3, 3, 1)))
+    height, width = mosaic.shape[:2]
+    truth = [(x + width * j, y + height * i, w, h) for i in range(3) for j in range(3) for x, y, w, h in truth]
+    found, spurious = match_boxes([f.box for f in get_detector().detect(crowd)], truth)
+    assert found >= 300 and spurious <= 2, f"{found}/387, {spurious} spurious"
+    coarse = backend.BlazeFaceDetector()
+    coarse._tiled = lambda image: coarse._tile_pass(image, backend.TILED_MAX_SIDE / max(image.shape[:2]))  # type: ignore[method-assign]
+    assert match_boxes([f.box for f in coarse.detect(crowd)], truth)[0] <= 60  # what the copy alone finds
 
 
 def test_black_and_white_group_photos(face_boxes: dict[str, list[dict[str, int]]]) -> None:

@@ -62,9 +62,18 @@ SHORT_RANGE_MIN_SCORE = 0.7
 #: Smaller faces (a crowd in a large photo) are looked for in tiles of ``FACES_PER_TILE``
 #: times the smallest face wanted, overlapping by a quarter of their side.
 FACES_PER_TILE = 16
-#: Photos larger than this are shrunk for the tiles (as MTCNN shrinks to 1,024 px), so
-#: ``min_face_size`` is in the pixels of at most a 2,048-px photo and a 12-MP photo needs 26 tiles.
+#: Photos larger than this are shrunk for the tiles (as MTCNN shrinks to 1,024 px), so a
+#: 12-MP photo needs 26 tiles; faces of ``min_face_size`` px in the shrunk copy are found there.
 TILED_MAX_SIDE = 2048
+#: A crowd in a large photo: when ``REFINE_MIN_FACES`` or more faces found in the shrunk
+#: copy's tiles are less than ``REFINE_BELOW`` times ``min_face_size``, smaller faces are
+#: likely, and the photo's own pixels (up to ``FINE_MAX_SIDE``) are searched in the tiles the
+#: copy could not see. A 4,500-px photo of 387 faces of 39 px: 39 found in the copy alone,
+#: 312 with this. Photos whose faces are larger (portraits, groups) cost nothing more; one
+#: small false box (a 4,000-px VOC photo has one) does not set it off.
+REFINE_BELOW = 1.5
+REFINE_MIN_FACES = 3
+FINE_MAX_SIDE = 6144
 #: Least score of a box found in a tile. Tiles show backgrounds in more detail than the
 #: whole photo: their false boxes (hands, faces in pictures) reach 0.64 while true faces of
 #: 77 px and more score 0.67 or more (VOC group photos as a 3×3 mosaic, 1,500–4,000 px wide).
@@ -141,12 +150,13 @@ def contrast(grey: NDArray[np.uint8], box: tuple[int, int, int, int]) -> float:
     return float(grey[y : y + h, x : x + w].std())
 
 
-def tiles(width: int, height: int, min_face_size: int) -> list[tuple[int, int, int]]:
+def tiles(width: int, height: int, min_face_size: int, below: float = float("inf")) -> list[tuple[int, int, int]]:
     """Square tiles (x0, y0, side) in which faces of ``min_face_size`` px and up are large enough to be found.
 
     Each level's tiles are twice the side of the one below, starting at
     ``FACES_PER_TILE · min_face_size``, and overlap by a quarter, so a face up to a quarter of
-    a tile lies whole in one of them; the whole-photo pass covers the levels above.
+    a tile lies whole in one of them; the whole-photo pass covers the levels above. Only
+    tiles of a side under ``below`` are listed.
 
     >>> tiles(500, 375, 32)
     []
@@ -154,10 +164,12 @@ def tiles(width: int, height: int, min_face_size: int) -> list[tuple[int, int, i
     (16, (0, 0, 512))
     >>> tiles(640, 480, 32)
     [(0, 0, 512), (128, 0, 512)]
+    >>> tiles(1500, 1125, 32, below=1024) == [t for t in tiles(1500, 1125, 32) if t[2] == 512]
+    True
     """
     out: list[tuple[int, int, int]] = []
     side = FACES_PER_TILE * min_face_size
-    while side < max(width, height):
+    while side < min(max(width, height), below):
         step = 3 * side // 4
         # Start positions every ``step``, the last one moved back to end at the photo's edge.
         xs = sorted({min(x, max(0, width - side)) for x in range(0, max(1, width - side + step), step)})
@@ -317,16 +329,32 @@ class BlazeFaceDetector:
         self._short = _BlazeFaceModel(SHORT_RANGE_PATH, 128, ((8, 2), (16, 6)), threads) if short_range else None
 
     def _tiled(self, image: NDArray[np.uint8]) -> list[Candidates]:
-        """Full-range detections in the tiles of a large photo (shrunk to ``TILED_MAX_SIDE``), in photo pixels."""
+        """Full-range detections in the tiles of a large photo (shrunk to ``TILED_MAX_SIDE``), in photo pixels.
+
+        When the copy's tiles find faces near the smallest size they can see (a crowd), the
+        photo's own pixels are searched too, in the smaller tiles (``REFINE_BELOW``).
+        """
         if not self.min_face_size:
             return []
+        longest = max(image.shape[:2])
+        scale = min(1.0, TILED_MAX_SIDE / longest)
+        out = self._tile_pass(image, scale)
+        found = np.concatenate([c.boxes for c in out]) if out else np.zeros((0, 4))
+        small = (found[:, 2] - found[:, 0]) * scale < REFINE_BELOW * self.min_face_size
+        if scale < 1.0 and small.sum() >= REFINE_MIN_FACES:
+            fine = min(1.0, FINE_MAX_SIDE / longest)
+            out += self._tile_pass(image, fine, below=FACES_PER_TILE * self.min_face_size * fine / scale)
+        return out
+
+    def _tile_pass(self, image: NDArray[np.uint8], scale: float, below: float = float("inf")) -> list[Candidates]:
+        """Full-range detections in the tiles (sides under ``below``) of ``image`` resized by ``scale``."""
+        assert self.min_face_size
         height, width = image.shape[:2]
-        scale = min(1.0, TILED_MAX_SIDE / max(height, width))
         if scale < 1.0:
             width, height = max(1, round(width * scale)), max(1, round(height * scale))
             image = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), np.uint8)
         out = []
-        for x0, y0, side in tiles(width, height, self.min_face_size):
+        for x0, y0, side in tiles(width, height, self.min_face_size, below):
             found = self._full.candidates(
                 image[y0 : y0 + side, x0 : x0 + side], 0.0, max(self.min_score, TILE_MIN_SCORE)
             )
