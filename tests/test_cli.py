@@ -245,6 +245,13 @@ def test_annotate_into_an_existing_file_says_what_to_do(capsys: pytest.CaptureFi
     assert code == 2 and "existing file; give a folder" in err
 
 
+def test_annotate_with_crops_is_refused_not_ignored(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    photo = str(need(GROUP_PHOTOS / "voc_2007_007763.jpg"))
+    code, _, err = _run(capsys, "analyze", photo, "--crops", "--annotate", str(tmp_path / "drawn"))
+    assert code == 2 and "with --crops nothing is detected to draw" in err
+    assert not (tmp_path / "drawn").exists()
+
+
 def test_video_refuses_photos_and_names_missing_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = _run(capsys, "video", str(need(GROUP_PHOTOS / "voc_2007_007763.jpg")), "--out", str(tmp_path / "v"))
     assert code == 2 and "still image, not a video" in err

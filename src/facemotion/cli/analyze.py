@@ -47,6 +47,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from facemotion.inputs import display_name, expand_inputs, no_inputs_message, output_names
     from facemotion.scale.contract import RecordLog, resume, run_settings, source_key
 
+    if args.annotate and args.crops:
+        raise FacemotionError("--annotate draws the faces found in photos; with --crops nothing is detected to draw")
     if args.annotate:
         output_folder(args.annotate, "--annotate")
     out_file = output_file(args.out, "--out") if args.out else None
@@ -103,7 +105,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         + (f" ({found.duplicates} given more than once, counted once)" if found.duplicates else ""),
         file=sys.stderr,
     )
-    if args.annotate and not args.crops:
+    if args.annotate:
         drawn = sum(r["error"] is None for r in records)
         print(f"{drawn} annotated picture(s) written to {Path(args.annotate)}/", file=sys.stderr)
     if args.json:
