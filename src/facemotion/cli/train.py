@@ -35,6 +35,24 @@ def learning_rate(text: str) -> float:
     return value
 
 
+def weight(text: str) -> float:
+    """An argparse type: a weight in [0, 1].
+
+    >>> weight("0.5")
+    0.5
+    >>> weight("2")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected a weight in [0, 1], got '2'
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a weight in [0, 1], got {text!r}")
+    return value
+
+
 def _load_keras() -> None:
     """Import Keras (and TensorFlow under its backend) quietly; one line naming the extra when missing."""
     from facemotion.extras import require
@@ -79,6 +97,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise FacemotionError(f"--out {args.out}: that is an existing file; give a folder to write the model into")
+    if args.distill_initial is not None and not args.init:
+        raise FacemotionError("--distill-initial needs --init: a network trained from scratch has nothing to keep")
     _load_keras()
     from facemotion.artifact import ModelCard
 
@@ -150,6 +170,7 @@ def _finetune_from(args: argparse.Namespace, card: Any) -> int:
         "epochs": args.epochs,
         "batch_size": args.batch_size or batch_size_for(n_train, 32),
         "learning_rate": args.learning_rate,
+        "distill_initial": args.distill_initial,
     }
     config = small_data_config(**{k: v for k, v in changes.items() if v is not None})
     card.training_data = f"fine-tuned from {args.init} on {args.data_dir}"
@@ -205,6 +226,14 @@ def add_train_command(sub: Any) -> None:
         help="default: from the data size, about 20 steps per epoch (8-64; 8-32 with --init)",
     )
     p.add_argument("--learning-rate", type=learning_rate, default=None, help="default 1e-3 (3e-4 with --init)")
+    p.add_argument(
+        "--distill-initial",
+        type=weight,
+        default=None,
+        metavar="WEIGHT",
+        help="with --init: weight (0-1) of the starting model's own predictions in the training targets, so that "
+        "it keeps what it knows while it learns your labels (default 0.5; 0 = your labels only)",
+    )
     p.add_argument("--detect", action="store_true", help="images are whole photos: detect and crop the face")
     p.add_argument(
         "--work",

@@ -94,6 +94,29 @@ class TrainingConfig:
     them, then follows a cosine to 0, and training stops when the budget is spent (``epochs`` is then a cap).
     Checkpoints are written once, at the end."""
     warmup_fraction: float = 0.03
+    distill_initial: float = 0.0
+    """Weight in [0, 1] of the starting model's own emotion probabilities in the targets (*learning without
+    forgetting*, Li & Hoiem 2016): a frozen copy of the model as training starts labels every augmented batch
+    the student sees, so that fine-tuning on a few faces keeps what the model knew. 0 = off."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.distill_initial <= 1.0:
+            raise ValueError(f"distill_initial must be in [0, 1], got {self.distill_initial}")
+
+
+def frozen_copy(model: keras.Model) -> keras.Model:
+    """A copy of ``model`` with its current weights, none of them trainable (a teacher that never moves).
+
+    >>> model = build_model("compact", width=4)
+    >>> copy = frozen_copy(model)
+    >>> copy is not model, copy.trainable_weights, all(np.array_equal(a, b)
+    ...     for a, b in zip(copy.get_weights(), model.get_weights(), strict=True))
+    (True, [], True)
+    """
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    copy.trainable = False
+    return copy
 
 
 class MaskedCrossEntropy(keras.losses.Loss):  # type: ignore[misc]
@@ -216,10 +239,16 @@ def finetune(
     metrics per epoch (plot it with `facemotion.training.plot_history`).
     ``callbacks`` are extra Keras callbacks. ``teachers`` (frozen) label every augmented
     batch the student sees (consistent teaching), weighted ``teacher_weight``; with
-    ``teacher_turns`` they take turns on the batch and its mirror image. ``verbose`` is
-    Keras's (default: a progress bar on a terminal, one line per epoch otherwise).
+    ``teacher_turns`` they take turns on the batch and its mirror image. With
+    ``config.distill_initial`` the teacher is instead a frozen copy of ``model`` as given
+    (`frozen_copy`), weighted ``config.distill_initial``. ``verbose`` is Keras's (default:
+    a progress bar on a terminal, one line per epoch otherwise).
     """
     config = config or TrainingConfig()
+    if config.distill_initial:
+        if teachers:
+            raise ValueError("give either teachers or TrainingConfig.distill_initial, not both")
+        teachers, teacher_weight = [frozen_copy(model)], config.distill_initial
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     if not (work / "backup").exists():  # nothing to resume: a finished run's files must not mix with this one's

@@ -35,7 +35,8 @@ COMPACT_TRAIN_FROM = "block3a"
 
 def small_data_config(**changes: object) -> TrainingConfig:
     """Fine-tuning defaults for small data: low learning rate, early stopping, no class rebalancing,
-    classes absent from the data left out of the loss."""
+    classes absent from the data left out of the loss, and the starting model as a teacher
+    (``distill_initial=0.5``: the user's label stays the most probable class of every target)."""
     base = TrainingConfig(
         epochs=40,
         batch_size=32,
@@ -45,6 +46,7 @@ def small_data_config(**changes: object) -> TrainingConfig:
         va_loss_weight=0.2,
         early_stopping=6,
         mask_absent=True,
+        distill_initial=0.5,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -154,7 +156,9 @@ def finetune_pretrained(
     Without ``val``, 20 % of each class is held out; the best epoch on it is kept and its
     figures go into the model card. Classes absent from ``train`` are left out of the
     loss, so their outputs stay close to what the starting model gave (fine-tuning on
-    eight classes would otherwise teach it never to say the ninth). The saved model gets
+    eight classes would otherwise teach it never to say the ninth). A frozen copy of the
+    starting model labels every training batch beside the user's labels
+    (``config.distill_initial``), so that a few hundred faces do not erase what it knew. The saved model gets
     a checked float32 LiteRT export, so it runs without TensorFlow like the bundled one.
     Checkpoints go to ``work_dir`` (default ``OUT_work`` beside ``out``). Returns the
     `facemotion.training.run.TrainingRun` (``.out``, ``.summary()``).
