@@ -124,6 +124,13 @@ def test_balanced_batches_draw_rare_classes_more_often() -> None:
     assert 0.35 < (drawn == 0).mean() < 0.65  # balanced: about half
     plain = FaceBatches(data, 40, training=True, balance=0.0)
     assert (data.labels[plain.order] == 0).mean() < 0.15
+    # No rebalancing: a shuffle, every face once an epoch (drawn with replacement, a third would be missing).
+    first = plain.order.copy()
+    plain.on_epoch_end()
+    assert sorted(first.tolist()) == sorted(plain.order.tolist()) == list(range(400))
+    assert not np.array_equal(first, plain.order)  # shuffled anew
+    tiny = FaceBatches(_random_faces(3, seed=0), 8, training=True)  # fewer faces than a batch: whole passes
+    assert len(tiny) == 1 and sorted(np.bincount(tiny.order, minlength=3).tolist()) == [2, 3, 3]
     assert len(FaceBatches(data, 64)) == 7 and len(FaceBatches(data, 64, training=True)) == 6
 
 

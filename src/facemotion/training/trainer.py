@@ -131,9 +131,10 @@ class TrainingModel(keras.Model):  # type: ignore[misc]
 class FaceBatches(keras.utils.PyDataset):  # type: ignore[misc]
     """Numpy batches ``({"image": faces, <task>: targets},)`` of a `FaceDataset`.
 
-    With ``training=True`` an epoch draws ``len(data)`` faces (at least one batch) with
-    probabilities ∝ class frequency ** -``balance`` (0 = plain shuffle, 1 = balanced
-    classes), redrawn every epoch; otherwise every face once, in order.
+    With ``training=True`` an epoch draws ``len(data)`` faces (whole batches, at least one)
+    with probabilities ∝ class frequency ** -``balance`` (1 = balanced classes), redrawn
+    every epoch; with ``balance=0`` it is a plain shuffle instead, every face once (so a
+    small set is shown whole every epoch). Otherwise every face once, in order.
 
     >>> data = FaceDataset(np.zeros((5, 48, 48, 1), np.uint8), np.zeros(5, np.int64),
     ...                    np.zeros((5, 9), np.float32), np.zeros((5, 2), np.float32), list("abcde"))
@@ -157,6 +158,7 @@ class FaceBatches(keras.utils.PyDataset):  # type: ignore[misc]
         self.training = training
         self.tasks = tuple(tasks)
         self.rng = np.random.default_rng(seed)
+        self.balance = balance
         self.weights = sampling_weights(data.labels, balance)
         self.order = np.arange(len(data))
         if training:
@@ -170,7 +172,11 @@ class FaceBatches(keras.utils.PyDataset):  # type: ignore[misc]
     def on_epoch_end(self) -> None:
         if self.training:
             size = len(self) * self.batch_size
-            self.order = self.rng.choice(len(self.data), size=size, p=self.weights)
+            if self.balance:
+                self.order = self.rng.choice(len(self.data), size=size, p=self.weights)
+            else:  # shuffled passes over the data, as many as one batch needs
+                passes = -(-size // len(self.data))
+                self.order = np.concatenate([self.rng.permutation(len(self.data)) for _ in range(passes)])[:size]
 
     def __getitem__(self, index: int) -> tuple[dict[str, np.ndarray]]:
         pick = self.order[index * self.batch_size : (index + 1) * self.batch_size]
