@@ -115,3 +115,28 @@ def test_cli_distill_initial_is_checked(
         code = int(exit_info.code or 0)
     assert code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_cli_passes_the_weight_to_fine_tuning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import cv2
+
+    import facemotion.training
+    from facemotion.cli import main
+
+    rng = np.random.default_rng(0)
+    for label in ("happy", "sad"):
+        (tmp_path / "data" / label).mkdir(parents=True)
+        for i in range(2):
+            cv2.imwrite(str(tmp_path / "data" / label / f"{i}.png"), rng.integers(0, 256, (48, 48), dtype=np.uint8))
+    given: list[TrainingConfig] = []
+
+    def fake_finetune_pretrained(data: FaceDataset, out: object, **kwargs: Any) -> Any:
+        given.append(kwargs["config"])
+        return types.SimpleNamespace(summary=lambda: "", absent=[])
+
+    monkeypatch.setattr(facemotion.training, "finetune_pretrained", fake_finetune_pretrained)
+    base = ["train", str(tmp_path / "data"), "--init", "default", "--out", str(tmp_path / "m")]
+    assert main(base) == 0 and main([*base, "--distill-initial", "0"]) == 0
+    assert [c.distill_initial for c in given] == [0.5, 0.0]
