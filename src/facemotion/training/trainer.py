@@ -133,8 +133,9 @@ class FaceBatches(keras.utils.PyDataset):  # type: ignore[misc]
 
     With ``training=True`` an epoch draws ``len(data)`` faces (whole batches, at least one)
     with probabilities ∝ class frequency ** -``balance`` (1 = balanced classes), redrawn
-    every epoch; with ``balance=0`` it is a plain shuffle instead, every face once (so a
-    small set is shown whole every epoch). Otherwise every face once, in order.
+    every epoch; with ``balance=0`` it is a plain shuffle instead: no face twice, and only
+    what does not fill a last batch left out (with replacement a third of a small set would
+    be missing from each epoch). Otherwise every face once, in order.
 
     >>> data = FaceDataset(np.zeros((5, 48, 48, 1), np.uint8), np.zeros(5, np.int64),
     ...                    np.zeros((5, 9), np.float32), np.zeros((5, 2), np.float32), list("abcde"))
