@@ -594,14 +594,16 @@ def iter_frames(
 
     ``start``/``stop`` limit it to frames ``start <= index < stop`` (a chunk of a long
     video; never a frame before ``start``, even where seeking lands earlier); the sampled
-    frames are those of the whole video, whatever the chunking.
+    frames are those of the whole video, whatever the chunking. Times are the decoder's
+    (`frame_time`: right in a variable-frame-rate video too); frames come upright as the
+    file's rotation (a phone's portrait video) says.
     Raises `VideoReadError` when the file cannot be opened as a video.
     """
     with _capture(path) as cap:
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        fps, total = _rate_and_count(cap)
         every = sample_step(fps, sample_fps)
         index, failures = 0, 0
+        last: tuple[int, float] | None = None  # (index, time) of the last frame read
         if start > 0:
             cap.set(cv2.CAP_PROP_POS_FRAMES, start)
             index = int(cap.get(cv2.CAP_PROP_POS_FRAMES))  # may land earlier (a cut file): read on to start
@@ -611,16 +613,40 @@ def iter_frames(
                 if total and index < total and failures < 25:
                     failures += 1
                     if index >= start and index % every == 0:
-                        yield index, index / fps, None
+                        yield index, frame_time(math.nan, index, fps, last), None
                     index += 1
                     continue
                 break
             failures = 0
+            last = (index, frame_time(cap.get(cv2.CAP_PROP_POS_MSEC), index, fps, last))
             if index >= start and index % every == 0:
                 ok, frame = cap.retrieve()
                 rgb = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
-                yield index, index / fps, rgb
+                yield index, last[1], rgb
             index += 1
+
+
+def frame_time(msec: float, index: int, fps: float, previous: tuple[int, float] | None = None) -> float:
+    """The time (s) of frame ``index``: ``index / fps`` unless the decoder's timestamp ``msec`` says otherwise.
+
+    A variable-frame-rate video (a phone's, a screen recording) states its average rate,
+    so ``index / fps`` drifts from the real time; its frames' timestamps do not. A
+    timestamp within a microsecond of ``index / fps`` gives ``index / fps`` (a
+    constant-rate video's times, exactly); one that is missing or does not follow ``previous``
+    (``(index, time)`` of the last frame read, if any) gives ``previous`` time plus the
+    frames between over ``fps``.
+
+    >>> frame_time(5005.005005005006, 150, 29.97) == 150 / 29.97  # constant rate
+    True
+    >>> frame_time(2000.0, 150, 30.0, (149, 1.9))  # variable: frame 150 at 2 s, not 5 s
+    2.0
+    >>> frame_time(0.0, 150, 30.0, (149, 4.9))  # no timestamp
+    4.933333333333334
+    """
+    nominal = index / fps
+    if not math.isfinite(msec) or (previous is not None and msec / 1000 <= previous[1]):
+        return nominal if previous is None else previous[1] + (index - previous[0]) / fps
+    return nominal if abs(msec / 1000 - nominal) < 1e-6 else msec / 1000
 
 
 def video_info(path: str | Path) -> tuple[float, float]:
@@ -636,8 +662,18 @@ def _video_frames(path: str | Path) -> tuple[float, int]:
     if Path(path).is_file() and Path(path).suffix.lower() in IMAGE_SUFFIXES:  # a missing file: "no such file"
         raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
     with _capture(path) as cap:
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        return fps, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        return _rate_and_count(cap)
+
+
+def _rate_and_count(cap: Any) -> tuple[float, int]:
+    """``(fps, frame count)`` a capture states; 30 fps and 0 (unknown) where it states nothing sensible.
+
+    A WebM written as it was recorded (a browser's ``MediaRecorder``, a stream) has no
+    length: OpenCV then gives a negative frame count.
+    """
+    fps, count = cap.get(cv2.CAP_PROP_FPS), cap.get(cv2.CAP_PROP_FRAME_COUNT)
+    fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else 30.0
+    return fps, int(count) if math.isfinite(count) and 0 < count < 1e10 else 0
 
 
 @contextmanager
@@ -778,6 +814,12 @@ class FrameAnalyzer:
         """Flush, link the tracks into people, and account for every sampled frame."""
         self.flush()
         report = self.report
+        last = max(report.frame_times, default=0.0)
+        if report.frame_times and (report.duration <= 0 or last >= report.duration):  # no length, or an average
+            end = last + 1 / (report.sample_fps if report.sample_fps > 0 else max(report.fps, 1e-6))  # under-stated
+            report.duration = end
+            if "duration" in report.metadata:
+                report.metadata["duration"] = end
         if self.link_people:
             self._link()
         read = report.frames_analyzed + report.frames_skipped
@@ -830,19 +872,37 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
     ``facemotion video`` (one pass) and ``facemotion batch`` (chunks merged) both settle
     their counts and warnings here.
 
+    Only a container that states its frame count (MP4, MOV) is taken at its word to the
+    last frame: others (WebM, Matroska, AVI, MPEG) give a length that counts a video
+    starting late or audio running on (`END_SLACK_SECONDS`), so frames missing within
+    that of the end are not in the file, and the duration ends with the last frame.
+
     >>> report = VideoReport("clip.avi", 10.0, 4.0, frames_expected=20, frames_analyzed=12, frames_skipped=8)
     >>> report.frame_times = [0.2 * k for k in range(12)]
     >>> account_for_the_end(report, 8)
     >>> report.status, report.frames_skipped, report.frames_unreadable, report.warnings[0][:36]
     ('truncated', 0, 8, 'clip.avi ends early: 8 of 20 sampled')
     """
+    last = max(report.frame_times, default=0.0)
+    interval = (  # between sampled frames
+        1 / report.sample_fps
+        if report.sample_fps > 0
+        else report.duration / report.frames_expected
+        if report.frames_expected
+        else 0.0
+    )
+    if after > 0 and report.duration - last <= END_SLACK_SECONDS + interval and not _states_its_frames(report.path):
+        report.frames_expected -= min(after, report.frames_expected - report.frames_analyzed)
+        report.duration = min(report.duration, last + interval)
+        if "duration" in report.metadata:
+            report.metadata["duration"] = report.duration
+        after = 0
     not_analysed = max(0, report.frames_expected - report.frames_analyzed)
     report.frames_unreadable = min(max(0, after), not_analysed)
     report.frames_skipped = not_analysed - report.frames_unreadable
     report.status = "truncated" if report.frames_unreadable else "complete"
     report.warnings[:] = [w for w in report.warnings if not _about_the_frames(w, report.name)]
     if report.frames_unreadable:
-        last = max(report.frame_times, default=0.0)
         report.warnings.append(
             f"{report.name} ends early: {report.frames_unreadable} of {report.frames_expected} sampled frames "
             f"could not be read after {last:.1f} s of its stated {report.duration:.1f} s (the file is cut short "
@@ -850,6 +910,27 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
         )
     if report.frames_skipped:
         report.warnings.append(_damaged_warning(report.name, report.frames_skipped))
+
+
+#: Seconds at the end of a video whose container does not state its frame count
+#: (`account_for_the_end`) that may hold no frame without the file being cut short: the
+#: length it states runs from the first packet of any stream, so a video that starts late
+#: (0.8 s in the shared clip converted to WebM) or audio that runs on counts in it.
+END_SLACK_SECONDS = 1.0
+
+
+def _states_its_frames(path: str | Path) -> bool:
+    """Whether ``path`` is an MP4/MOV file (ISO base media: ``ftyp`` box), whose index lists every frame.
+
+    Anything that cannot be read counts as stating them (a missing frame is then taken as
+    a cut, as for any file).
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:
+        return True
+    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
 
 
 def _about_the_frames(warning: str, name: str) -> bool:
@@ -991,7 +1072,7 @@ def analyze_stream(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cap = open_source(source)
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    fps = _rate_and_count(cap)[0]
     every = sample_step(fps, sample_fps)
     report = VideoReport(str(source), fps, 0.0, sample_fps=fps / every)
     report.metadata = video_metadata(str(source), clf, fps / every, sample_fps)
