@@ -227,3 +227,43 @@ def test_a_webm_whose_video_starts_late_is_complete(portrait: Path, tmp_path: Pa
     cut = tmp_path / "cut.webm"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
     assert analyze_video(cut, classifier, sample_fps=5, progress=False).status == "truncated"
+
+
+def test_an_animated_gif_is_a_video_and_a_still_one_is_not(tmp_path: Path, astronaut: np.ndarray) -> None:
+    from PIL import Image
+
+    from facemotion.errors import VideoReadError
+
+    frames = [Image.fromarray(np.roll(astronaut, 8 * i, axis=1)[::2, ::2]) for i in range(12)]
+    frames[0].save(tmp_path / "loop.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    frames[0].save(tmp_path / "still.gif")
+    assert video.video_info(tmp_path / "loop.gif") == pytest.approx((10.0, 1.2))
+    assert [i for i, _, _ in iter_frames(tmp_path / "loop.gif", 5)] == [0, 2, 4, 6, 8, 10]
+    with pytest.raises(VideoReadError, match="still image, not a video"):
+        video.video_info(tmp_path / "still.gif")
+
+
+def test_an_empty_file_and_a_sound_file_say_what_they_are(tmp_path: Path) -> None:
+    from facemotion.errors import VideoReadError
+
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(VideoReadError, match=r"empty \(0 bytes\)"):
+        video.video_info(tmp_path / "empty.mp4")
+    (tmp_path / "talk.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A " + bytes(200))
+    with pytest.raises(VideoReadError, match="holds no video"):
+        video.video_info(tmp_path / "talk.m4a")
+
+
+def test_the_command_line_says_no_face_was_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from facemotion.cli import main
+
+    path = tmp_path / "wall.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for _ in range(20):
+        writer.write(np.full((48, 64, 3), 120, np.uint8))
+    writer.release()
+    assert main(["video", str(path), "--out", str(tmp_path / "out"), "--fps", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "no face found in the 10 analysed frames" in out and "in 1 shot " in out and "0 face tracks" in out
+    assert out.startswith("wall.avi: 2.0 s, complete")
+    assert (tmp_path / "out" / "report.html").stat().st_size > 0

@@ -659,10 +659,20 @@ def _video_frames(path: str | Path) -> tuple[float, int]:
     """``(fps, frame count stated by the container)``."""
     from facemotion.io import IMAGE_SUFFIXES
 
-    if Path(path).is_file() and Path(path).suffix.lower() in IMAGE_SUFFIXES:  # a missing file: "no such file"
+    suffix = Path(path).suffix.lower()
+    if Path(path).is_file() and suffix in IMAGE_SUFFIXES and not (suffix == ".gif" and _animated(path)):
         raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
-    with _capture(path) as cap:
+    with _capture(path) as cap:  # a missing file: "no such file"
         return _rate_and_count(cap)
+
+
+def _animated(path: str | Path) -> bool:
+    """Whether a GIF holds more than one frame (an animated GIF is read as a video)."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        return bool(cap.isOpened() and cap.grab() and cap.grab())
+    finally:
+        cap.release()
 
 
 def _rate_and_count(cap: Any) -> tuple[float, int]:
@@ -682,10 +692,15 @@ def _capture(path: str | Path) -> Iterator[Any]:
     path = Path(path)
     if not path.is_file():
         raise VideoReadError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise VideoReadError(f"{path} is empty (0 bytes)")
     cap = cv2.VideoCapture(str(path))
     try:
         if not cap.isOpened():
-            raise VideoReadError(f"{path} is not a video OpenCV can decode")
+            raise VideoReadError(
+                f"{path} is not a video OpenCV can decode: it holds no video (a sound file?), a codec OpenCV "
+                "lacks, or it is damaged (an MP4 cut short before its index, which MP4s often keep at the end)"
+            )
         yield cap
     finally:
         cap.release()

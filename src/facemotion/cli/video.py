@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -20,9 +21,19 @@ if TYPE_CHECKING:
 WRITTEN = ("report.html", "summary.json", "timeline.csv", "frames.csv", "people.csv", "timeline.png")
 
 
+def quiet_decoder(args: argparse.Namespace) -> None:
+    """Keep FFmpeg's own lines ("moov atom not found", "Not all references are available") off the terminal.
+
+    Our errors and warnings say what matters; ``--debug`` shows FFmpeg's too. Set before
+    OpenCV opens its first video (it reads the setting then).
+    """
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "32" if getattr(args, "debug", False) else "-8")
+
+
 def cmd_video(args: argparse.Namespace) -> int:
     from facemotion.apps.video import AnalysisInterrupted, analyze_stream, analyze_video
 
+    quiet_decoder(args)
     out = output_folder(args.out, "--out")
     clf = classifier_from_args(args)
     if args.live or args.file.isdigit() or "://" in args.file:
@@ -75,15 +86,20 @@ def _print_second(s: dict[str, Any]) -> None:
 
 def _video_text(s: dict[str, Any], out: Path) -> str:
     lines = [
-        f"{s['file']}: {s['duration']:.1f} s, {s['status']}; sampled frames: {s['frames_expected']} expected, "
+        f"{s['file']}: {s['duration']:.{1 if s['duration'] >= 1 else 2}f} s, {s['status']}; sampled frames: {s['frames_expected']} expected, "
         f"{s['frames_analyzed']} analysed, {s['frames_skipped']} skipped, {s['frames_unreadable']} unreadable"
         + (f", {s['frames_not_reached']} not reached" if s["frames_not_reached"] else ""),
-        f"{s['faces']} face readings, {s['faces_used']} used; {s['left_out_sentence']}",
         (
-            f"{s['people']} {'person' if s['people'] == 1 else 'people'} in {s['shots']} shots ({s['face_tracks']} face tracks linked by appearance; "
+            f"{_count(s['faces'], 'face reading')}, {s['faces_used']} used; {s['left_out_sentence']}"
+            if s["faces"]
+            else f"no face found in the {s['frames_analyzed']} analysed frames"
+        ),
+        (
+            f"{s['people']} {'person' if s['people'] == 1 else 'people'} in {_count(s['shots'], 'shot')} "
+            f"({_count(s['face_tracks'], 'face track')} linked by appearance; "
             f"{s['people_left_out']} seen under {s['people_min_seconds']:g} s or never readable not counted)"
             if s["people_linked"]
-            else f"{s['face_tracks']} face tracks in {s['shots']} shots"
+            else f"{_count(s['face_tracks'], 'face track')} in {_count(s['shots'], 'shot')}"
         ),
         s["sentence"],
     ]
@@ -99,6 +115,15 @@ def _video_text(s: dict[str, Any], out: Path) -> str:
         )
     lines.append(f"written: {out / WRITTEN[0]}, {', '.join(WRITTEN[1:])}")
     return "\n".join(lines)
+
+
+def _count(n: int, thing: str) -> str:
+    """``3 shots``, ``1 shot``.
+
+    >>> _count(1, "shot"), _count(0, "face track")
+    ('1 shot', '0 face tracks')
+    """
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def add_video_command(sub: Any) -> None:
