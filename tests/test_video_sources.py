@@ -267,3 +267,39 @@ def test_the_command_line_says_no_face_was_found(tmp_path: Path, capsys: pytest.
     assert "no face found in the 10 analysed frames" in out and "in 1 shot " in out and "0 face tracks" in out
     assert out.startswith("wall.avi: 2.0 s, complete")
     assert (tmp_path / "out" / "report.html").stat().st_size > 0
+
+
+def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(tmp_path: Path) -> None:
+    """The report's pictures: in a variable-frame-rate phone video OpenCV's seek lands on other frames; frames_at does not."""
+    from facemotion.apps.video import frames_at
+
+    from conftest import VIDEO, need
+
+    path = tmp_path / "vfr.mp4"  # the shared clip at 30 fps for 3.7 s, then 10 fps
+    _run(
+        "-i",
+        str(need(VIDEO)),
+        "-vf",
+        "select='lt(t,4.5)+not(mod(n,3))'",
+        "-fps_mode",
+        "vfr",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-an",
+        str(path),
+    )
+    wanted = [151, 3, 77, 114]
+    every = {i: image for i, _, image in iter_frames(path, 1000) if i in wanted}
+    got = dict(frames_at(path, wanted))
+    assert sorted(got) == sorted(wanted)
+    for i in wanted:
+        assert np.abs(got[i].astype(int) - every[i]).mean() < 1
+    cap, wrong = cv2.VideoCapture(str(path)), []
+    for i in wanted:  # what seeking gives instead (why frames_at exists)
+        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
+        ok, sought = cap.read()
+        wrong.append(not ok or np.abs(sought[:, :, ::-1].astype(int) - every[i]).mean() > 1)
+    assert any(wrong)
+    assert dict(frames_at(path, [999])) == {}

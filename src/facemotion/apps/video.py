@@ -626,6 +626,31 @@ def iter_frames(
             index += 1
 
 
+def frames_at(path: str | Path, indices: Iterable[int]) -> Iterator[tuple[int, NDArray[np.uint8]]]:
+    """Yield ``(index, RGB frame)`` for the frames ``indices`` (numbered as `iter_frames` numbers them), in order.
+
+    The video is decoded forward to the last of them, never sought: OpenCV seeks by the
+    average frame rate, so in a variable-frame-rate video (a phone's) or one without an
+    index (a browser's WebM) ``CAP_PROP_POS_FRAMES`` lands on another frame, and a
+    report's face boxes would be drawn on the wrong picture. One frame is held at a time;
+    frames that cannot be decoded are left out.
+    """
+    wanted = sorted(set(indices))
+    if not wanted:
+        return
+    with _capture(path) as cap:
+        index = 0
+        for target in wanted:
+            while index < target and cap.grab():
+                index += 1
+            if index < target or not cap.grab():
+                return
+            index += 1
+            ok, frame = cap.retrieve()
+            if ok and frame is not None:
+                yield target, np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8)
+
+
 def frame_time(msec: float, index: int, fps: float, previous: tuple[int, float] | None = None) -> float:
     """The time (s) of frame ``index``: ``index / fps`` unless the decoder's timestamp ``msec`` says otherwise.
 
