@@ -303,3 +303,20 @@ def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(tmp_path: Pa
         wrong.append(not ok or np.abs(sought[:, :, ::-1].astype(int) - every[i]).mean() > 1)
     assert any(wrong)
     assert dict(frames_at(path, [999])) == {}
+
+
+def test_a_file_read_live_is_timed_by_its_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, classifier: Any
+) -> None:
+    """``facemotion video --live phone.mp4``: the same times as the analysis of the file."""
+    from facemotion.apps.video import analyze_stream
+
+    path = _avi(tmp_path / "phone.avi", len(TIMES))
+    _reporting(monkeypatch, times=TIMES, fps=len(TIMES) / DURATION)
+    seconds: list[dict[str, Any]] = []
+    report = analyze_stream(str(path), tmp_path / "live", classifier, sample_fps=2, on_second=seconds.append)
+    assert report.frame_times == pytest.approx([TIMES[i] for i in range(0, 40, 3)])
+    assert [s["time"] for s in seconds] == [0, 1, 2, 3, 4, 5]
+    assert report.duration == pytest.approx(TIMES[-1] + DURATION / len(TIMES))
+    short = analyze_stream(str(path), tmp_path / "short", classifier, sample_fps=2, max_seconds=2.0)
+    assert short.frame_times == pytest.approx([TIMES[i] for i in range(0, 22, 3)])  # frames before 2 s

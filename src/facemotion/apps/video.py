@@ -1134,16 +1134,21 @@ def analyze_stream(
             )
         second.clear()
 
-    index = 0
+    index, end = 0, 0.0
+    last: tuple[int, float] | None = None
+    timed = isinstance(source, str) and Path(source).is_file()  # a file's frames carry their times (`frame_time`)
     try:
         with (out / "frames.csv").open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=FRAME_FIELDS)
             writer.writeheader()
-            while max_seconds is None or index / fps < max_seconds:
+            while True:
                 ok = cap.grab()
                 if not ok:
                     break
-                time = index / fps
+                time = frame_time(cap.get(cv2.CAP_PROP_POS_MSEC), index, fps, last) if timed else index / fps
+                if max_seconds is not None and time >= max_seconds:
+                    break
+                last, end = (index, time), time + 1 / fps
                 index += 1
                 if (index - 1) % every:
                     continue
@@ -1163,7 +1168,7 @@ def analyze_stream(
     finally:
         cap.release()
     finish_second()
-    report.duration = index / fps
+    report.duration = end
     report.metadata["duration"] = report.duration
     analyzer.finish()
     report.save(out)
