@@ -342,6 +342,7 @@ def test_cli_train_init_default(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert code == 0 and "fine-tuned from default" in out and "kept epoch 1" in out
     assert "left out of the loss" in out and len(out.splitlines()) <= 40
+    assert "taught by the starting model at 0.5" in out
     assert "fine-tuned from default" in (tmp_path / "m" / "config.json").read_text()
     assert (tmp_path / "m" / "model_float32.tflite").is_file() and not (tmp_path / "m" / "_work").exists()
 

@@ -120,7 +120,12 @@ class TrainingRun:
             f"training faces: {sum(self.train_counts.values())} ({counts(self.train_counts)})",
             f"hold-out faces: {r.n} ({self.holdout})",
             f"schedule: batch {self.config.batch_size}, up to {self.config.epochs} epochs, "
-            f"learning rate {self.config.learning_rate:g}, Keras backend {self.backend}",
+            f"learning rate {self.config.learning_rate:g}, Keras backend {self.backend}"
+            + (
+                f", taught by the starting model at {self.config.distill_initial:g}"
+                if self.config.distill_initial
+                else ""
+            ),
             f"epochs run: {self.epochs_run}; kept epoch {self.epoch_kept} ({self.kept_because})",
             f"hold-out accuracy {r.accuracy:.3f}, macro-F1 {r.macro_f1:.3f}"
             + (f", 8-class accuracy {r.accuracy_8:.3f}" if r.accuracy_8 is not None else ""),
