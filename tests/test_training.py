@@ -1,3 +1,4 @@
+import json
 import shutil
 from pathlib import Path
 
@@ -343,6 +344,12 @@ def test_cli_train_init_default(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and "fine-tuned from default" in out and "kept epoch 1" in out
     assert "left out of the loss" in out and len(out.splitlines()) <= 40
     assert "taught by the starting model at 0.5" in out
+    assert "default before fine-tuning, on the same hold-out: accuracy" in out
+    metrics = json.loads((tmp_path / "m" / "config.json").read_text())["metrics"]
+    assert 0 <= metrics["holdout_accuracy_before"] <= 1
+    assert ("WARNING: not better than default" in out) == (
+        metrics["holdout_accuracy"] <= metrics["holdout_accuracy_before"]
+    )
     assert "fine-tuned from default" in (tmp_path / "m" / "config.json").read_text()
     assert (tmp_path / "m" / "model_float32.tflite").is_file() and not (tmp_path / "m" / "_work").exists()
 

@@ -93,6 +93,10 @@ class TrainingRun:
     absent_handling: str = ""
     exports: list[Path] = field(default_factory=list)
     backend: str = "tensorflow"
+    started_from: str = ""
+    """The model fine-tuning started from (empty when trained from scratch)."""
+    before: EvaluationReport | None = None
+    """That model's figures on the same hold-out, before fine-tuning."""
 
     def metrics(self) -> dict[str, Any]:
         """The figures recorded in the model card."""
@@ -107,7 +111,7 @@ class TrainingRun:
             "epochs_run": self.epochs_run,
             "epoch_kept": self.epoch_kept,
             "classes_not_trained": ", ".join(self.absent) or "none",
-        }
+        } | ({"holdout_accuracy_before": round(self.before.accuracy, 4)} if self.before else {})
 
     def summary(self) -> str:
         """A few lines for the terminal: data, schedule, the epoch kept and why, hold-out figures, files."""
@@ -130,6 +134,16 @@ class TrainingRun:
             f"hold-out accuracy {r.accuracy:.3f}, macro-F1 {r.macro_f1:.3f}"
             + (f", 8-class accuracy {r.accuracy_8:.3f}" if r.accuracy_8 is not None else ""),
         ]
+        if self.before is not None:
+            lines.append(
+                f"{self.started_from} before fine-tuning, on the same hold-out: accuracy {self.before.accuracy:.3f}, "
+                f"macro-F1 {self.before.macro_f1:.3f}"
+            )
+            if r.accuracy <= self.before.accuracy:
+                lines.append(
+                    f"WARNING: not better than {self.started_from} on your hold-out: keep using it unless a test "
+                    "set of your own says otherwise"
+                )
         predicted = r.confusion.sum(axis=0)
         if r.n and predicted.max() >= 0.8 * r.n and len(r.per_class) > 1:
             top = EMOTIONS[int(predicted.argmax())]
@@ -175,6 +189,7 @@ def train_and_save(
     absent_handling: str = "",
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: int | None = None,
+    started_from: str = "",
 ) -> TrainingRun:
     """Train ``model``, keep its best epoch on the hold-out, save it with a checked LiteRT export.
 
@@ -182,7 +197,9 @@ def train_and_save(
     Checkpoints and the history go to ``work_dir`` (default: ``OUT_work`` beside ``out``,
     so the model folder holds the model only). The hold-out figures of the kept epoch
     are recorded in the model card. ``absent_handling`` says, for the summary, what
-    happens to the classes missing from ``train``.
+    happens to the classes missing from ``train``. With ``started_from`` (fine-tuning:
+    the starting model's name) that model is scored on the hold-out first, and the
+    summary compares.
     """
     from facemotion.training.export import export_in_tensorflow, export_tflite
     from facemotion.training.transfer import split_validation
@@ -193,6 +210,7 @@ def train_and_save(
         train, val = split_validation(train)
         holdout = "20 % of each class, held out from the training faces"
     work = Path(work_dir) if work_dir else out.with_name(out.name + "_work")
+    before = classification_report(emotion_probabilities(model, val, prep), val.labels) if started_from else None
     finetune(model, train, val, prep, work, config, callbacks=callbacks, verbose=verbose)
     rows = _history(work)
     accuracies = [float(r["val_emotion_accuracy"]) for r in rows if r.get("val_emotion_accuracy")]
@@ -219,6 +237,8 @@ def train_and_save(
         absent=absent_classes(train),
         absent_handling=absent_handling,
         backend=keras.backend.backend(),
+        started_from=started_from,
+        before=before,
     )
     card = card or ModelCard()
     card.metrics = {**card.metrics, **run.metrics()}

@@ -195,4 +195,5 @@ def finetune_pretrained(
         else "trained as never occurring: the model will rarely predict them",
         verbose=verbose,
         callbacks=callbacks,
+        started_from=str(init),
     )
