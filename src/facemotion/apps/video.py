@@ -720,6 +720,7 @@ def _capture(path: str | Path) -> Iterator[Any]:
     if path.stat().st_size == 0:
         raise VideoReadError(f"{path} is empty (0 bytes)")
     cap = cv2.VideoCapture(str(path))
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # a phone's portrait video upright (OpenCV's default; said here)
     try:
         if not cap.isOpened():
             raise VideoReadError(

@@ -48,6 +48,8 @@ def cmd_video(args: argparse.Namespace) -> int:
             print(_video_text(stop.report.summary(), out), file=sys.stderr)
             print(f"facemotion: partial results (status 'interrupted') written to {out}", file=sys.stderr)
             raise stop.interrupt or KeyboardInterrupt from None
+        if sys.stderr.isatty():  # after the progress bar: the report's pictures take a while on a long video
+            print(f"facemotion: writing the report into {out} ...", file=sys.stderr, flush=True)
         _write(report, out)
     summary = report.summary()
     print(json.dumps(summary, indent=2) if args.json else _video_text(summary, out))
