@@ -88,7 +88,8 @@ def annotate(
         # Text grows with the image but not past about 1.5× its face's width, so the labels of a crowd stay apart.
         text_scale = max(0.35, min(scale * 0.6, w / 130))
         _text(out, f"{number} {text}" if numbered else text, (x, y - 2), text_scale, color)
-        side = round(min(max(w // 2, longest / 45), longest / 12))
+        # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
+        side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
         _affect_square(out, (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)), side, face)
     if legend and any(f.box is not None for f in faces):
         _affect_legend(out, scale)

@@ -1,0 +1,32 @@
+"""Drawings of results: boxes, labels and valence–arousal marks stay with their own face."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from facemotion.draw import annotate
+from facemotion.results import FaceEmotion
+
+
+def _face(box: tuple[int, int, int, int], valence: float = 0.5, arousal: float = 0.2) -> FaceEmotion:
+    probabilities = {"anger": 0.0, "contempt": 0.0, "disgust": 0.0, "fear": 0.0, "happy": 0.9}
+    probabilities |= {"neutral": 0.1, "sad": 0.0, "surprise": 0.0, "uncertain": 0.0}
+    return FaceEmotion("happy", 0.9, probabilities, valence, arousal, box=box)
+
+
+def test_a_crowds_marks_are_no_wider_than_their_faces() -> None:
+    """In a 4,500-px photo a 45-px face's mark used to be 100 px wide, covering its neighbours."""
+    photo = np.zeros((3375, 4500, 3), np.uint8)
+    x, y, w, h = 2000, 1500, 45, 45
+    drawn = annotate(photo, [_face((x, y, w, h))], legend=False)
+    marked = np.flatnonzero(drawn[y + h + 12 : y + h + 60].any(axis=(0, 2)))  # below the box line (10 px thick)
+    assert marked.size and marked.min() >= x and marked.max() <= x + w
+
+
+def test_a_large_face_gets_a_readable_mark_under_it_and_a_legend() -> None:
+    photo = np.zeros((900, 1200, 3), np.uint8)
+    drawn = annotate(photo, [_face((400, 200, 300, 300))])
+    below = drawn[500:700, 400:700]
+    assert (below == 255).all(axis=2).sum() > 60 * 60  # a white square of about half the face's width
+    assert drawn[-120:, :300].any()  # the legend in the bottom-left corner
+    assert not annotate(photo, []).any()  # nothing to draw, nothing drawn
