@@ -269,7 +269,9 @@ def test_the_command_line_says_no_face_was_found(tmp_path: Path, capsys: pytest.
     assert (tmp_path / "out" / "report.html").stat().st_size > 0
 
 
-def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(tmp_path: Path) -> None:
+def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The report's pictures: in a variable-frame-rate phone video OpenCV's seek lands on other frames; frames_at does not."""
     from facemotion.apps.video import frames_at
 
@@ -303,6 +305,33 @@ def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(tmp_path: Pa
         wrong.append(not ok or np.abs(sought[:, :, ::-1].astype(int) - every[i]).mean() > 1)
     assert any(wrong)
     assert dict(frames_at(path, [999])) == {}
+    timed = {i: t for i, t, _ in iter_frames(path, 1000) if i in wanted}
+    monkeypatch.setattr(video, "SEEK_AHEAD", 2)  # seek, find the timestamps differ, decode forward instead
+    for i, image in frames_at(path, wanted, timed):
+        assert np.abs(image.astype(int) - every[i]).mean() < 1
+
+
+def test_frames_at_seeks_where_the_timestamps_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from facemotion.apps.video import frames_at
+
+    path = _avi(tmp_path / "steady.avi", 60)
+    every = {i: (t, image) for i, t, image in iter_frames(path, 1000)}
+    monkeypatch.setattr(video, "SEEK_AHEAD", 5)
+    sought: list[int] = []
+    real_set = cv2.VideoCapture.set
+
+    class Counting(_Reporting):
+        def set(self, prop: int, value: float) -> bool:
+            if prop == cv2.CAP_PROP_POS_FRAMES:
+                sought.append(int(value))
+            return bool(real_set(self._cap, prop, value))
+
+    monkeypatch.setattr(video.cv2, "VideoCapture", Counting)
+    got = dict(frames_at(path, [2, 30, 31, 55], {i: every[i][0] for i in (2, 30, 31, 55)}))
+    assert sought == [30, 55]  # far ahead: sought, and the frames' times agree
+    for i, image in got.items():
+        assert np.array_equal(image, every[i][1])
+    assert sorted(got) == [2, 30, 31, 55]
 
 
 def test_a_file_read_live_is_timed_by_its_frames(

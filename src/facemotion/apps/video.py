@@ -17,7 +17,7 @@ import json
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -626,21 +626,47 @@ def iter_frames(
             index += 1
 
 
-def frames_at(path: str | Path, indices: Iterable[int]) -> Iterator[tuple[int, NDArray[np.uint8]]]:
+#: Frames ahead beyond which `frames_at` tries a seek (checked by the frame's time) before decoding on.
+SEEK_AHEAD = 600
+
+
+def frames_at(
+    path: str | Path, indices: Iterable[int], times: Mapping[int, float] | None = None
+) -> Iterator[tuple[int, NDArray[np.uint8]]]:
     """Yield ``(index, RGB frame)`` for the frames ``indices`` (numbered as `iter_frames` numbers them), in order.
 
-    The video is decoded forward to the last of them, never sought: OpenCV seeks by the
-    average frame rate, so in a variable-frame-rate video (a phone's) or one without an
-    index (a browser's WebM) ``CAP_PROP_POS_FRAMES`` lands on another frame, and a
-    report's face boxes would be drawn on the wrong picture. One frame is held at a time;
-    frames that cannot be decoded are left out.
+    OpenCV seeks by the average frame rate, so in a variable-frame-rate video (a phone's)
+    or one without an index (a browser's WebM) ``CAP_PROP_POS_FRAMES`` lands on another
+    frame, and a report's face boxes would be drawn on the wrong picture. So the video is
+    decoded forward; with ``times`` (each frame's time as analysed, `FrameFace.time`) a
+    frame over `SEEK_AHEAD` frames ahead is sought and kept only if its timestamp is the
+    one analysed (after the first miss, the rest is decoded forward). One frame is held at
+    a time; frames that cannot be decoded are left out.
     """
     wanted = sorted(set(indices))
-    if not wanted:
+    done = 0
+    if times is not None and wanted:
+        with _capture(path) as cap:
+            index = 0
+            for target in wanted:
+                if target - index > SEEK_AHEAD and target in times:
+                    cap.set(cv2.CAP_PROP_POS_FRAMES, target)
+                    if not (cap.grab() and abs(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000 - times[target]) < 5e-4):
+                        break  # seeking misses in this file
+                else:
+                    while index <= target and cap.grab():
+                        index += 1
+                    if index <= target:
+                        return
+                index, done = target + 1, done + 1
+                ok, frame = cap.retrieve()
+                if ok and frame is not None:
+                    yield target, np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8)
+    if done == len(wanted):
         return
     with _capture(path) as cap:
         index = 0
-        for target in wanted:
+        for target in wanted[done:]:
             while index < target and cap.grab():
                 index += 1
             if index < target or not cap.grab():
