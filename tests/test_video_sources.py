@@ -254,6 +254,20 @@ def test_an_empty_file_and_a_sound_file_say_what_they_are(tmp_path: Path) -> Non
         video.video_info(tmp_path / "talk.m4a")
 
 
+def test_a_folder_or_a_fifo_is_not_called_missing(tmp_path: Path) -> None:
+    import os
+
+    from facemotion.errors import VideoReadError
+
+    (tmp_path / "clips").mkdir()
+    with pytest.raises(VideoReadError, match="is a folder; give one video file"):
+        video.video_info(tmp_path / "clips")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.mp4")
+        with pytest.raises(VideoReadError, match="not a regular file"):  # never opened: a FIFO would hang
+            list(iter_frames(tmp_path / "pipe.mp4", 5))
+
+
 def test_the_command_line_says_no_face_was_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from facemotion.cli import main
 

@@ -741,6 +741,10 @@ def _rate_and_count(cap: Any) -> tuple[float, int]:
 def _capture(path: str | Path) -> Iterator[Any]:
     """An open ``cv2.VideoCapture`` of a video file, released afterwards; a `VideoReadError` if it cannot be."""
     path = Path(path)
+    if path.is_dir():
+        raise VideoReadError(f"{path} is a folder; give one video file (`facemotion batch` analyses folders)")
+    if path.exists() and not path.is_file():
+        raise VideoReadError(f"{path} is not a regular file (a FIFO, socket or device); it was not opened")
     if not path.is_file():
         raise VideoReadError(f"{path}: no such file")
     if path.stat().st_size == 0:
