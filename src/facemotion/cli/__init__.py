@@ -52,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if args.debug else "2")
+    # FFmpeg's own lines ("moov atom not found", "Not all references are available") stay off the terminal
+    # in every command that reads video (video, compare, batch, analyze): our messages say what matters.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "32" if args.debug else "-8")
     if args.debug:
         os.environ["FACEMOTION_DEBUG"] = "1"  # let LiteRT's own log lines through (see runtime_lite)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s: %(message)s")
