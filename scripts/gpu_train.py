@@ -28,8 +28,8 @@ needs travels with the working tree (64 MiB in all). So:
    compiled step) the teacher (ResNet-18 for 48 px, width 48: 6.3 M parameters, 1.4 GFLOP)
    for ``--teacher-seconds``, then the students distilled from it with consistent teaching
    (the teacher labels the very augmented, mixed batch each student sees): ``default``
-   (compact width 32, 112.8 MFLOP) and ``fast`` (compact width 22, 53.6 MFLOP), each for
-   ``--student-seconds``. It writes ``teacher.keras`` (float16 weights, under 16 MiB),
+   (compact width 32, 112.8 MFLOP) and ``fast`` (compact width 16, 28.5 MFLOP: see
+   ``STUDENTS``; ``--fast-width``), each for ``--student-seconds``. It writes ``teacher.keras`` (float16 weights, under 16 MiB),
    ``default.keras``, ``fast.keras`` and ``gpu_train.json`` (epochs, seconds, FER+ ``val``
    figures and the posed-negative recall on the held-out CK+ people, of the final weights:
    nothing is selected on either) to ``--out``.
@@ -69,7 +69,11 @@ WHEELS = ("keras", "namex", "optree", "pillow")
 PACK_LIMIT = 48 * 2**20  # leaves room for the working tree within the 64 MiB that travel
 FILE_LIMIT = 16 * 2**20
 MAX_FILES = 8
-STUDENTS = {"default": (32, 113e6), "fast": (22, 55e6)}  # width, FLOP limit
+#: name: (width, FLOP limit). `fast` is width 16 (28.5 MFLOP), not 22 (53.6): in LiteRT on CPU B, crops per second
+#: (benchmarks/fast_widths.py), float32 / int8: width 32 1,516 / 5,166, 22 2,474 / 7,580, 18 2,963 / 8,573, 16 5,293 /
+#: 13,506 (channels in multiples of 16 suit XNNPACK's kernels). An AVX2-only CPU runs float32, where the default
+#: does 1,381 faces/s against fer's 2,050: width 22 would be about 1.1x fer there, width 16 about 2.4x.
+STUDENTS = {"default": (32, 113e6), "fast": (16, 55e6)}
 
 
 # --------------------------------------------------------------------------- pack (CPU, here)
@@ -377,7 +381,8 @@ def train(args: argparse.Namespace) -> None:
     teacher.trainable = False
     stored = as_dtype(teacher, build_teacher, "float16")  # half the bytes: under 16 MiB at width 48
     stored.save(out / "teacher.keras")
-    for name, (width, limit) in STUDENTS.items():
+    students = {**STUDENTS, "fast": (args.fast_width, STUDENTS["fast"][1])}
+    for name, (width, limit) in students.items():
         width = max(2, width // 8) if args.smoke else width
         student = build_model("compact", width=width)
         if flops(student) > limit:
@@ -481,6 +486,7 @@ def main() -> None:
     t.add_argument("--student-seconds", type=float, default=100.0, help="for each of the two students")
     t.add_argument("--teacher-width", type=int, default=48)
     t.add_argument("--distill", type=float, default=0.7, help="weight of the teacher in the students' targets")
+    t.add_argument("--fast-width", type=int, default=STUDENTS["fast"][0], help="width of the fast student")
     t.add_argument("--portraits-repeat", type=int, default=2, help="times the portraits' training people are seen")
     t.add_argument("--ckplus-repeat", type=int, default=3, help="times the CK+ training people are seen")
     t.add_argument("--precision", default="mixed_bfloat16", help="Keras dtype policy (float32 on a CPU is faster)")
