@@ -319,19 +319,9 @@ def _why(item: Any, index: int, error: str) -> str:
     return error.replace(str(item), _source_name(item, index)) if isinstance(item, (str, Path)) else error
 
 
-def _video_frame(path: str | Path, index: int) -> NDArray[np.uint8] | None:
-    cap = cv2.VideoCapture(str(path))
-    try:
-        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-        ok, frame = cap.read()
-        return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
-    finally:
-        cap.release()
-
-
 def _sample_of_video(path: str | Path, classifier: Any, sample_fps: float) -> GroupSample:
     """Each tracked person of a video once (their mean over the frames they appear in)."""
-    from facemotion.apps.video import analyze_video
+    from facemotion.apps.video import analyze_video, frames_at
 
     report = analyze_video(path, classifier, sample_fps=sample_fps, progress=False)
     people = report.people()
@@ -339,20 +329,15 @@ def _sample_of_video(path: str | Path, classifier: Any, sample_fps: float) -> Gr
     for f in report.used_faces:  # faces the quality gate let through
         if f.person not in best or f.score > best[f.person].score:
             best[f.person] = f
-    examples = []
-    for person in _pick_examples([(p["valence"], p) for p in people]):
-        face = best.get(person["person"])
-        frame = _video_frame(path, face.frame) if face is not None else None
-        if face is not None and frame is not None:
-            examples.append(
-                FaceExample(
-                    _thumbnail(frame, face.box),
-                    face.label,
-                    face.score,
-                    face.valence,
-                    f"{Path(path).name} {face.time:.1f} s",
-                )
-            )
+    shown = [best[p["person"]] for p in _pick_examples([(p["valence"], p) for p in people]) if p["person"] in best]
+    crops: dict[int, NDArray[np.uint8]] = {}  # from the frames as analysed (seeking lands elsewhere in a phone's video)
+    for index, frame in frames_at(path, [f.frame for f in shown], {f.frame: f.time for f in shown}):
+        crops.update({id(f): _thumbnail(frame, f.box) for f in shown if f.frame == index})
+    examples = [
+        FaceExample(crops[id(f)], f.label, f.score, f.valence, f"{Path(path).name} {f.time:.1f} s")
+        for f in shown
+        if id(f) in crops
+    ]
     return GroupSample(
         np.array([p["valence"] for p in people], float),
         np.array([p["arousal"] for p in people], float),

@@ -229,9 +229,8 @@ def _moment_frame(faces: Sequence[FrameFace], sign: int) -> int | None:
 
 
 def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each key moment: what, when, in words, its frame with the faces it rests on outlined, and those faces."""
-    from facemotion.draw import outline_faces
-
+    """Each key moment: what, when, in words, its ``frame`` with the faces it rests on (``marks`` to outline,
+    ``faces`` to show), without pictures yet (`_add_pictures`)."""
     rows = {r["time"]: r for r in timeline}
     merged: dict[float, tuple[str, float, float | None]] = {}
     for what, second, valence, change in key_moments(timeline):  # a peak that is also a rise is shown once
@@ -240,20 +239,15 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
             merged[second] = (f"{first} and {what}", valence, first_change if first_change is not None else change)
         else:
             merged[second] = (what, valence, change)
-    plans = []
-    for second, (what, valence, change) in merged.items():
-        end = rows[second].get("end", second + 1)
-        in_second = [f for f in report.faces if second <= f.time < end]
-        sign = 1 if what.startswith(("most positive", "biggest rise")) else -1
-        plans.append((what, second, end, valence, change, sign, _moment_frame(in_second, sign)))
-    frames = read_frames(report.path, [p[-1] for p in plans if p[-1] is not None])
     out = []
-    for what, second, end, valence, change, sign, frame in plans:
+    for second, (what, valence, change) in merged.items():
         row = rows[second]
+        end = row.get("end", second + 1)
+        sign = 1 if what.startswith(("most positive", "biggest rise")) else -1
+        frame = _moment_frame([f for f in report.faces if second <= f.time < end], sign)
         shown = [f for f in report.faces if f.frame == frame]
         drivers = sorted((f for f in shown if _left_out(f) is None), key=lambda f: -sign * f.valence)[:DRIVERS]
         number = {id(f): i for i, f in enumerate(drivers, 1)}
-        image = frames.get(frame) if frame is not None else None
         marks = [
             (f.box, f"{number[id(f)]} {f.label} {f.score:.0%}", f.label)
             if id(f) in number
@@ -274,7 +268,9 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
                 "start": second,
                 "end_text": f"{end:.1f}" if row.get("partial") else f"{end:.0f}",
                 "text": text,
-                "image_uri": image_uri(outline_faces(image, marks), quality=85) if image is not None else None,
+                "frame": frame,
+                "marks": marks,
+                "image_uri": None,
                 "drivers": [
                     {
                         "number": number[id(f)],
@@ -283,7 +279,8 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
                         "valence": f.valence,
                         "valence_words": valence_word(f.valence),
                         "tone": _tone(f.valence),
-                        "uri": image_uri(face_crop(image, f.box)) if image is not None else None,
+                        "face": f,
+                        "uri": None,
                     }
                     for f in drivers
                 ],
@@ -293,7 +290,8 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
 
 
 def _people(report: VideoReport, linked: bool) -> list[dict[str, Any]]:
-    """The people table's rows (`VideoReport.people`) with a strip of each person's readable faces."""
+    """The people table's rows (`VideoReport.people`), each with the ``faces`` of its strip (`STRIP` readable
+    faces spread over the time on screen), without pictures yet (`_add_pictures`)."""
     rows = report.people()
     if len(rows) > MAX_PEOPLE:  # the longest on screen, in the order they appear
         longest = sorted(rows, key=lambda r: -r["seconds_on_screen"])[:MAX_PEOPLE]
@@ -302,26 +300,57 @@ def _people(report: VideoReport, linked: bool) -> list[dict[str, Any]]:
     for f in report.faces:
         if _left_out(f) is None:
             by_person.setdefault(f.person, []).append(f)
-    picks = {}
-    for r in rows:
+    out = []
+    for i, r in enumerate(rows, 1):
         faces = by_person.get(r["person"], [])
-        picks[r["person"]] = [faces[round(i)] for i in np.linspace(0, len(faces) - 1, min(STRIP, len(faces)))]
-    frames = read_frames(report.path, [f.frame for fs in picks.values() for f in fs])
-    return [
-        {
-            "name": f"{'Person' if linked else 'Face track'} {i}",
-            "shots": ", ".join(str(s + 1) for s in r["shots"]),
-            "on_screen": f"{_seconds(r['seconds_on_screen'])} (seen {r['first_seen']:.1f}–{r['last_seen']:.1f} s)",
-            "valence": r["valence"],
-            "valence_words": valence_word(r["valence"]),
-            "tone": _tone(r["valence"]),
-            "dominant": r["dominant_emotion"],
-            "strip": [
-                image_uri(face_crop(frames[f.frame], f.box, side=56)) for f in picks[r["person"]] if f.frame in frames
-            ],
-        }
-        for i, r in enumerate(rows, 1)
-    ]
+        out.append(
+            {
+                "name": f"{'Person' if linked else 'Face track'} {i}",
+                "shots": ", ".join(str(s + 1) for s in r["shots"]),
+                "on_screen": f"{_seconds(r['seconds_on_screen'])} (seen {r['first_seen']:.1f}–{r['last_seen']:.1f} s)",
+                "valence": r["valence"],
+                "valence_words": valence_word(r["valence"]),
+                "tone": _tone(r["valence"]),
+                "dominant": r["dominant_emotion"],
+                "faces": [faces[round(k)] for k in np.linspace(0, len(faces) - 1, min(STRIP, len(faces)))],
+                "strip": [],
+            }
+        )
+    return out
+
+
+def _add_pictures(report: VideoReport, moments: list[dict[str, Any]], people: list[dict[str, Any]]) -> None:
+    """Fill in the pictures of `_moments` and `_people` in one pass over the video (`read_frames`).
+
+    Each frame is cropped and encoded as it is decoded and then dropped: only the pictures
+    are held (a moment's frame, outlined, as a JPEG; faces as small PNGs), never the frames
+    (40 people's strips of 4K frames would be gigabytes). A frame that cannot be read again
+    leaves its pictures out.
+    """
+    from facemotion.draw import outline_faces
+
+    marks = {m["frame"]: m["marks"] for m in moments if m["frame"] is not None}
+    crops: dict[int, list[tuple[FrameFace, int]]] = {}
+    for m in moments:
+        for d in m["drivers"]:
+            crops.setdefault(d["face"].frame, []).append((d["face"], 96))
+    for p in people:
+        for f in p["faces"]:
+            crops.setdefault(f.frame, []).append((f, 56))
+    times = {f.frame: f.time for f in report.faces}
+    pictures: dict[tuple[int, int], str] = {}
+    outlined: dict[int, str] = {}
+    for index, image in read_frames(report.path, {*marks, *crops}, times):
+        for face, side in crops.get(index, []):
+            pictures[id(face), side] = image_uri(face_crop(image, face.box, side=side))
+        if index in marks:
+            outlined[index] = image_uri(outline_faces(image, marks[index]), quality=85)
+    for m in moments:
+        m["image_uri"] = outlined.get(m["frame"]) if m["frame"] is not None else None
+        for d in m["drivers"]:
+            d["uri"] = pictures.get((id(d["face"]), 96))
+    for p in people:
+        p["strip"] = [pictures[id(f), 56] for f in p["faces"] if (id(f), 56) in pictures]
 
 
 def _people_text(summary: Mapping[str, Any], n: int, shown: int) -> str:
@@ -444,6 +473,8 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
     used = report.used_faces
     shares = {label: sum(f.label == label for f in used) / max(1, len(used)) for label in EMOTIONS}
     people = _people(report, summary["people_linked"])
+    moments = _moments(report, timeline)
+    _add_pictures(report, moments, people)
     who = ("person" if summary["people"] == 1 else "people") if summary["people_linked"] else "face tracks"
     rate = meta.get("sample_fps")
     subtitle = " · ".join(
@@ -485,7 +516,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
         timeline_uri=figure_uri(
             plot_timeline(timeline, title=name, shot_cuts=report.shot_cuts, duration=report.duration)
         ),
-        moments=_moments(report, timeline),
+        moments=moments,
         shares_uri=figure_uri(plot_emotion_shares(shares, title="Share of face readings").figure) if used else None,
         shares_note=f" ({len(used)} readings)",
         people=people,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,22 +41,25 @@ def figure_uri(fig: Any, dpi: int = 100) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def read_frames(path: str | Path, indices: Iterable[int]) -> dict[int, NDArray[np.uint8]]:
-    """The RGB frames ``indices`` of a video, read with one capture; frames that cannot be read are left out."""
-    out: dict[int, NDArray[np.uint8]] = {}
-    wanted = sorted(set(indices))
-    if not wanted or not Path(path).is_file():
-        return out
-    cap = cv2.VideoCapture(str(path))
+def read_frames(
+    path: str | Path, indices: Iterable[int], times: Mapping[int, float] | None = None
+) -> Iterator[tuple[int, NDArray[np.uint8]]]:
+    """Yield ``(index, RGB frame)`` for the frames ``indices`` of a video as it was analysed, in order, one at a time.
+
+    The frames are those `facemotion.apps.video.iter_frames` numbered (`facemotion.apps.video.frames_at`:
+    right in a variable-frame-rate or unindexed video too, where seeking by number lands on
+    another frame); ``times`` (``{index: time analysed}``) lets it seek far ahead where the
+    frame's time checks out. Frames that cannot be decoded, and every frame of a video that
+    cannot be opened any more (moved, deleted), are left out. Keep what you need of each
+    frame (a crop, an encoded picture), not the frame: a 4K frame is 25 MB.
+    """
+    from facemotion.apps.video import frames_at
+    from facemotion.errors import VideoReadError
+
     try:
-        for index in wanted:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-            ok, frame = cap.read()
-            if ok and frame is not None:
-                out[index] = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8)
-    finally:
-        cap.release()
-    return out
+        yield from frames_at(path, indices, times)
+    except VideoReadError:
+        return
 
 
 def face_crop(
