@@ -142,6 +142,31 @@ def test_a_video_without_faces_and_cut_short(tmp_path: Path) -> None:
     assert '<p class="warning">empty.mp4 ends at 1.0 s' in text
     assert "10 missing because the file ends early" in text
     assert 'id="moments"' not in text and 'id="people"' not in text and 'id="shares"' not in text
+    assert "No face was seen in the 5 analysed frames, so there is nothing to chart" in text
+    assert "Every face seen was clear enough" not in text and "No face was seen, so none was left out." in text
+    assert "data:image" not in (tmp_path / "r.html").read_text()  # no empty chart
+
+
+def test_a_video_whose_every_face_was_left_out(tmp_path: Path) -> None:
+    from facemotion.apps.video import FrameFace, VideoReport
+
+    dark = [
+        FrameFace(
+            i, i / 5, 0, (10, 10, 30, 30), "neutral", 0.5, 0.0, 0.0, (0, 0, 0, 0, 0, 1.0, 0, 0, 0), left_out="dark"
+        )
+        for i in range(5)
+    ]
+    report = VideoReport("dark.mp4", 5.0, 1.0, frames_analyzed=5, faces=dark, frame_times=[i / 5 for i in range(5)])
+    text = _text_only(video_report_html(report, tmp_path / "r.html"))
+    assert "No face was clear enough to read (5 face readings left out: see the caveats)" in text
+    assert "5 faces too dark to read were left out" in text
+    assert "data:image" not in (tmp_path / "r.html").read_text()
+
+
+def test_portrait_moment_pictures_are_kept_to_a_screen_height() -> None:
+    css = (Path(facemotion.__file__).parent / "apps" / "templates" / "base.html.j2").read_text()
+    rule = re.search(r"\.zoom img\{([^}]*)\}", css)
+    assert rule is not None and "max-height:560px" in rule.group(1) and "width:auto" in rule.group(1)
 
 
 def test_key_moments_pick_peaks_and_changes() -> None:

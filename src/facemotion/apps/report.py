@@ -410,6 +410,22 @@ def _timeline_text(timeline: Sequence[dict[str, Any]], shot_cuts: Sequence[float
     return text
 
 
+def _no_timeline_text(summary: Mapping[str, Any]) -> str:
+    """What stands instead of the timeline's charts when no face was read (they would be empty).
+
+    >>> _no_timeline_text({"faces": 0, "frames_analyzed": 10})
+    'No face was seen in the 10 analysed frames, so there is nothing to chart second by second.'
+    """
+    if summary["faces"]:
+        n = summary["faces"]
+        return (
+            f"No face was clear enough to read ({n} face reading{'s' if n != 1 else ''} left out: see the caveats), "
+            "so there is nothing to chart second by second."
+        )
+    frames = summary["frames_analyzed"]
+    return f"No face was seen in the {frames} analysed frame{'s' if frames != 1 else ''}, so there is nothing to chart second by second."
+
+
 def _frames_caveat(summary: Mapping[str, Any]) -> str:
     text = (
         f"{summary['faces']} face readings in {summary['frames_analyzed']} analysed frames "
@@ -512,10 +528,12 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
         warnings=summary["warnings"],
         overall=overall,
         faces_counted=summary["faces_used"],
-        timeline_text=_timeline_text(timeline, report.shot_cuts),
+        timeline_text=_timeline_text(timeline, report.shot_cuts) if used else _no_timeline_text(summary),
         timeline_uri=figure_uri(
             plot_timeline(timeline, title=name, shot_cuts=report.shot_cuts, duration=report.duration)
-        ),
+        )
+        if used
+        else None,
         moments=moments,
         shares_uri=figure_uri(plot_emotion_shares(shares, title="Share of face readings").figure) if used else None,
         shares_note=f" ({len(used)} readings)",

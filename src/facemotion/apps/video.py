@@ -437,7 +437,7 @@ class VideoReport:
             "faces_used": len(used),
             "faces_left_out": len(self.faces) - len(used),
             "left_out": self.left_out(),
-            "left_out_sentence": left_out_sentence(len(self.faces) - len(used), self.left_out()),
+            "left_out_sentence": left_out_sentence(len(self.faces) - len(used), self.left_out(), len(self.faces)),
             "shots": len(self.shot_cuts) + 1,
             "shot_cuts": self.shot_cuts,
             "face_tracks": len({f.track for f in self.faces}),

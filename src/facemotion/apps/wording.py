@@ -76,8 +76,9 @@ def affect_words(valence: float | None, arousal: float | None) -> tuple[str | No
     )
 
 
-def left_out_sentence(n: int, left_out: dict[str, int]) -> str:
-    """``n`` faces the quality gate left out, in a sentence (``left_out``: per reason, as `VideoReport.left_out`).
+def left_out_sentence(n: int, left_out: dict[str, int], seen: int | None = None) -> str:
+    """``n`` faces the quality gate left out, in a sentence (``left_out``: per reason, as `VideoReport.left_out`;
+    ``seen``: the faces seen, left-out ones included, where known).
 
     >>> left_out_sentence(9, {"dark": 9, "blurred": 7})
     '9 faces too dark or blurred to read were left out of the figures.'
@@ -85,7 +86,11 @@ def left_out_sentence(n: int, left_out: dict[str, int]) -> str:
     '2 faces too dark to read and 1 extra box on a face already boxed were left out of the figures.'
     >>> left_out_sentence(0, {})
     'Every face seen was clear enough to read.'
+    >>> left_out_sentence(0, {}, seen=0)
+    'No face was seen, so none was left out.'
     """
+    if seen == 0:
+        return "No face was seen, so none was left out."
     if not n:
         return "Every face seen was clear enough to read."
     doubles = left_out.get("duplicate", 0)
