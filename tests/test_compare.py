@@ -159,3 +159,44 @@ def test_compare_command_writes_a_named_report(tiny_model_dir: Path, tmp_path: P
     assert "ad B" in out.splitlines()[0] and "ad A" in out.splitlines()[0]
     text = report.read_text()
     assert "<title>Mood comparison: ad B vs ad A</title>" in text and str(tmp_path) not in text
+
+
+def test_a_video_group_is_counted_in_people_not_faces(tmp_path: Path) -> None:
+    """A video's group counts each person seen for 0.5 s or more once: the words say so."""
+    from facemotion.apps.report import comparison_report_html
+
+    people = GroupSample(np.zeros(0), np.zeros(0), (), unit="person")
+    result = compare_samples(people, _sample(np.full(12, 0.2)), names=("onefr.mp4", "leaving"), n_resamples=100)
+    assert result.sentence == (
+        "No comparison possible: 0 people seen for 0.5 s or more in onefr.mp4 vs 12 faces in leaving."
+    )
+    assert result.to_dict()["units"] == ["person", "face"]
+    three = GroupSample(np.zeros(3), np.zeros(3), ("sad",) * 3, unit="person")
+    assert compare_samples(three, three).sentence.startswith("Too few people for a reliable comparison (n=3 vs 3")
+    text = comparison_report_html(result, tmp_path / "c.html").read_text()
+    assert "0 people seen for 0.5 s or more in onefr.mp4 and 12 faces in leaving were compared" in text
+    assert "<td>0 people seen for 0.5 s or more</td>" in text and "face(s)" not in text
+
+
+@pytest.fixture(scope="module")
+def gifs(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray) -> Path:
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("gifs")
+    frames = [Image.fromarray(np.roll(astronaut, 4 * i, axis=1)[::2, ::2]) for i in range(12)]
+    frames[0].save(folder / "loop.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    frames[0].save(folder / "still.gif")
+    return folder
+
+
+def test_an_animated_gif_is_compared_as_a_video_a_still_one_as_a_photo(gifs: Path) -> None:
+    """As `facemotion video` reads them: an animated GIF's people over 1.2 s, a one-frame GIF's face."""
+    from facemotion import EmotionClassifier
+    from facemotion.apps.compare import collect_group
+
+    classifier = EmotionClassifier()
+    moving = collect_group(gifs / "loop.gif", classifier)
+    still = collect_group(gifs / "still.gif", classifier)
+    assert (moving.unit, moving.n) == ("person", 1)
+    assert moving.examples and moving.examples[0].source.startswith("loop.gif ")  # a frame, at its time
+    assert (still.unit, still.n) == ("face", 1)

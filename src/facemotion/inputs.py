@@ -30,6 +30,22 @@ from facemotion.io import IMAGE_SUFFIXES
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 
 
+def is_video(path: str | Path) -> bool:
+    """Whether a file is analysed as a video: a video suffix, or an animated GIF (more than one frame).
+
+    A one-frame GIF is a photo, as ``facemotion video`` says of it.
+
+    >>> is_video("talk.MP4"), is_video("photo.jpg"), is_video("missing.gif")
+    (True, False, False)
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix != ".gif":
+        return suffix in VIDEO_SUFFIXES
+    from facemotion.apps.video import _animated  # the one test `facemotion video` uses
+
+    return Path(path).is_file() and _animated(path)
+
+
 @dataclass(frozen=True)
 class Skipped:
     """An input that was not analysed, and why (it is reported and counted, never dropped)."""

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.errors import FacemotionError, ImageReadError
-from facemotion.inputs import VIDEO_SUFFIXES, expand_inputs, no_inputs_message
+from facemotion.inputs import expand_inputs, is_video, no_inputs_message
 from facemotion.io import ImageLike, read_image_reduced
 from facemotion.labels import EMOTIONS
 from facemotion.results import scaled_box
@@ -49,7 +49,8 @@ class GroupSample:
     """Per-face valence, arousal and top emotion of one group.
 
     ``examples``: a few faces to show; ``skipped``: ``(file name, why)`` of each input
-    that could not be read.
+    that could not be read; ``unit``: what each value is, ``"face"`` (a photo's face) or
+    ``"person"`` (a video's person seen long enough, `facemotion.apps.video.VideoReport.people`).
     """
 
     valence: NDArray[np.float64]
@@ -57,6 +58,7 @@ class GroupSample:
     emotions: tuple[str, ...]
     examples: tuple[FaceExample, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
+    unit: str = "face"
 
     @property
     def n(self) -> int:
@@ -64,6 +66,21 @@ class GroupSample:
 
     def shares(self) -> dict[str, float]:
         return {label: (self.emotions.count(label) / self.n if self.n else 0.0) for label in EMOTIONS}
+
+
+def counted(n: int, unit: str, where: str = "") -> str:
+    """``n`` faces (or a video's people: ``unit="person"``) of a group, in words; ``where``: the group's name.
+
+    >>> counted(1, "face", "leaving"), counted(0, "person", "onefr.mp4")
+    ('1 face in leaving', '0 people seen for 0.5 s or more in onefr.mp4')
+    """
+    if unit == "person":
+        from facemotion.apps.video import MIN_PERSON_SECONDS
+
+        text = f"{n} {'person' if n == 1 else 'people'} seen for {MIN_PERSON_SECONDS:g} s or more"
+    else:
+        text = f"{n} face{'s' if n != 1 else ''}"
+    return f"{text} in {where}" if where else text
 
 
 def format_p(p: float | None) -> str:
@@ -86,7 +103,8 @@ class GroupComparison:
     ``ci_low``/``ci_high`` bound ``delta_valence`` and ``arousal_ci_low``/``arousal_ci_high``
     bound ``delta_arousal`` (bootstrap, ``confidence`` level); ``p_value`` is a two-sided
     permutation test of equal mean valence; all are ``None`` when a group has fewer than
-    `MIN_FACES` faces. ``names`` are the groups' names, used in `sentence`.
+    `MIN_FACES` faces. ``names`` are the groups' names, used in `sentence`; ``units`` what
+    ``n_a`` and ``n_b`` count (`GroupSample.unit`: faces, or a video's people).
     """
 
     n_a: int
@@ -111,11 +129,17 @@ class GroupComparison:
     skipped_a: tuple[tuple[str, str], ...] = ()
     skipped_b: tuple[tuple[str, str], ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    units: tuple[str, str] = ("face", "face")
 
     @property
     def p_text(self) -> str:
         """``p_value`` formatted (`format_p`)."""
         return format_p(self.p_value)
+
+    @property
+    def counted_as(self) -> str:
+        """What ``n_a`` and ``n_b`` count: ``"faces"``, ``"people"`` (two videos) or ``"people or faces"``."""
+        return {("face", "face"): "faces", ("person", "person"): "people"}.get(self.units, "people or faces")
 
     @property
     def sentence(self) -> str:
@@ -128,10 +152,10 @@ class GroupComparison:
         """
         a, b = self.names
         if self.delta_valence is None:
-            return f"No comparison possible: {self.n_a} face(s) in {a} vs {self.n_b} in {b}."
+            return f"No comparison possible: {counted(self.n_a, self.units[0], a)} vs {counted(self.n_b, self.units[1], b)}."
         if self.ci_low is None or self.ci_high is None:
             return (
-                f"Too few faces for a reliable comparison (n={self.n_a} vs {self.n_b}, need {MIN_FACES} each): "
+                f"Too few {self.counted_as} for a reliable comparison (n={self.n_a} vs {self.n_b}, need {MIN_FACES} each): "
                 f"valence {self.delta_valence:+.2f}, not a meaningful estimate yet."
             )
         level = f"{self.confidence:.0%} CI {self.ci_low:+.2f} to {self.ci_high:+.2f}, n={self.n_a} vs {self.n_b}"
@@ -235,6 +259,7 @@ def compare_samples(
         skipped_a=a.skipped,
         skipped_b=b.skipped,
         metadata=dict(metadata or {}),
+        units=(a.unit, b.unit),
     )
 
 
@@ -343,13 +368,14 @@ def _sample_of_video(path: str | Path, classifier: Any, sample_fps: float) -> Gr
         np.array([p["arousal"] for p in people], float),
         tuple(p["dominant_emotion"] for p in people),
         tuple(examples),
+        unit="person",
     )
 
 
 def collect_group(
     source: str | Path | Sequence[ImageLike], classifier: Any, *, sample_fps: float = 5.0, crops: bool = False
 ) -> GroupSample:
-    """Faces of a group: a folder of photos, a list of images, or a video (each tracked person once).
+    """Faces of a group: a folder of photos, a list of images, or a video or animated GIF (each person once).
 
     With ``crops`` every image is one face crop. Files that cannot be read, and what a folder
     holds that cannot be analysed (a FIFO, an empty sub-folder, a folder loop: see
@@ -359,7 +385,7 @@ def collect_group(
     if isinstance(source, (str, Path)):
         if not Path(source).exists():
             raise FacemotionError(f"{source}: no such file or folder")
-        if Path(source).suffix.lower() in VIDEO_SUFFIXES:
+        if is_video(source):  # an animated GIF too
             return _sample_of_video(source, classifier, sample_fps)
         found = expand_inputs([source])
         passed_over = tuple((_source_name(s.path, 0), _why(s.path, 0, s.reason)) for s in found.skipped)

@@ -579,6 +579,7 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
     """
     from dataclasses import replace
 
+    from facemotion.apps.compare import counted
     from facemotion.apps.plots import plot_differences, plot_share_pair
 
     if names is not None:
@@ -622,10 +623,12 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
     else:
         plain = "At least one group has no face, so there is nothing to compare."
 
-    def group(name: str, n: int, v: float | None, ar: float | None, skipped: Sequence[Any]) -> dict[str, Any]:
+    def group(
+        name: str, n: int, unit: str, v: float | None, ar: float | None, skipped: Sequence[Any]
+    ) -> dict[str, Any]:
         return {
             "name": name,
-            "n": n,
+            "counted": counted(n, unit),
             "valence": "–" if v is None else f"{v:+.2f} ({valence_word(v)})",
             "arousal": "–" if ar is None else f"{ar:+.2f} ({arousal_word(ar)})",
             "skipped": len(skipped),
@@ -653,7 +656,7 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
         f"{name}: {file}: {why}" for name, s in ((a, result.skipped_a), (b, result.skipped_b)) for file, why in s
     ]
     caveats = [
-        f"{result.n_a} faces in {a} and {result.n_b} in {b} were compared"
+        f"{counted(result.n_a, result.units[0], a)} and {counted(result.n_b, result.units[1], b)} were compared"
         + (
             f"; {len(skipped)} file{'s' if len(skipped) != 1 else ''} could not be read and "
             f"{'were' if len(skipped) != 1 else 'was'} skipped."
@@ -669,14 +672,15 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
         "compare_report.html.j2",
         path,
         title=f"Mood comparison: {b} vs {a}",
-        subtitle=f"{result.n_a} faces in {a}, {result.n_b} in {b}; differences are {b} minus {a}.",
+        subtitle=f"{counted(result.n_a, result.units[0], a)}, {counted(result.n_b, result.units[1], b)}; "
+        f"differences are {b} minus {a}.",
         sentence=result.sentence,
         plain=plain,
         names=(a, b),
         confidence=f"{result.confidence:.0%}",
         groups=[
-            group(a, result.n_a, result.mean_valence_a, result.mean_arousal_a, result.skipped_a),
-            group(b, result.n_b, result.mean_valence_b, result.mean_arousal_b, result.skipped_b),
+            group(a, result.n_a, result.units[0], result.mean_valence_a, result.mean_arousal_a, result.skipped_a),
+            group(b, result.n_b, result.units[1], result.mean_valence_b, result.mean_arousal_b, result.skipped_b),
         ],
         differences=differences,
         p_text=p_text,
