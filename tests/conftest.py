@@ -58,3 +58,19 @@ def tiny_classifier(tiny_model_dir: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def face_boxes() -> dict[str, list[dict[str, int]]]:
     return json.loads(need(GROUP_PHOTOS / "voc_face_boxes.json").read_text())
+
+
+def random_faces(n: int, seed: int = 0, classes: int = 9):  # type: ignore[no-untyped-def]
+    """``n`` random 48×48 grey "faces" (a `FaceDataset`) with one-hot labels among the first ``classes``
+    emotions and zero valence–arousal."""
+    from facemotion.training.datasets import FaceDataset
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, n)
+    return FaceDataset(
+        rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8),
+        labels,
+        np.eye(9, dtype=np.float32)[labels],
+        np.zeros((n, 2), np.float32),
+        [f"{i}.png" for i in range(n)],
+    )

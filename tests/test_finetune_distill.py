@@ -12,17 +12,7 @@ import pytest
 
 from facemotion.training import FaceDataset, TrainingConfig, build_model, finetune, recipe_preprocessing
 
-
-def _faces(n: int = 16, seed: int = 0) -> FaceDataset:
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 8, n)
-    return FaceDataset(
-        rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8),
-        labels,
-        np.eye(9, dtype=np.float32)[labels],
-        np.zeros((n, 2), np.float32),
-        [f"{i}.png" for i in range(n)],
-    )
+from conftest import random_faces
 
 
 class Keep(keras.callbacks.Callback):  # type: ignore[misc]
@@ -45,7 +35,7 @@ def _weights(model: keras.Model) -> list[np.ndarray]:
 
 def test_the_starting_model_teaches_frozen_while_the_student_learns(tmp_path: Path) -> None:
     prep = recipe_preprocessing("compact")
-    data = _faces()
+    data = random_faces(16, classes=8)
     config = TrainingConfig(epochs=2, batch_size=8, warmup_epochs=0, learning_rate=1e-2, distill_initial=0.5)
     keras.utils.set_random_seed(0)
     start = build_model("compact", width=4)
@@ -85,7 +75,7 @@ def test_the_weight_is_checked_and_teachers_are_one_or_the_other(tmp_path: Path)
     with pytest.raises(ValueError, match="either teachers or"):
         finetune(
             model,
-            _faces(8),
+            random_faces(8, classes=8),
             None,
             recipe_preprocessing("compact"),
             tmp_path / "w",

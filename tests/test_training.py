@@ -25,7 +25,7 @@ from facemotion.training import (
 from facemotion.training.evaluate import affect_metrics, classification_report, concordance_cc
 from facemotion.training.targets import votes_to_label_counts
 
-from conftest import DATA, need
+from conftest import DATA, need, random_faces
 
 
 def _fer_subset(tmp_path: Path, per_class: int = 6, labels: tuple[str, ...] = ("happiness", "Sad", "angry")) -> Path:
@@ -118,7 +118,7 @@ def test_training_model_normalizes_like_inference(tmp_path: Path) -> None:
 def test_balanced_batches_draw_rare_classes_more_often() -> None:
     from facemotion.training.trainer import FaceBatches
 
-    data = _random_faces(400, seed=0)
+    data = random_faces(400, seed=0)
     data.labels[:] = 4
     data.labels[:20] = 0  # 5 % anger
     drawn = np.concatenate([data.labels[b.order] for b in [FaceBatches(data, 40, training=True, balance=1.0)]])
@@ -130,7 +130,7 @@ def test_balanced_batches_draw_rare_classes_more_often() -> None:
     plain.on_epoch_end()
     assert sorted(first.tolist()) == sorted(plain.order.tolist()) == list(range(400))
     assert not np.array_equal(first, plain.order)  # shuffled anew
-    tiny = FaceBatches(_random_faces(3, seed=0), 8, training=True)  # fewer faces than a batch: whole passes
+    tiny = FaceBatches(random_faces(3, seed=0), 8, training=True)  # fewer faces than a batch: whole passes
     assert len(tiny) == 1 and sorted(np.bincount(tiny.order, minlength=3).tolist()) == [2, 3, 3]
     assert len(FaceBatches(data, 64)) == 7 and len(FaceBatches(data, 64, training=True)) == 6
 
@@ -198,19 +198,6 @@ def test_cli_train_rejects_bad_numbers(option: str, value: str, capsys: pytest.C
     assert exit_info.value.code == 2 and option in capsys.readouterr().err
 
 
-def _random_faces(n: int, seed: int) -> FaceDataset:
-    """``n`` random 48×48 grey "faces" with one-hot labels and zero valence–arousal."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 9, n)
-    return FaceDataset(
-        rng.integers(0, 256, (n, 48, 48, 1), dtype=np.uint8),
-        labels,
-        np.eye(9, dtype=np.float32)[labels],
-        np.zeros((n, 2), np.float32),
-        [f"{i}.png" for i in range(n)],
-    )
-
-
 def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
     """The model's emotion probabilities on a normalized batch."""
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(x, verbose=0)["emotion"])))
@@ -220,7 +207,7 @@ def test_distillation_mixes_teacher_probabilities_with_the_labels() -> None:
     from facemotion.preprocessing import normalize
     from facemotion.training.distill import distill_targets, teacher_probabilities
 
-    data = _random_faces(6, seed=0)
+    data = random_faces(6, seed=0)
     prep = recipe_preprocessing("compact")
     teacher = build_model("compact", width=4)
     probs = teacher_probabilities([teacher], data, prep)
@@ -247,7 +234,7 @@ def test_online_teachers_teach_on_the_augmented_view() -> None:
     from facemotion.training.trainer import TrainingModel
 
     n = 8
-    data = _random_faces(n, seed=1)
+    data = random_faces(n, seed=1)
     prep = recipe_preprocessing("compact")
     keras.utils.set_random_seed(0)
     first, second = build_model("compact", width=4), build_model("compact", width=4)
