@@ -124,6 +124,30 @@ def test_a_video_cut_short_is_truncated_with_every_frame_accounted_for(astronaut
     assert summary["warnings"] == one_pass.warnings  # the same words, from one place
     page = next((tmp_path / "out" / "videos").glob("cut-*/report.html")).read_text()
     assert "cut.avi ends early" in page and "blazeface" in page
+    whole_summary = json.loads(next((tmp_path / "out" / "videos").glob("full-*/summary.json")).read_text())
+    assert whole_summary["warnings"] == []  # a constant rate: the chunks meet
+
+
+def test_a_variable_frame_rate_video_cut_into_chunks_is_flagged(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """Chunks start by seeking, which misses in a phone's variable-rate video: never silently wrong."""
+    import subprocess
+
+    import cv2
+
+    ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="making a variable-frame-rate file needs imageio-ffmpeg")
+    source, vfr = tmp_path / "even.avi", tmp_path / "phone.mp4"
+    writer = cv2.VideoWriter(str(source), cv2.VideoWriter_fourcc(*"MJPG"), 30, (256, 256))
+    for i in range(150):  # 5 s at 30 fps; kept: all of the first 2 s, then every 3rd frame (10 fps)
+        writer.write(np.ascontiguousarray(cv2.resize(np.roll(astronaut, 2 * i, axis=1), (256, 256))[:, :, ::-1]))
+    writer.release()
+    select = ["-vf", "select='lt(n,60)+not(mod(n,3))'", "-fps_mode", "vfr", "-c:v", "libx264", str(vfr)]
+    subprocess.run([ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(source), *select], check=True)
+    run_batch([str(vfr)], tmp_path / "out", chunk_seconds=1.0)
+    summary = json.loads(next((tmp_path / "out" / "videos").glob("phone-*/summary.json")).read_text())
+    assert any("its frame rate varies" in w and "analyse it in one piece" in w for w in summary["warnings"])
+    one_piece = tmp_path / "one"
+    run_batch([str(vfr)], one_piece, chunk_seconds=60.0)
+    assert not any("varies" in w for w in json.loads(next(one_piece.rglob("summary.json")).read_text())["warnings"])
 
 
 @pytest.mark.parametrize("bad", [{"chunk_seconds": 0.0}, {"sample_fps": float("nan")}, {"workers": 0}])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import math
 import shutil
 from collections import Counter, defaultdict
@@ -64,6 +66,33 @@ def _account_for_the_end(status: dict[str, Any]) -> None:
         frames_unreadable=report.frames_unreadable,
         warnings=report.warnings,
     )
+
+
+def chunk_gap(chunks: Sequence[dict[str, Any]], sample_fps: float) -> tuple[float, float] | None:
+    """``(time, gap)`` where two chunks of a video do not meet: the last analysed frame of one
+    and the first of the next are ``gap`` seconds apart, not one sampling step; else ``None``.
+
+    A chunk starts by seeking to a frame number, which OpenCV does by time over the average
+    frame rate: in a variable-frame-rate video (a phone's) it lands on another frame, so frames
+    are missed or read twice and the frame numbers after it are off. In a constant-rate video
+    the chunks' sampled frames are one step apart. A chunk with damaged or unread frames is
+    not judged.
+
+    >>> done = {"status": "complete", "frames_skipped": 0}
+    >>> chunk_gap([{**done, "frame_times": [0.0, 0.2]}, {**done, "frame_times": [0.4, 0.6]}], 5.0) is None
+    True
+    >>> chunk_gap([{**done, "frame_times": [0.0, 0.2]}, {**done, "frame_times": [0.9, 1.1]}], 5.0)
+    (0.2, 0.7)
+    """
+    due = 1 / sample_fps
+    for a, b in itertools.pairwise(chunks):
+        if a.get("status") != "complete" or a.get("frames_skipped") or not a.get("frame_times"):
+            continue
+        if b.get("frame_times"):
+            end, gap = max(a["frame_times"]), min(b["frame_times"]) - max(a["frame_times"])
+            if abs(gap - due) > due / 2:
+                return round(end, 6), round(gap, 6)
+    return None
 
 
 class BatchWriter:
@@ -143,6 +172,16 @@ class BatchWriter:
         status["status"] = next((s for s in ("failed", "truncated") if s in states), "complete")
         if status["error"] is None and status["kind"] == "video":
             _account_for_the_end(status)
+            gap = chunk_gap(chunks, status["sample_fps"]) if status.get("sample_fps") else None
+            if gap is not None:
+                warning = (
+                    f"{Path(str(status['path'])).name}: its frame rate varies (a phone's video?), and the chunks it "
+                    f"was cut into do not meet at {gap[0]:.1f} s ({gap[1]:+.2f} s apart, not {1 / status['sample_fps']:.2f} "
+                    "s): frames after it were missed or read twice and their frame numbers are off; analyse it in one "
+                    "piece (`facemotion video`, or `--chunk-seconds` longer than the video)"
+                )
+                status["warnings"].append(warning)
+                logging.getLogger(__name__).warning("%s", warning)
             if not status["frames"]:
                 status["error"] = f"no frame of {status['path']} could be read ({status['frames_expected']} expected)"
                 status["status"] = "failed"
