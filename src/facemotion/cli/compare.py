@@ -27,9 +27,7 @@ def group_names(text: str | None) -> tuple[str, str] | None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from facemotion.apps.compare import compare_groups
-    from facemotion.cli.video import quiet_decoder
 
-    quiet_decoder(args)
     clf = classifier_from_args(args)
     result = compare_groups(
         args.a, args.b, clf, names=args.names, crops=args.crops, seed=args.seed, n_resamples=args.resamples

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -21,19 +20,9 @@ if TYPE_CHECKING:
 WRITTEN = ("report.html", "summary.json", "timeline.csv", "frames.csv", "people.csv", "timeline.png")
 
 
-def quiet_decoder(args: argparse.Namespace) -> None:
-    """Keep FFmpeg's own lines ("moov atom not found", "Not all references are available") off the terminal.
-
-    Our errors and warnings say what matters; ``--debug`` shows FFmpeg's too. Set before
-    OpenCV opens its first video (it reads the setting then).
-    """
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "32" if getattr(args, "debug", False) else "-8")
-
-
 def cmd_video(args: argparse.Namespace) -> int:
     from facemotion.apps.video import AnalysisInterrupted, analyze_stream, analyze_video
 
-    quiet_decoder(args)
     out = output_folder(args.out, "--out")
     clf = classifier_from_args(args)
     if args.live or args.file.isdigit() or "://" in args.file:
