@@ -32,7 +32,11 @@ needs travels with the working tree (64 MiB in all). So:
    ``STUDENTS``; ``--fast-width``), each for ``--student-seconds``. It writes ``teacher.keras`` (float16 weights, under 16 MiB),
    ``default.keras``, ``fast.keras`` and ``gpu_train.json`` (epochs, seconds, FER+ ``val``
    figures and the posed-negative recall on the held-out CK+ people, of the final weights:
-   nothing is selected on either) to ``--out``.
+   nothing is selected on either) to ``--out``. ``gpu_train.json`` is rewritten after each
+   network, checkpoints stay outside ``--out``, and a network that fails (out of memory, a
+   compile error) is recorded there while the others still train (students untaught if the
+   teacher failed; the exit status says which did not train): a call cut short or half
+   failed still brings back what it made.
 
 4. Back here: make each network a model directory with its LiteRT exports, then evaluate it::
 
@@ -49,12 +53,15 @@ degradations (0.25), random erasing 0.5.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import types
 from pathlib import Path
@@ -339,34 +346,67 @@ def train(args: argparse.Namespace) -> None:
     augmentation = Augmentation(
         rotation=15.0, shift=0.1, scale=0.1, brightness=0.2, contrast=0.3, erasing=0.5, photometric=0.25
     )
-    report: dict[str, Any] = {"backend": keras.backend.backend(), "precision": args.precision, "models": {}}
+    report: dict[str, Any] = {
+        "backend": keras.backend.backend(),
+        "precision": args.precision,
+        "command": " ".join(["python scripts/gpu_train.py", *sys.argv[1:]]),
+        "models": {},
+    }
+    # Checkpoints never go into OUT: only what it holds comes back (8 files at most), also when the call is cut.
+    work_root = Path(tempfile.mkdtemp(prefix="gpu_train_work_"))
+
+    def save_report() -> None:
+        """gpu_train.json as it stands: written after each network, so a run cut short still says what it made."""
+        report["files"] = {f.name: f.stat().st_size for f in sorted(out.glob("*.keras"))}
+        report["seconds"] = round(time.monotonic() - started, 1)
+        partial = out / "gpu_train.json.partial"
+        partial.write_text(json.dumps(report, indent=2) + "\n")
+        partial.replace(out / "gpu_train.json")
 
     def build_teacher() -> Any:
         return attach_heads(build_resnet18(width=args.teacher_width), style="pooled", dropout=0.2)
 
-    def fit(name: str, model: Any, config: Any, teachers: list[Any]) -> dict[str, Any]:
-        t0 = time.monotonic()
-        work = out / f"_{name}_work"
-        history = finetune(
-            model, train_set, val, prep, work, config, teachers=teachers, teacher_weight=args.distill, verbose=2
-        )
-        seconds = time.monotonic() - t0
-        r = classification_report(emotion_probabilities(model, val, prep), val.labels)
-        row = {
-            "epochs": len(history.history["loss"]),
-            "seconds": round(seconds, 1),
-            "val_accuracy_8": round(r.accuracy_8 or 0.0, 4),
-            "val_accuracy_9": round(r.accuracy, 4),
-            "val_macro_f1": round(r.macro_f1, 4),
-            "recall": {k: round(v["recall"], 3) for k, v in r.per_class.items()},
-            **posed_figures(model, posed, prep),
-            "flops": flops(model),
-            "params": model.count_params(),
-        }
-        print(name, json.dumps(row), flush=True)
-        return row
+    def fit(name: str, build: Any, config: Any, teachers: list[Any], width: int, store: str) -> Any:
+        """Train one network, save it as ``name``.keras in ``store`` precision, record its figures; None if it failed.
 
-    teacher = build_teacher()
+        One network failing (out of memory, a compile error) must not cost the others their device time.
+        """
+        t0 = time.monotonic()
+        work = work_root / name
+        try:
+            model = build()
+            history = finetune(
+                model, train_set, val, prep, work, config, teachers=teachers, teacher_weight=args.distill, verbose=2
+            )
+            r = classification_report(emotion_probabilities(model, val, prep), val.labels)
+            row = {
+                "epochs": len(history.history["loss"]),
+                "seconds": round(time.monotonic() - t0, 1),
+                "val_accuracy_8": round(r.accuracy_8 or 0.0, 4),
+                "val_accuracy_9": round(r.accuracy, 4),
+                "val_macro_f1": round(r.macro_f1, 4),
+                "recall": {k: round(v["recall"], 3) for k, v in r.per_class.items()},
+                **posed_figures(model, posed, prep),
+                "flops": flops(model),
+                "params": model.count_params(),
+                "width": width,
+                "taught": bool(teachers),
+            }
+            as_dtype(model, build, store).save(out / f"{name}.keras")
+        except Exception as err:  # recorded in the report, and the run goes on
+            report["models"][name] = {
+                "error": f"{type(err).__name__}: {err}",
+                "seconds": round(time.monotonic() - t0, 1),
+            }
+            print(name, "FAILED:", report["models"][name]["error"], flush=True)
+            save_report()
+            return None
+        print(name, json.dumps(row), flush=True)
+        history_csv = work / "history.csv"
+        report["models"][name] = {**row, "history_csv": history_csv.read_text() if history_csv.is_file() else ""}
+        save_report()
+        return model
+
     teacher_config = TrainingConfig(
         epochs=args.max_epochs,
         batch_size=256,
@@ -377,16 +417,16 @@ def train(args: argparse.Namespace) -> None:
         augmentation=augmentation,
         seed=args.seed,
     )
-    report["models"]["teacher"] = {**fit("teacher", teacher, teacher_config, []), "width": args.teacher_width}
-    teacher.trainable = False
-    stored = as_dtype(teacher, build_teacher, "float16")  # half the bytes: under 16 MiB at width 48
-    stored.save(out / "teacher.keras")
+    # float16 weights: half the bytes, under 16 MiB at width 48
+    teacher = fit("teacher", build_teacher, teacher_config, [], args.teacher_width, "float16")
+    if teacher is not None:
+        teacher.trainable = False
     students = {**STUDENTS, "fast": (args.fast_width, STUDENTS["fast"][1])}
     for name, (width, limit) in students.items():
         width = max(2, width // 8) if args.smoke else width
-        student = build_model("compact", width=width)
-        if flops(student) > limit:
-            raise SystemExit(f"{name}: {flops(student) / 1e6:.1f} MFLOP, over {limit / 1e6:.0f}")
+        cost = flops(build_model("compact", width=width))
+        if cost > limit:
+            raise SystemExit(f"{name}: {cost / 1e6:.1f} MFLOP, over {limit / 1e6:.0f}")
         config = TrainingConfig(
             epochs=args.max_epochs,
             batch_size=512,
@@ -397,23 +437,24 @@ def train(args: argparse.Namespace) -> None:
             augmentation=Augmentation(**{**augmentation.__dict__, "mixup": 0.4}),
             seed=args.seed,
         )
-        report["models"][name] = {**fit(name, student, config, [teacher]), "width": width}
-        as_dtype(student, lambda w=width: build_model("compact", width=w), "float32").save(out / f"{name}.keras")
-    for work in out.glob("_*_work"):  # history.csv is kept in the report; checkpoints stay behind
-        history = (work / "history.csv").read_text() if (work / "history.csv").is_file() else ""
-        report["models"][work.name[1:-5]]["history_csv"] = history
-        for file in work.iterdir():
-            file.unlink()
-        work.rmdir()
+        fit(
+            name,
+            functools.partial(build_model, "compact", width=width),
+            config,
+            [teacher] if teacher is not None else [],
+            width,
+            "float32",
+        )
+    shutil.rmtree(work_root, ignore_errors=True)
+    save_report()
     files = sorted(out.glob("*.keras"))
-    report["files"] = {f.name: f.stat().st_size for f in files}
-    report["seconds"] = round(time.monotonic() - started, 1)
-    report["command"] = " ".join(["python scripts/gpu_train.py", *sys.argv[1:]])
-    (out / "gpu_train.json").write_text(json.dumps(report, indent=2) + "\n")
     too_big = [f.name for f in files if f.stat().st_size > FILE_LIMIT]
     if too_big or len(files) > MAX_FILES:
         raise SystemExit(f"over the limits of what comes back: {too_big or len(files)}")
+    failed = [name for name, m in report["models"].items() if "error" in m]
     print(f"done in {report['seconds']} s: {', '.join(f.name for f in files)}", flush=True)
+    if failed:
+        raise SystemExit(f"not trained: {', '.join(failed)} (see gpu_train.json)")
 
 
 # --------------------------------------------------------------------------- ship (CPU, here)
@@ -433,7 +474,9 @@ def ship(args: argparse.Namespace) -> None:
 
     run = json.loads((args.keras.parent / "gpu_train.json").read_text())
     name = args.keras.stem
-    figures = run["models"][name]
+    figures = run["models"].get(name, {"error": "not in gpu_train.json"})
+    if "error" in figures:
+        raise SystemExit(f"{name} did not train: {figures['error']}")
     trained = keras.saving.load_model(args.keras, compile=False)
     if name == "teacher":
         width = figures["width"]
