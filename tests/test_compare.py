@@ -176,6 +176,7 @@ def test_a_video_group_is_counted_in_people_not_faces(tmp_path: Path) -> None:
     text = comparison_report_html(result, tmp_path / "c.html").read_text()
     assert "0 people seen for 0.5 s or more in onefr.mp4 and 12 faces in leaving were compared" in text
     assert "<td>0 people seen for 0.5 s or more</td>" in text and "face(s)" not in text
+    assert "a video's people count once each" in text and "assume the people or faces are independent" in text
 
 
 @pytest.fixture(scope="module")

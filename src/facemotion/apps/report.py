@@ -663,8 +663,8 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
             if skipped
             else "."
         ),
-        "The interval and the test assume the faces are independent: many photos of the same few people make "
-        "the interval look surer than it is.",
+        f"The interval and the test assume the {result.counted_as} are independent: many photos or videos of the "
+        "same few people make the interval look surer than it is.",
         *model_caveats(dict(meta.get("model_metrics") or {})),
         *GENERAL_CAVEATS,
     ]
@@ -678,6 +678,7 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
         plain=plain,
         names=(a, b),
         confidence=f"{result.confidence:.0%}",
+        counted_as=result.counted_as,
         groups=[
             group(a, result.n_a, result.units[0], result.mean_valence_a, result.mean_arousal_a, result.skipped_a),
             group(b, result.n_b, result.units[1], result.mean_valence_b, result.mean_arousal_b, result.skipped_b),
