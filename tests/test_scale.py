@@ -156,3 +156,29 @@ def test_run_batch_refuses_numbers_that_would_give_wrong_results(bad: dict[str, 
 
     with pytest.raises(FacemotionError, match="must be a finite number above 0"):
         run_batch([str(tmp_path)], tmp_path / "out", **bad)  # type: ignore[arg-type]
+
+
+def test_batch_merge_takes_a_webm_length_back_to_its_last_frame(tmp_path: Path) -> None:
+    """A WebM whose stated length runs on under a second past its last frame (audio running on) is complete, with
+    the length and the expected frames of its frames, as `facemotion video` says; the counts add up."""
+    from facemotion.scale.batch import _account_for_the_end
+
+    webm = tmp_path / "long.webm"
+    webm.write_bytes(b"\x1a\x45\xdf\xa3" + bytes(60))  # an EBML header: no frame index to take at its word
+    status = {
+        "path": str(webm),
+        "fps": 30.0,
+        "duration": 3.7,
+        "frames_expected": 19,
+        "frames": 15,
+        "frame_times": [0.2 * k for k in range(15)],
+        "warnings": [],
+        "sample_fps": 5.0,
+        "frames_skipped": 0,
+        "frames_unreadable": 0,
+        "status": "complete",
+    }
+    _account_for_the_end(status)
+    assert status["status"] == "complete" and status["warnings"] == []
+    assert status["frames_expected"] == 15 == status["frames"] + status["frames_skipped"] + status["frames_unreadable"]
+    assert status["duration"] == pytest.approx(3.0)

@@ -321,8 +321,29 @@ def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(
     assert dict(frames_at(path, [999])) == {}
     timed = {i: t for i, t, _ in iter_frames(path, 1000) if i in wanted}
     monkeypatch.setattr(video, "SEEK_AHEAD", 2)  # seek, find the timestamps differ, decode forward instead
-    for i, image in frames_at(path, wanted, timed):
-        assert np.abs(image.astype(int) - every[i]).mean() < 1
+    got = dict(frames_at(path, wanted, timed))
+    assert sorted(got) == sorted(wanted)
+    for i in wanted:
+        assert np.abs(got[i].astype(int) - every[i]).mean() < 1
+
+
+def test_frames_at_reads_on_past_a_damaged_frame_as_the_analysis_does(tmp_path: Path) -> None:
+    """A frame that cannot be grabbed mid-file is one damaged frame for `iter_frames`; the report's pictures of
+    the frames after it must still come (they were all dropped: the report lost its later pictures, silently)."""
+    from facemotion.apps.video import frames_at
+
+    data = bytearray(_avi(tmp_path / "whole.avi", 60).read_bytes())
+    chunks = [k for k in range(len(data)) if data[k : k + 4] == b"00dc"]
+    data[chunks[30] + 8 : chunks[30] + 8 + 400] = bytes(400)  # wipe one frame's data
+    damaged = tmp_path / "damaged.avi"
+    damaged.write_bytes(bytes(data))
+    read = {i: image for i, _, image in iter_frames(damaged, 1000)}
+    good = [i for i, image in read.items() if image is not None]
+    assert len(read) == 60 and len(good) < 60  # numbered on past the damage
+    wanted = [5, *good[-3:]]
+    got = dict(frames_at(damaged, wanted))
+    assert sorted(got) == wanted
+    assert all(np.abs(got[i].astype(int) - read[i]).mean() < 2 for i in wanted)
 
 
 def test_frames_at_seeks_where_the_timestamps_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

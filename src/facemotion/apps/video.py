@@ -610,7 +610,7 @@ def iter_frames(
         while stop is None or index < stop:
             ok = cap.grab()
             if not ok:
-                if total and index < total and failures < 25:
+                if total and index < total and failures < MAX_FAILED_GRABS:
                     failures += 1
                     if index >= start and index % every == 0:
                         yield index, frame_time(math.nan, index, fps, last), None
@@ -626,6 +626,8 @@ def iter_frames(
             index += 1
 
 
+#: Failed grabs in a row, before the stated end, that count as damaged frames (more: the video ends there).
+MAX_FAILED_GRABS = 25
 #: Frames ahead beyond which `frames_at` tries a seek (checked by the frame's time) before decoding on.
 SEEK_AHEAD = 600
 
@@ -647,34 +649,62 @@ def frames_at(
     done = 0
     if times is not None and wanted:
         with _capture(path) as cap:
-            index = 0
+            _, total = _rate_and_count(cap)
+            index, failures = 0, 0
             for target in wanted:
                 if target - index > SEEK_AHEAD and target in times:
                     cap.set(cv2.CAP_PROP_POS_FRAMES, target)
                     if not (cap.grab() and abs(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000 - times[target]) < 5e-4):
                         break  # seeking misses in this file
+                    grabbed, failures = True, 0
                 else:
-                    while index <= target and cap.grab():
-                        index += 1
-                    if index <= target:
+                    step = _decode_to(cap, target, index, total, failures)
+                    if step is None:
                         return
+                    grabbed, failures = step
                 index, done = target + 1, done + 1
-                ok, frame = cap.retrieve()
-                if ok and frame is not None:
-                    yield target, np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8)
+                frame = _retrieved(cap) if grabbed else None
+                if frame is not None:
+                    yield target, frame
     if done == len(wanted):
         return
     with _capture(path) as cap:
-        index = 0
+        _, total = _rate_and_count(cap)
+        index, failures = 0, 0
         for target in wanted[done:]:
-            while index < target and cap.grab():
-                index += 1
-            if index < target or not cap.grab():
+            step = _decode_to(cap, target, index, total, failures)
+            if step is None:
                 return
-            index += 1
-            ok, frame = cap.retrieve()
-            if ok and frame is not None:
-                yield target, np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8)
+            (grabbed, failures), index = step, target + 1
+            frame = _retrieved(cap) if grabbed else None
+            if frame is not None:
+                yield target, frame
+
+
+def _decode_to(cap: Any, target: int, index: int, total: int, failures: int) -> tuple[bool, int] | None:
+    """Grab frames ``index`` to ``target`` as `iter_frames` counts them: whether ``target`` was grabbed, and the
+    failed grabs in a row; ``None`` at the end of the video.
+
+    A frame that cannot be grabbed before the stated end counts as one damaged frame (up to
+    `MAX_FAILED_GRABS` in a row), so the frames after it keep their numbers.
+    """
+    grabbed = False
+    while index <= target:
+        grabbed = bool(cap.grab())
+        if grabbed:
+            failures = 0
+        elif total and index < total and failures < MAX_FAILED_GRABS:
+            failures += 1
+        else:
+            return None
+        index += 1
+    return grabbed, failures
+
+
+def _retrieved(cap: Any) -> NDArray[np.uint8] | None:
+    """The grabbed frame as RGB, or ``None`` when it cannot be decoded."""
+    ok, frame = cap.retrieve()
+    return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
 
 
 def frame_time(msec: float, index: int, fps: float, previous: tuple[int, float] | None = None) -> float:
@@ -881,7 +911,7 @@ class FrameAnalyzer:
     def _shot_of(self, time: float) -> int:
         return sum(cut <= time for cut in self.report.shot_cuts)
 
-    def finish(self, interrupted: bool = False) -> VideoReport:
+    def finish(self, interrupted: bool = False, log_warnings: bool = True) -> VideoReport:
         """Flush, link the tracks into people, and account for every sampled frame."""
         self.flush()
         report = self.report
@@ -908,7 +938,7 @@ class FrameAnalyzer:
         report.frames_expected = max(report.frames_expected, read)
         if not interrupted:  # the broken frames at the end and those never delivered: the file ends there
             account_for_the_end(report, self._trailing_skips + report.frames_expected - read)
-        for warning in report.warnings:
+        for warning in report.warnings if log_warnings else ():
             log.warning("%s", warning)
         return report
 
@@ -1025,13 +1055,15 @@ def analyze_frames(
     batch_frames: int = 8,
     on_frame: Callable[[int], object] | None = None,
     link_people: bool = True,
+    log_warnings: bool = True,
 ) -> VideoReport:
     """Add the faces of ``frames`` (from `iter_frames`) to ``report`` (see `FrameAnalyzer`).
 
     ``on_frame(1)`` is called per frame (a progress bar's ``update``). Set
     ``report.frames_expected`` first (`sampled_frame_count`) to have frames the file
     never gives counted as unreadable. Ctrl-C raises `AnalysisInterrupted` holding the
-    finished part.
+    finished part. ``log_warnings=False`` leaves the report's warnings unlogged (a chunk of a
+    video, whose warnings only the merge of all chunks can settle).
     """
     analyzer = FrameAnalyzer(classifier, report, batch_frames, link_people=link_people)
     try:
@@ -1040,8 +1072,8 @@ def analyze_frames(
                 on_frame(1)
             analyzer.add(frame, time, image)
     except KeyboardInterrupt as interrupt:
-        raise AnalysisInterrupted(analyzer.finish(interrupted=True), interrupt) from None
-    return analyzer.finish()
+        raise AnalysisInterrupted(analyzer.finish(interrupted=True, log_warnings=log_warnings), interrupt) from None
+    return analyzer.finish(log_warnings=log_warnings)
 
 
 def analyze_video(

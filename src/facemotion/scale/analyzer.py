@@ -99,7 +99,8 @@ class TaskAnalyzer:
             sample_fps=task.fps / step,
             frames_expected=sampled_frame_count(total, step, task.start, task.stop),
         )
-        analyze_frames(iter_frames(local, self.sample_fps, task.start, task.stop), self.classifier, report)
+        frames = iter_frames(local, self.sample_fps, task.start, task.stop)
+        analyze_frames(frames, self.classifier, report, log_warnings=False)  # the merge logs the video's warnings
         status.update(
             status=report.status,
             frames=report.frames_analyzed,

@@ -57,11 +57,14 @@ def _account_for_the_end(status: dict[str, Any]) -> None:
         frames_analyzed=int(status["frames"] or 0),
         frame_times=list(times),
         warnings=list(status["warnings"]),
+        sample_fps=status["sample_fps"],
     )
     last = round(max(times) * status["fps"]) // sample_step(status["fps"], status["sample_fps"])
     account_for_the_end(report, report.frames_expected - (last + 1))
-    status.update(
+    status.update(  # the length too: a stated length past the last frame is taken back to it
         status=report.status,
+        duration=report.duration,
+        frames_expected=report.frames_expected,
         frames_skipped=report.frames_skipped,
         frames_unreadable=report.frames_unreadable,
         warnings=report.warnings,
@@ -75,18 +78,21 @@ def chunk_gap(chunks: Sequence[dict[str, Any]], sample_fps: float) -> tuple[floa
     A chunk starts by seeking to a frame number, which OpenCV does by time over the average
     frame rate: in a variable-frame-rate video (a phone's) it lands on another frame, so frames
     are missed or read twice and the frame numbers after it are off. In a constant-rate video
-    the chunks' sampled frames are one step apart. A chunk with damaged or unread frames is
-    not judged.
+    the chunks' sampled frames are one step apart. Two chunks are not judged when either has
+    damaged or unread frames.
 
     >>> done = {"status": "complete", "frames_skipped": 0}
     >>> chunk_gap([{**done, "frame_times": [0.0, 0.2]}, {**done, "frame_times": [0.4, 0.6]}], 5.0) is None
     True
     >>> chunk_gap([{**done, "frame_times": [0.0, 0.2]}, {**done, "frame_times": [0.9, 1.1]}], 5.0)
     (0.2, 0.7)
+    >>> chunk_gap([{**done, "frame_times": [0.0, 0.2]}, {**done, "frames_skipped": 1, "frame_times": [0.6]}], 5.0)
     """
     due = 1 / sample_fps
     for a, b in itertools.pairwise(chunks):
-        if a.get("status") != "complete" or a.get("frames_skipped") or not a.get("frame_times"):
+        if a.get("status") != "complete" or a.get("frames_skipped") or b.get("frames_skipped"):
+            continue
+        if not a.get("frame_times"):
             continue
         if b.get("frame_times"):
             end, gap = max(a["frame_times"]), min(b["frame_times"]) - max(a["frame_times"])
@@ -181,6 +187,7 @@ class BatchWriter:
                     "piece (`facemotion video`, or `--chunk-seconds` longer than the video)"
                 )
                 status["warnings"].append(warning)
+            for warning in status["warnings"]:  # once the merge has settled them (the chunks log none)
                 logging.getLogger(__name__).warning("%s", warning)
             if not status["frames"]:
                 status["error"] = f"no frame of {status['path']} could be read ({status['frames_expected']} expected)"
