@@ -69,7 +69,6 @@ def mosaic(groups: Path, boxes: dict[str, list[dict[str, float]]], width: int) -
 
 def textures(n: int) -> list[np.ndarray]:
     """``n`` generated 100-px images with no face, and crops of scikit-image photos without people."""
-    from skimage import data
 
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[0:100, 0:100].astype(np.float32)
@@ -91,14 +90,26 @@ def textures(n: int) -> list[np.ndarray]:
             out.append(np.clip(ramp, 0, 255).astype(np.uint8))
         else:
             out.append(np.full((100, 100, 3), rng.integers(0, 256, 3), np.uint8))
-    for name in ("brick", "grass", "gravel", "text", "rocket", "coffee", "hubble_deep_field", "page", "moon"):
+    return out + [crop for _, crop in photo_crops(rng)]
+
+
+#: scikit-image's photos without people (bricks, grass, gravel, text, a rocket, sky …).
+NO_PEOPLE = ("brick", "grass", "gravel", "text", "rocket", "coffee", "hubble_deep_field", "page", "moon")
+
+
+def photo_crops(rng: np.random.Generator, per_photo: int = 10) -> list[tuple[str, np.ndarray]]:
+    """``(photo name, crop)``: ``per_photo`` random square crops of each `NO_PEOPLE` photo, resized to 100 px."""
+    from skimage import data
+
+    out = []
+    for name in NO_PEOPLE:
         image = getattr(data, name)()
         image = np.dstack([image] * 3) if image.ndim == 2 else image[..., :3]
         height, width = image.shape[:2]
-        for _ in range(10):
+        for _ in range(per_photo):
             side = int(rng.integers(40, min(height, width)))
             y, x = int(rng.integers(0, height - side + 1)), int(rng.integers(0, width - side + 1))
-            out.append(cv2.resize(np.ascontiguousarray(image[y : y + side, x : x + side]), (100, 100)))
+            out.append((name, cv2.resize(np.ascontiguousarray(image[y : y + side, x : x + side]), (100, 100))))
     return out
 
 
@@ -140,17 +151,27 @@ def clip_faces(detector: BlazeFaceDetector, video: Path) -> tuple[int, int]:
     return dark, total
 
 
-def crowd(groups: Path, boxes: dict[str, list[dict[str, float]]]) -> str:
-    """The 1,500-px mosaic repeated 3×3 (a 4,500-px photo of 387 faces of 39 px), default detector vs the
-    tiles of its 2,048-px copy alone (before the crowd refinement)."""
+def crowd_photo(groups: Path, boxes: dict[str, list[dict[str, float]]]) -> tuple[np.ndarray, list[Box]]:
+    """The 1,500-px `mosaic` repeated 3×3: a 4,500-px photo of 387 faces of 39 px, with their boxes."""
     image, truth = mosaic(groups, boxes, 1500)
     height, width = image.shape[:2]
     big = np.ascontiguousarray(np.tile(image, (3, 3, 1)))
-    truth = [(x + width * j, y + height * i, w, h) for i in range(3) for j in range(3) for x, y, w, h in truth]
-    copy_only = BlazeFaceDetector()
-    copy_only._tiled = lambda photo: copy_only._tile_pass(photo, TILED_MAX_SIDE / max(photo.shape[:2]))  # type: ignore[method-assign]
+    return big, [(x + width * j, y + height * i, w, h) for i in range(3) for j in range(3) for x, y, w, h in truth]
+
+
+def copy_tiles_only() -> BlazeFaceDetector:
+    """The default detector searching a large photo's tiles in its 2,048-px copy only (no crowd refinement)."""
+    detector = BlazeFaceDetector()
+    detector._tiled = lambda photo: detector._tile_pass(photo, TILED_MAX_SIDE / max(photo.shape[:2]))  # type: ignore[method-assign]
+    return detector
+
+
+def crowd(groups: Path, boxes: dict[str, list[dict[str, float]]]) -> str:
+    """The 1,500-px mosaic repeated 3×3 (`crowd_photo`), default detector vs the tiles of its 2,048-px copy
+    alone (`copy_tiles_only`: before the crowd refinement)."""
+    big, truth = crowd_photo(groups, boxes)
     cells = []
-    for detector in (BlazeFaceDetector(), copy_only):
+    for detector in (BlazeFaceDetector(), copy_tiles_only()):
         start = time.perf_counter()
         found, spurious = matched(detector, big, truth)
         cells.append(f"{found}/{len(truth)} found, {spurious} spurious, {time.perf_counter() - start:.2f} s")

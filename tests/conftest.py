@@ -74,3 +74,18 @@ def random_faces(n: int, seed: int = 0, classes: int = 9):  # type: ignore[no-un
         np.zeros((n, 2), np.float32),
         [f"{i}.png" for i in range(n)],
     )
+
+
+def benchmark(name: str):  # type: ignore[no-untyped-def]
+    """The module ``benchmarks/<name>.py``, whose data generators the tests share (one way to make them)."""
+    import importlib.util
+    import sys
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # the benchmarks import each other by name
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", folder / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

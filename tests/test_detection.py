@@ -10,7 +10,7 @@ from facemotion.detection.base import clip_box, iou, match_boxes
 from facemotion.errors import DetectorError
 from facemotion.io import read_image
 
-from conftest import GROUP_PHOTOS, VIDEO, need
+from conftest import GROUP_PHOTOS, VIDEO, benchmark, need
 
 
 @pytest.mark.parametrize("name, n_landmarks", [("blazeface", 4), ("mtcnn", 5)])
@@ -42,26 +42,11 @@ def test_detectors_on_labelled_group_photos(face_boxes: dict[str, list[dict[str,
     assert spurious <= 2
 
 
-def _voc_mosaic(
-    face_boxes: dict[str, list[dict[str, int]]],
-) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
-    """The nine VOC photos as one 3×3 mosaic, 1,500 px wide: faces of about 39 px (1/38 of the side)."""
-    import cv2
-
-    cells, truth = [], []
-    for k, (name, boxes) in enumerate(face_boxes.items()):
-        image = read_image(need(GROUP_PHOTOS / name))
-        sx, sy = 500 / image.shape[1], 375 / image.shape[0]
-        cells.append(cv2.resize(image, (500, 375), interpolation=cv2.INTER_AREA))
-        dx, dy = 500 * (k % 3), 375 * (k // 3)
-        truth += [(b["left"] * sx + dx, b["top"] * sy + dy, b["width"] * sx, b["height"] * sy) for b in boxes]
-    return np.vstack([np.hstack(cells[r : r + 3]) for r in (0, 3, 6)]), truth
-
-
 def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, list[dict[str, int]]]) -> None:
     from facemotion.detection.blazeface_backend import BlazeFaceDetector
 
-    mosaic, truth = _voc_mosaic(face_boxes)
+    # The nine VOC photos as one 3×3 mosaic, 1,500 px wide: faces of about 39 px (1/38 of the side).
+    mosaic, truth = benchmark("detection").mosaic(GROUP_PHOTOS, face_boxes, 1500)
     assert match_boxes([f.box for f in BlazeFaceDetector(min_face_size=None).detect(mosaic)], truth)[0] <= 10  # 5/43
     found, spurious = match_boxes([f.box for f in get_detector().detect(mosaic)], truth)
     assert found >= 40 and spurious <= 1, f"{found}/43, {spurious} spurious"
@@ -72,17 +57,11 @@ def test_a_crowd_in_a_photo_over_2048_px_is_searched_in_its_own_pixels(
 ) -> None:
     """The mosaic repeated 3×3: a 4,500-px photo of 387 faces of 39 px. The tiles of its 2,048-px
     copy see faces of 18 px and find 39; faces near that limit send the search to the photo's pixels."""
-    import facemotion.detection.blazeface_backend as backend
-
-    mosaic, truth = _voc_mosaic(face_boxes)
-    crowd = np.ascontiguousarray(np.tile(mosaic, (3, 3, 1)))
-    height, width = mosaic.shape[:2]
-    truth = [(x + width * j, y + height * i, w, h) for i in range(3) for j in range(3) for x, y, w, h in truth]
+    bench = benchmark("detection")
+    crowd, truth = bench.crowd_photo(GROUP_PHOTOS, face_boxes)
     found, spurious = match_boxes([f.box for f in get_detector().detect(crowd)], truth)
     assert found >= 360 and spurious <= 2, f"{found}/387, {spurious} spurious"
-    coarse = backend.BlazeFaceDetector()
-    coarse._tiled = lambda image: coarse._tile_pass(image, backend.TILED_MAX_SIDE / max(image.shape[:2]))  # type: ignore[method-assign]
-    assert match_boxes([f.box for f in coarse.detect(crowd)], truth)[0] <= 60  # what the copy alone finds
+    assert match_boxes([f.box for f in bench.copy_tiles_only().detect(crowd)], truth)[0] <= 60  # the copy alone
 
 
 def test_black_and_white_group_photos(face_boxes: dict[str, list[dict[str, int]]]) -> None:
@@ -361,22 +340,10 @@ def test_no_face_in_images_without_one(kind: str) -> None:
 
 def test_no_face_in_textures_of_real_photos() -> None:
     """Crops of scikit-image's photos without people (bricks, grass, gravel, text, a rocket, sky) hold no face."""
-    import cv2
-    from skimage import data
-
     detector = get_detector()
-    rng = np.random.default_rng(0)
-    found = []
-    for name in ("brick", "grass", "gravel", "text", "rocket", "coffee", "hubble_deep_field", "page", "moon"):
-        image = getattr(data, name)()
-        image = np.dstack([image] * 3) if image.ndim == 2 else image[..., :3]
-        height, width = image.shape[:2]
-        for _ in range(10):
-            side = int(rng.integers(40, min(height, width)))
-            y, x = int(rng.integers(0, height - side + 1)), int(rng.integers(0, width - side + 1))
-            crop = cv2.resize(np.ascontiguousarray(image[y : y + side, x : x + side]), (100, 100))
-            found += [(name, f.box, f.score) for f in detector.detect(crop)]
-    assert found == []
+    crops = benchmark("detection").photo_crops(np.random.default_rng(0))
+    found = [(name, f.box, f.score) for name, crop in crops for f in detector.detect(crop)]
+    assert len(crops) == 90 and found == []
 
 
 def test_faces_given_as_photos_and_real_faces_are_still_found(astronaut: np.ndarray) -> None:
