@@ -177,6 +177,7 @@ def test_a_video_group_is_counted_in_people_not_faces(tmp_path: Path) -> None:
     assert "0 people seen for 0.5 s or more in onefr.mp4 and 12 faces in leaving were compared" in text
     assert "<td>0 people seen for 0.5 s or more</td>" in text and "face(s)" not in text
     assert "a video's people count once each" in text and "assume the people or faces are independent" in text
+    assert "The share of each group's people or faces whose most likely emotion" in text
 
 
 @pytest.fixture(scope="module")

@@ -140,8 +140,10 @@ def plot_timeline(
     return fig
 
 
-def plot_share_pair(shares_a: dict[str, float], shares_b: dict[str, float], names: tuple[str, str]) -> Any:
-    """The emotion shares of two groups side by side on one y-axis (grouped bars)."""
+def plot_share_pair(
+    shares_a: dict[str, float], shares_b: dict[str, float], names: tuple[str, str], counted_as: str = "faces"
+) -> Any:
+    """The emotion shares of two groups side by side on one y-axis (grouped bars) of their ``counted_as``."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(10, 3.8), layout="constrained")
     x = np.arange(len(EMOTIONS))
@@ -152,7 +154,7 @@ def plot_share_pair(shares_a: dict[str, float], shares_b: dict[str, float], name
             if v > 0:
                 ax.text(xi, v, f"{v:.0%}", ha="center", va="bottom", fontsize=7)
     top = max([0.05, *shares_a.values(), *shares_b.values()])
-    ax.set(ylim=(0, top * 1.18), ylabel="share of the group's faces", xticks=x)
+    ax.set(ylim=(0, top * 1.18), ylabel=f"share of the group's {counted_as}", xticks=x)
     ax.set_xticklabels(EMOTIONS)
     from matplotlib.ticker import PercentFormatter
 

@@ -690,7 +690,7 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
             if result.delta_valence is not None
             else None
         ),
-        shares_uri=figure_uri(plot_share_pair(result.shares_a, result.shares_b, (a, b))),
+        shares_uri=figure_uri(plot_share_pair(result.shares_a, result.shares_b, (a, b), result.counted_as)),
         examples=examples,
         skipped=skipped,
         caveats=caveats,
