@@ -7,15 +7,17 @@ range on tiles of large photos), the same without tiles (``min_face_size=None``)
 range alone without tiles (the detector before issue 10), on: all 3,000 portraits (one
 face each: found, and a second box), FER+ ``val`` faces given as photos, the 43 labelled
 faces of the VOC group photos (in colour, turned black and white, and as one 3×3 mosaic
-1,500 and 3,000 px wide), the faces found in the two whitehouse photos (3 and 2 are
-there), and the median time per group photo resized to 640×480. ``--step N`` takes every
+1,200, 1,500 and 3,000 px wide: faces of 31, 39 and 78 px), the faces found in the two
+whitehouse photos (3 and 2 are there), and the median time per group photo resized to
+640×480. ``--step N`` takes every
 N-th portrait / FER+ face.
 
 Issue 24's columns: images without a face that get one (200 generated 100-px images:
 noise, smooth colour noise, stripes, gradients, flat colours; and 90 crops of
 scikit-image's photos without people), selfie-like 640×480 views of the VOC photos in
-which one labelled face is cut by an edge (left / right: 40 % of it outside, top: 35 %;
-the face 45 % and 80 % of the view's height) or fills 90 % of the height, and the
+which one labelled face is cut by an edge (`CUTS`: left / right: 40 % of it outside, top
+and bottom: 35 %, half faces: 50 %, and the bottom-left corner; the face 45 % and 80 % of
+the view's height) or fills 90 % of the height, and the
 near-black "faces" in the shared clip's dark audience shot (1.6–2.6 s) against all faces
 of the clip.
 
@@ -113,24 +115,52 @@ def photo_crops(rng: np.random.Generator, per_photo: int = 10) -> list[tuple[str
     return out
 
 
+#: The edge-cut views: name → (share of the face's width cut at the left, at the right,
+#: share of its height cut at the top, at the bottom; the face's share of the view's height).
+CUTS: dict[str, tuple[float, float, float, float, float]] = {
+    "left 45 %": (0.4, 0, 0, 0, 0.45),
+    "right 45 %": (0, 0.4, 0, 0, 0.45),
+    "top 45 %": (0, 0, 0.35, 0, 0.45),
+    "left 80 %": (0.4, 0, 0, 0, 0.8),
+    "right 80 %": (0, 0.4, 0, 0, 0.8),
+    "top 80 %": (0, 0, 0.35, 0, 0.8),
+    "whole 90 %": (0, 0, 0, 0, 0.9),
+    "half left 45 %": (0.5, 0, 0, 0, 0.45),
+    "half right 45 %": (0, 0.5, 0, 0, 0.45),
+    "half right 80 %": (0, 0.5, 0, 0, 0.8),
+    "bottom-left 45 %": (0.4, 0, 0, 0.35, 0.45),
+    "bottom-left 80 %": (0.4, 0, 0, 0.35, 0.8),
+}
+
+
 def cut_views(
-    groups: Path, boxes: dict[str, list[dict[str, float]]], kind: str, share: float
+    groups: Path, boxes: dict[str, list[dict[str, float]]], cut: tuple[float, float, float, float, float]
 ) -> list[tuple[np.ndarray, Box]]:
-    """640×480 views in which one labelled face is ``share`` of the height, cut by an edge (``kind``) or whole."""
+    """640×480 views of the VOC photos in which one labelled face is cut by the edges as ``cut`` says (`CUTS`).
+
+    Each view comes with that face's box clipped to the view; views that would leave the
+    photo are not made.
+
+    >>> len(cut_views(SHARED / "media" / "group_photos", {}, CUTS["left 45 %"]))
+    0
+    """
+    left, right, top, bottom, share = cut
     views = []
     for photo, faces in boxes.items():
         image = read_image(groups / photo)
         for b in faces:
             x, y, w, h = b["left"], b["top"], b["width"], b["height"]
-            view_w = h / share * 4 / 3
-            x0 = {"left": x + 0.4 * w, "right": x + 0.6 * w - view_w}.get(kind, x + w / 2 - view_w / 2)
-            y0 = y + 0.35 * h if kind == "top" else y + h / 2 - h / share * 0.45
-            if x0 < 0 or y0 < 0 or x0 + view_w > image.shape[1] or y0 + h / share > image.shape[0]:
+            view_h = h / share
+            view_w = view_h * 4 / 3
+            x0 = x + left * w if left else x + (1 - right) * w - view_w if right else x + w / 2 - view_w / 2
+            y0 = y + top * h if top else y + (1 - bottom) * h - view_h if bottom else y + h / 2 - view_h * 0.45
+            if x0 < 0 or y0 < 0 or x0 + view_w > image.shape[1] or y0 + view_h > image.shape[0]:
                 continue
             s = 640 / view_w
             view = cv2.warpAffine(image, np.array([[s, 0, -x0 * s], [0, s, -y0 * s]]), (640, 480))
             fx0, fy0 = max(0.0, (x - x0) * s), max(0.0, (y - y0) * s)
-            views.append((view, (fx0, fy0, min(640.0, (x + w - x0) * s) - fx0, min(480.0, (y + h - y0) * s) - fy0)))
+            fx1, fy1 = min(640.0, (x + w - x0) * s), min(480.0, (y + h - y0) * s)
+            views.append((np.asarray(view, np.uint8), (fx0, fy0, fx1 - fx0, fy1 - fy0)))
     return views
 
 
@@ -195,29 +225,18 @@ def main() -> None:
     fer = sorted((SHARED / "data" / "ferplus" / "val").glob("*/*.png"))[:: args.step]
     groups = SHARED / "media" / "group_photos"
     boxes = json.loads((groups / "voc_face_boxes.json").read_text())
-    mosaics = [mosaic(groups, boxes, width) for width in (1500, 3000)]
+    mosaics = [mosaic(groups, boxes, width) for width in (1200, 1500, 3000)]
     print(f"{len(portraits)} portraits, {len(fer)} FER+ val faces as photos, {len(boxes)} VOC photos\n")
     non_faces = textures(200)
-    views = {
-        f"{kind} {share:.0%}": cut_views(groups, boxes, kind, share)
-        for kind, share in (
-            ("left", 0.45),
-            ("right", 0.45),
-            ("top", 0.45),
-            ("left", 0.8),
-            ("right", 0.8),
-            ("top", 0.8),
-            ("whole", 0.9),
-        )
-    }
+    views = {name: cut_views(groups, boxes, cut) for name, cut in CUTS.items()}
     print(
         "| detector | portraits: found / 2nd box | FER+ val as photos: found | VOC: labelled found, spurious |"
-        " VOC black and white | VOC mosaic 1,500 px | VOC mosaic 3,000 px | whitehouse faces |"
+        " VOC black and white | VOC mosaic 1,200 px | VOC mosaic 1,500 px | VOC mosaic 3,000 px | whitehouse faces |"
         " ms per 640×480 photo | non-face images with a face | edge-cut / large faces: "
         + ", ".join(views)
         + " | clip: near-black faces at 1.6–2.6 s / all faces |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, detector in detectors():
         found, second = counts(detector, portraits)
         fer_found, _ = counts(detector, fer)
@@ -242,7 +261,7 @@ def main() -> None:
                 detector.detect(small)
                 runs.append(time.perf_counter() - start)
             times.append(statistics.median(runs))
-        crowd = [matched(detector, image, truth) for image, truth in mosaics]
+        mosaic_hits = [matched(detector, image, truth) for image, truth in mosaics]
         white = [len(detector.detect(read_image(p))) for p in sorted(groups.glob("whitehouse_*.jpg"))]
         phantom = sum(bool(detector.detect(image)) for image in non_faces)
         cut = [sum(matched(detector, view, [truth])[0] for view, truth in v) for v in views.values()]
@@ -250,7 +269,7 @@ def main() -> None:
         print(
             f"| {name} | {found:.1%} / {second:.1%} | {fer_found:.1%} | {hit[0]}/{labelled}, {spurious[0]} |"
             f" {hit[1]}/{labelled}, {spurious[1]} | "
-            + " | ".join(f"{f}/{labelled}, {s}" for f, s in crowd)
+            + " | ".join(f"{f}/{labelled}, {s}" for f, s in mosaic_hits)
             + f" | {white} | {statistics.median(times) * 1e3:.1f} | {phantom}/{len(non_faces)} | "
             + ", ".join(f"{c}/{len(v)}" for c, v in zip(cut, views.values(), strict=True))
             + f" | {dark} / {total} |",

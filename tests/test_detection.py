@@ -49,6 +49,14 @@ def test_small_faces_in_a_large_photo_are_found_in_tiles(face_boxes: dict[str, l
     mosaic, truth = benchmark("detection").mosaic(GROUP_PHOTOS, face_boxes, 1500)
     assert match_boxes([f.box for f in BlazeFaceDetector(min_face_size=None).detect(mosaic)], truth)[0] <= 10  # 5/43
     found, spurious = match_boxes([f.box for f in get_detector().detect(mosaic)], truth)
+    assert found >= 42 and spurious <= 1, f"{found}/43, {spurious} spurious"
+
+
+def test_a_crowd_of_faces_under_min_face_size_is_searched_again(face_boxes: dict[str, list[dict[str, int]]]) -> None:
+    """The mosaic 1,200 px wide (faces of 31 px): the 512-px tiles find 27 of 43; the faces near their
+    limit send the search to tiles of 12 × ``min_face_size``, which find them all."""
+    mosaic, truth = benchmark("detection").mosaic(GROUP_PHOTOS, face_boxes, 1200)
+    found, spurious = match_boxes([f.box for f in get_detector().detect(mosaic)], truth)
     assert found >= 40 and spurious <= 1, f"{found}/43, {spurious} spurious"
 
 
@@ -121,6 +129,19 @@ def test_crop_levels_the_eyes() -> None:
     profile = DetectedFace((20, 20, 60, 60), 1.0, marks)
     assert (head_turn(profile) or 0.0) > 1.0
     np.testing.assert_array_equal(crop_face(image, profile, margin=0.0), straight)
+
+
+def test_crop_of_a_face_cut_by_the_edge_mirrors_it_except_at_the_top() -> None:
+    """Beyond the left, right and bottom edges the crop holds the face's mirror image; beyond the top, the border row."""
+    image = np.random.default_rng(0).integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    bottom = crop_face(image, DetectedFace((100, 250, 100, 50), 1.0, None, full_box=(100.0, 250.0, 100.0, 100.0)))
+    np.testing.assert_array_equal(bottom[50:], image[299:249:-1, 100:200])
+    left = crop_face(image, DetectedFace((0, 100, 60, 100), 1.0, None, full_box=(-40.0, 100.0, 100.0, 100.0)))
+    np.testing.assert_array_equal(left[:, :40], image[100:200, 39::-1])
+    top = crop_face(image, DetectedFace((100, 0, 100, 50), 1.0, None, full_box=(100.0, -50.0, 100.0, 100.0)))
+    np.testing.assert_array_equal(top[:50], np.repeat(image[:1, 100:200], 50, axis=0))
+    whole = DetectedFace((120, 100, 100, 100), 1.0, None)
+    np.testing.assert_array_equal(crop_face(image, whole), image[100:200, 120:220])
 
 
 def test_head_turn_tells_frontal_faces_from_profiles(astronaut: np.ndarray) -> None:
@@ -414,57 +435,32 @@ def test_dim_but_readable_face_is_kept() -> None:
     assert np.mean(found) >= 0.9
 
 
-def _cut_views(
-    face_boxes: dict[str, list[dict[str, int]]], kind: str, height_share: float
-) -> list[tuple[np.ndarray, tuple[float, float, float, float]]]:
-    """640×480 views of the VOC photos in which one labelled face is ``height_share`` of the height and cut by an edge.
-
-    ``kind``: ``left``/``right`` (40 % of the face outside the view), ``top`` (35 %), or
-    ``whole`` (a large face, not cut). Returns each view with that face's box clipped to it.
-    """
-    import cv2
-
-    views = []
-    for name, boxes in face_boxes.items():
-        image = read_image(need(GROUP_PHOTOS / name))
-        for b in boxes:
-            x, y, w, h = b["left"], b["top"], b["width"], b["height"]
-            view_h = h / height_share
-            view_w = view_h * 4 / 3
-            x0 = {"left": x + 0.4 * w, "right": x + 0.6 * w - view_w}.get(kind, x + w / 2 - view_w / 2)
-            y0 = y + 0.35 * h if kind == "top" else y + h / 2 - view_h * 0.45
-            if x0 < 0 or y0 < 0 or x0 + view_w > image.shape[1] or y0 + view_h > image.shape[0]:
-                continue  # the view would leave the photo
-            s = 640 / view_w
-            view = cv2.warpAffine(
-                image, np.array([[s, 0, -x0 * s], [0, s, -y0 * s]]), (640, 480), flags=cv2.INTER_LINEAR
-            )
-            fx0, fy0 = max(0.0, (x - x0) * s), max(0.0, (y - y0) * s)
-            fx1, fy1 = min(640.0, (x + w - x0) * s), min(480.0, (y + h - y0) * s)
-            views.append((np.asarray(view, np.uint8), (fx0, fy0, fx1 - fx0, fy1 - fy0)))
-    return views
-
-
 @pytest.mark.parametrize(
-    "kind, height_share, least",
-    # Found by the detector before issue 24 / now (`benchmarks/detection.py` has all the views).
+    "view, least",
+    # Found by the detector now, a little under (`python benchmarks/detection.py` has all the
+    # views and counts); the last three were 0.61, 0.69 and 0.68 before the mirrored border.
     [
-        ("left", 0.45, 0.85),
-        ("right", 0.45, 0.8),
-        ("top", 0.45, 0.7),
-        ("top", 0.8, 0.7),
-        ("right", 0.8, 0.8),
-        ("whole", 0.9, 0.95),
+        ("left 45 %", 0.9),
+        ("right 45 %", 0.85),
+        ("top 45 %", 0.85),
+        ("top 80 %", 0.75),
+        ("right 80 %", 0.85),
+        ("whole 90 %", 0.95),
+        ("half left 45 %", 0.8),
+        ("half right 45 %", 0.75),
+        ("half right 80 %", 0.8),
+        ("bottom-left 45 %", 0.8),
     ],
 )
 def test_faces_cut_by_the_edge_and_large_faces(
-    face_boxes: dict[str, list[dict[str, int]]], kind: str, height_share: float, least: float
+    face_boxes: dict[str, list[dict[str, int]]], view: str, least: float
 ) -> None:
     """Selfie-like views cropped from the labelled group photos: a face cut by an edge, or one filling the height."""
+    bench = benchmark("detection")
     detector = get_detector()
-    views = _cut_views(face_boxes, kind, height_share)
+    views = bench.cut_views(need(GROUP_PHOTOS), face_boxes, bench.CUTS[view])
     assert len(views) >= 20
-    found = sum(match_boxes([f.box for f in detector.detect(view)], [truth])[0] for view, truth in views)
+    found = sum(match_boxes([f.box for f in detector.detect(image)], [truth])[0] for image, truth in views)
     assert found / len(views) >= least, f"{found}/{len(views)}"
 
 
@@ -479,3 +475,15 @@ def test_the_shrunk_pass_only_adds_faces_the_others_missed(
     with_pass = [[f.box for f in detector.detect(photo)] for photo in photos]
     monkeypatch.setattr(blazeface_backend, "SHRUNK_MIN_FACE", 10.0)  # no box is that large: the pass adds nothing
     assert [[f.box for f in detector.detect(photo)] for photo in photos] == with_pass
+
+
+def test_no_box_around_faces_found() -> None:
+    """The mirrored border makes one 'face' of the two people at the right edge of this photo; it is not kept."""
+    from facemotion.detection import blazeface_backend
+
+    photo = read_image(need(GROUP_PHOTOS / "voc_2008_002079.jpg"))
+    boxes = np.array([(x, y, x + w, y + h) for x, y, w, h in (f.box for f in get_detector().detect(photo))], float)
+    holds = [
+        int(blazeface_backend._contains_any(boxes[i : i + 1], np.delete(boxes, i, 0))[0]) for i in range(len(boxes))
+    ]
+    assert len(boxes) >= 6 and sum(holds) == 0

@@ -114,7 +114,7 @@ def crop_face(
     the face is turned (`TURNED`; in profile the eye line is noise, and the model's
     training faces were not rotated either).
     The crop frames ``face.full_box`` when the detector gave one (a face cut by the
-    image's edge); parts outside the image are filled by replicating its border.
+    image's edge); parts outside the image are filled by `mirrored_beyond_edges`.
 
     >>> img = np.zeros((100, 100, 3), np.uint8)
     >>> crop_face(img, DetectedFace((10, 20, 30, 40), 1.0), margin=0.0).shape
@@ -129,11 +129,45 @@ def crop_face(
         angle = math.degrees(math.atan2(ry - ly, rx - lx))
         if abs(angle) > 45:  # implausible landmarks: do not rotate
             angle = 0.0
-    matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
+    matrix = np.asarray(cv2.getRotationMatrix2D((cx, cy), angle, 1.0), np.float64)
     matrix[0, 2] += side / 2.0 - cx
     matrix[1, 2] += side / 2.0 - cy
-    crop = cv2.warpAffine(image, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    source, start = mirrored_beyond_edges(image, np.asarray(cv2.invertAffineTransform(matrix), np.float64), side)
+    matrix[:, 2] += matrix[:, :2] @ np.array(start, np.float64)
+    crop = cv2.warpAffine(source, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return np.asarray(crop, dtype=np.uint8)
+
+
+def mirrored_beyond_edges(
+    image: NDArray[np.uint8], to_image: NDArray[np.float64], side: int
+) -> tuple[NDArray[np.uint8], tuple[int, int]]:
+    """The part of ``image`` a ``side``-px crop sees (``to_image``: crop → image affine map), extended where
+    the crop leaves the image, and where that part starts in the image (x, y).
+
+    A face cut by the left, right or bottom edge is continued by its mirror image (a face
+    is symmetric left–right; a mouth cut at the bottom edge is closed by its mirrored upper
+    lip), one cut at the top by its border pixels (mirrored, eyes would look up from the
+    forehead). On the held-out portraits cut at an edge, the emotion read (8-class, FER+
+    protocol) against replicating every border: 30 % cut at the bottom 0.44 → 0.61, at
+    the left or right unchanged (0.81, 0.79; see docs/detection.md).
+
+    >>> image = np.arange(12, dtype=np.uint8).reshape(3, 4)  # a 2-px crop from x = -2, y = 1 (1 px margin)
+    >>> part, start = mirrored_beyond_edges(image, np.array([[1.0, 0, -2], [0, 1, 1]]), 2)
+    >>> start, part.tolist()  # columns x = -3..1 and rows y = 0..4: x < 0 and y > 2 mirrored
+    ((-3, 0), [[1, 1, 0, 0, 1], [5, 5, 4, 4, 5], [9, 9, 8, 8, 9], [9, 9, 8, 8, 9], [5, 5, 4, 4, 5]])
+    """
+    height, width = image.shape[:2]
+    corners = to_image @ np.array([[0, side, 0, side], [0, 0, side, side], [1, 1, 1, 1]], np.float64)
+    x0, y0 = (int(np.floor(v)) - 1 for v in corners.min(axis=1))
+    x1, y1 = (int(np.ceil(v)) + 2 for v in corners.max(axis=1))
+    if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
+        return image, (0, 0)
+    part = image[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)]
+    if part.size == 0:
+        return image, (0, 0)
+    left, right, top, bottom = max(0, -x0), max(0, x1 - width), max(0, -y0), max(0, y1 - height)
+    mirrored = cv2.copyMakeBorder(part, 0, bottom, left, right, cv2.BORDER_REFLECT)
+    return np.asarray(cv2.copyMakeBorder(mirrored, top, 0, 0, 0, cv2.BORDER_REPLICATE), np.uint8), (x0, y0)
 
 
 def scale_faces(faces: list[DetectedFace], factor: float, width: int, height: int) -> list[DetectedFace]:
