@@ -100,7 +100,9 @@ GREY_TOLERANCE = 2.0
 #: views of the VOC photos with one face cut by an edge (`benchmarks/detection.py`), this
 #: and `verify`'s replicated border (``EDGE_PAD``) find 382 → 407 of 454 faces with the
 #: border replicated instead, faces cut in half at the right edge 20 → 28 of 33, see
-#: docs/detection.md.
+#: docs/detection.md. Without the short-range model the border is replicated: that pass
+#: alone then finds the faces that fill the frame, and their mirror images beside them
+#: hide them (portraits found 85.7 % mirrored, 96.8 % replicated).
 SHRUNK_PAD = 0.5
 MIRROR_PAD = 0.15
 EDGE_PAD = 0.05
@@ -122,9 +124,16 @@ VERIFY_CONTEXT = 2.5
 VERIFY_MIN_SCORE = 0.65
 VERIFY_FILL = (128, 128, 128)
 #: A box whose crop's grey levels vary less than this (standard deviation) holds no
-#: readable face: the near-black "faces" of a dark audience shot vary by 4–11 grey levels,
-#: the dimmest real faces of the shared clip by 17, FER+ faces and portraits by 16 or more.
-MIN_CONTRAST = 12.0
+#: readable face. With the second look (`verify`) the only box of the shared clip's dark
+#: audience shot under it is a real face at 5.6–5.7, read with flat probabilities (23 %
+#: neutral, 19 % happy for a smile). Photos darkened to 20 % keep their faces above it
+#: (portraits' crops median 9.4; at 12 only 19 of 238 were found, at 6 all; see
+#: docs/detection.md, "Dim light").
+MIN_CONTRAST = 6.0
+#: Without the short-range model there is no second look, and contrast is the only check
+#: on dark boxes: at 6 the full-range model alone kept 23 near-black boxes in the clip's
+#: dark shot, at 12 two.
+MIN_CONTRAST_UNVERIFIED = 12.0
 
 
 def is_grey(image: NDArray[np.uint8]) -> bool:
@@ -479,8 +488,10 @@ class BlazeFaceDetector:
 
     def _shrunk(self, image: NDArray[np.uint8]) -> Candidates:
         """Large faces (``SHRUNK_MIN_FACE``) found by the full-range model in the photo with its border mirrored
-        (``MIRROR_PAD``) and shrunk into a grey canvas (``SHRUNK_PAD``), in photo pixels."""
-        copy, border = edge_padded(image, MIRROR_PAD, cv2.BORDER_REFLECT)
+        (``MIRROR_PAD``; replicated without the short-range model) and shrunk into a grey canvas
+        (``SHRUNK_PAD``), in photo pixels."""
+        mode = cv2.BORDER_REFLECT if self._short is not None else cv2.BORDER_REPLICATE
+        copy, border = edge_padded(image, MIRROR_PAD, mode)
         found = self._full.candidates(copy, SHRUNK_PAD, self.min_score)
         large = found.boxes[:, 2] - found.boxes[:, 0] >= SHRUNK_MIN_FACE * max(image.shape[:2])
         return Candidates(found.boxes[large] - border, found.scores[large], found.points[large] - border)
@@ -510,6 +521,7 @@ class BlazeFaceDetector:
         if min(height, width) < MIN_BOX_SIDE:  # no box we would keep fits
             return []
         grey = np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), np.uint8)
+        min_contrast = MIN_CONTRAST if self._short is not None else MIN_CONTRAST_UNVERIFIED
         image = tint_grey(image)
         found = self.candidates(image)
         padded, pad = edge_padded(image)  # for `verify`
@@ -522,7 +534,7 @@ class BlazeFaceDetector:
                 continue
             full = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
             clipped = clip_box(full, width, height)
-            if clipped is None or not visible(clipped, full) or contrast(grey, clipped) < MIN_CONTRAST:
+            if clipped is None or not visible(clipped, full) or contrast(grey, clipped) < min_contrast:
                 continue
             if score < VERIFY_BELOW and self.verify(padded, pad, full) < VERIFY_MIN_SCORE:
                 continue
