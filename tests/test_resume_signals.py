@@ -35,7 +35,13 @@ def _lines(path: Path) -> int:
 def _interrupt(args: list[str], progress: Path, signum: int, expected: int) -> str:
     """Run ``facemotion ARGS``, signal it once ``progress`` has two lines; its stderr."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "facemotion.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "facemotion.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A test run started in the background (`pytest &`) has SIGINT ignored, and its children
+        # inherit that, as a command run with `nohup ... &` should: the child gets the terminal's default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 240
