@@ -134,6 +134,13 @@ MIN_CONTRAST = 6.0
 #: on dark boxes: at 6 the full-range model alone kept 23 near-black boxes in the clip's
 #: dark shot, at 12 two.
 MIN_CONTRAST_UNVERIFIED = 12.0
+#: A washed-out photo (mean grey level over ``WASHED_OUT``) is seen by the detector through
+#: a gamma curve that brings its mean to ``EXPOSED_MEAN`` (`exposed`): portraits with their
+#: distance to white cut to 30 % were found in 128 of 200, now 199; FER+ faces that bright
+#: (151 of `val`) 145 → 144 found. Dark photos keep their levels: brightened, their noise
+#: hid faces (VOC faces at 20 % brightness 32 → 12 found).
+WASHED_OUT = 185.0
+EXPOSED_MEAN = 110.0
 
 
 def is_grey(image: NDArray[np.uint8]) -> bool:
@@ -153,6 +160,20 @@ def tint_grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
         return image
     tinted: NDArray[np.uint8] = np.clip(image.astype(np.float32) * SKIN_TINT, 0, 255).astype(np.uint8)
     return tinted
+
+
+def exposed(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """A washed-out photo (mean grey over ``WASHED_OUT``) with its mean brought to ``EXPOSED_MEAN``; others unchanged.
+
+    >>> exposed(np.full((8, 8, 3), 230, np.uint8)).mean(), exposed(np.full((8, 8, 3), 120, np.uint8)).mean()
+    (np.float64(110.0), np.float64(120.0))
+    """
+    mean = float(cv2.cvtColor(np.ascontiguousarray(image[::4, ::4]), cv2.COLOR_RGB2GRAY).mean())
+    if mean <= WASHED_OUT:
+        return image
+    gamma = np.log(EXPOSED_MEAN / 255.0) / np.log(min(mean, 254.0) / 255.0)
+    curve = np.round(255.0 * (np.arange(256) / 255.0) ** gamma).astype(np.uint8)
+    return np.asarray(cv2.LUT(np.ascontiguousarray(image), curve), np.uint8)
 
 
 def edge_padded(
@@ -516,7 +537,7 @@ class BlazeFaceDetector:
         return _joined(parts)
 
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
-        image = to_uint8_rgb(image)  # grey (H, W) and RGBA arrays too; RGB uint8 is not copied
+        image = exposed(to_uint8_rgb(image))  # grey (H, W) and RGBA arrays too; RGB uint8 is not copied
         height, width = image.shape[:2]
         if min(height, width) < MIN_BOX_SIDE:  # no box we would keep fits
             return []
