@@ -154,7 +154,7 @@ def mirrored_beyond_edges(
     >>> image = np.arange(12, dtype=np.uint8).reshape(3, 4)  # a 2-px crop from x = -2, y = 1 (1 px margin)
     >>> part, start = mirrored_beyond_edges(image, np.array([[1.0, 0, -2], [0, 1, 1]]), 2)
     >>> start, part.tolist()  # columns x = -3..1 and rows y = 0..4: x < 0 and y > 2 mirrored
-    ((-3, 0), [[1, 1, 0, 0, 1], [5, 5, 4, 4, 5], [9, 9, 8, 8, 9], [9, 9, 8, 8, 9], [5, 5, 4, 4, 5]])
+    ((-3, 0), [[2, 1, 0, 0, 1], [6, 5, 4, 4, 5], [10, 9, 8, 8, 9], [10, 9, 8, 8, 9], [6, 5, 4, 4, 5]])
     """
     height, width = image.shape[:2]
     corners = to_image @ np.array([[0, side, 0, side], [0, 0, side, side], [1, 1, 1, 1]], np.float64)
@@ -162,12 +162,15 @@ def mirrored_beyond_edges(
     x1, y1 = (int(np.ceil(v)) + 2 for v in corners.max(axis=1))
     if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
         return image, (0, 0)
-    part = image[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)]
-    if part.size == 0:
-        return image, (0, 0)
-    left, right, top, bottom = max(0, -x0), max(0, x1 - width), max(0, -y0), max(0, y1 - height)
-    mirrored = cv2.copyMakeBorder(part, 0, bottom, left, right, cv2.BORDER_REFLECT)
-    return np.asarray(cv2.copyMakeBorder(mirrored, top, 0, 0, 0, cv2.BORDER_REPLICATE), np.uint8), (x0, y0)
+    columns = _mirrored(np.arange(x0, x1), width)
+    rows = _mirrored(np.maximum(np.arange(y0, y1), 0), height)  # above the top: the top row
+    return np.ascontiguousarray(image[rows][:, columns]), (x0, y0)
+
+
+def _mirrored(index: NDArray[np.int_], size: int) -> NDArray[np.int_]:
+    """Indices mirrored into ``range(size)`` about its ends (``cv2.BORDER_REFLECT``: -1 → 0, size → size - 1)."""
+    folded = np.mod(index, 2 * size)
+    return np.where(folded < size, folded, 2 * size - 1 - folded)
 
 
 def scale_faces(faces: list[DetectedFace], factor: float, width: int, height: int) -> list[DetectedFace]:
