@@ -8,10 +8,12 @@ from facemotion.draw import annotate
 from facemotion.results import FaceEmotion
 
 
-def _face(box: tuple[int, int, int, int], valence: float = 0.5, arousal: float = 0.2) -> FaceEmotion:
-    probabilities = {"anger": 0.0, "contempt": 0.0, "disgust": 0.0, "fear": 0.0, "happy": 0.9}
-    probabilities |= {"neutral": 0.1, "sad": 0.0, "surprise": 0.0, "uncertain": 0.0}
-    return FaceEmotion("happy", 0.9, probabilities, valence, arousal, box=box)
+def _face(
+    box: tuple[int, int, int, int], valence: float = 0.5, arousal: float = 0.2, label: str = "happy"
+) -> FaceEmotion:
+    probabilities = {"anger": 0.0, "contempt": 0.0, "disgust": 0.0, "fear": 0.0, "happy": 0.0}
+    probabilities |= {"neutral": 0.1, "sad": 0.0, "surprise": 0.0, "uncertain": 0.0, label: 0.9}
+    return FaceEmotion(label, 0.9, probabilities, valence, arousal, box=box)
 
 
 def test_a_crowds_marks_are_no_wider_than_their_faces() -> None:
@@ -30,3 +32,17 @@ def test_a_large_face_gets_a_readable_mark_under_it_and_a_legend() -> None:
     assert (below == 255).all(axis=2).sum() > 60 * 60  # a white square of about half the face's width
     assert drawn[-120:, :300].any()  # the legend in the bottom-left corner
     assert not annotate(photo, []).any()  # nothing to draw, nothing drawn
+
+
+def test_a_label_does_not_cover_the_face_behind() -> None:
+    """A face just below another gets its label inside its own box, not over the face above."""
+    from facemotion.draw import COLORS
+
+    photo = np.zeros((400, 400, 3), np.uint8)
+    upper, lower = _face((150, 50, 100, 100), label="happy"), _face((140, 160, 100, 100), label="sad")
+    drawn = annotate(photo, [upper, lower], legend=False)
+    inside_upper = drawn[60:148, 160:240]
+    assert not (inside_upper == COLORS["sad"]).all(axis=2).any()  # above its box it covered rows 140-148
+    assert (drawn[162:185, 145:200] == COLORS["sad"]).all(axis=2).sum() > 100  # drawn at the top of its own box
+    side_by_side = annotate(photo, [_face((50, 200, 100, 100)), _face((160, 200, 100, 100), label="sad")], legend=False)
+    assert (side_by_side[170:198, 165:230] == COLORS["sad"]).all(axis=2).sum() > 100  # no face above: above its box

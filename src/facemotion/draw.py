@@ -32,12 +32,19 @@ COLORS: dict[str, tuple[int, int, int]] = {
 }
 
 
+def _label_box(shape: tuple[int, ...], text: str, org: tuple[int, int], scale: float) -> tuple[int, int, int, int]:
+    """Where `_text` draws ``text`` at ``org`` (its baseline's left end) in an image of ``shape``: x0, y0, x1, y1."""
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, round(scale * 2)))
+    x = min(max(0, org[0]), max(0, shape[1] - tw - 4))
+    y = min(max(th + 4, org[1]), shape[0] - base)
+    return x, y - th - 4, x + tw + 4, y + base
+
+
 def _text(img: NDArray[np.uint8], text: str, org: tuple[int, int], scale: float, color: tuple[int, int, int]) -> None:
     thickness = max(1, round(scale * 2))
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    x = min(max(0, org[0]), max(0, img.shape[1] - tw - 4))
-    y = min(max(th + 4, org[1]), img.shape[0] - base)
-    cv2.rectangle(img, (x, y - th - 4), (x + tw + 4, y + base), color, -1)
+    x, top, right, bottom = _label_box(img.shape, text, org, scale)
+    y = bottom - cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)[1]
+    cv2.rectangle(img, (x, top), (right, bottom), color, -1)
     dark = sum(color) > 380
     cv2.putText(
         img,
@@ -73,13 +80,16 @@ def annotate(
     out = np.ascontiguousarray(image.copy())
     longest = max(out.shape[:2])
     scale = max(0.4, longest / 900)
-    for number, face in enumerate(faces, 1):
-        if face.box is None:
-            continue
-        x, y, w, h = face.box
-        label = getattr(face, "label", None)
-        color = COLORS.get(label or "neutral", (255, 255, 255))
+    boxed = [(number, face, face.box) for number, face in enumerate(faces, 1) if face.box is not None]
+    for _, face, (x, y, w, h) in boxed:
+        color = COLORS.get(getattr(face, "label", None) or "neutral", (255, 255, 255))
         cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, round(scale * 2)))
+    for _, face, (x, y, w, h) in boxed:
+        # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
+        side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
+        _affect_square(out, (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)), side, face)
+    for number, face, (x, y, w, _) in boxed:  # labels last: no box or mark covers one
+        label = getattr(face, "label", None)
         text = (
             f"{label} {face.score:.0%}"
             if isinstance(face, FaceEmotion)
@@ -87,10 +97,12 @@ def annotate(
         )
         # Text grows with the image but not past about 1.5× its face's width, so the labels of a crowd stay apart.
         text_scale = max(0.35, min(scale * 0.6, w / 130))
-        _text(out, f"{number} {text}" if numbered else text, (x, y - 2), text_scale, color)
-        # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
-        side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
-        _affect_square(out, (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)), side, face)
+        text = f"{number} {text}" if numbered else text
+        org = (x, y - 2)
+        x0, y0, x1, y1 = _label_box(out.shape, text, org, text_scale)
+        if any(x0 < ox + ow and ox < x1 and oy < y0 < oy + oh for _, f, (ox, oy, ow, oh) in boxed if f is not face):
+            org = (x, y + (y1 - y0) + 2)  # above, it would cover the face behind: at the top of its own box
+        _text(out, text, org, text_scale, COLORS.get(label or "neutral", (255, 255, 255)))
     if legend and any(f.box is not None for f in faces):
         _affect_legend(out, scale)
     return out
