@@ -33,6 +33,8 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -56,6 +58,27 @@ def counts(detector: BlazeFaceDetector, files: list[Path]) -> tuple[float, float
 def matched(detector: BlazeFaceDetector, image: np.ndarray, truth: list[Box]) -> tuple[int, int]:
     """Labelled faces found (IoU > 0.3) and spurious boxes."""
     return match_boxes([f.box for f in detector.detect(image)], truth)
+
+
+def truth_boxes(faces: list[dict[str, float]]) -> list[Box]:
+    """The labelled boxes of one photo in ``voc_face_boxes.json`` as (x, y, w, h)."""
+    return [(b["left"], b["top"], b["width"], b["height"]) for b in faces]
+
+
+def found_when(
+    detector: BlazeFaceDetector,
+    transform: Callable[[np.ndarray], np.ndarray],
+    portraits: list[Path],
+    groups: Path,
+    boxes: dict[str, list[dict[str, float]]],
+) -> tuple[int, int]:
+    """Portraits with a face found, and labelled VOC faces found, in the photos as ``transform`` makes them."""
+    people = sum(bool(detector.detect(transform(read_image(p)))) for p in portraits)
+    voc = sum(
+        matched(detector, transform(read_image(groups / photo)), truth_boxes(faces))[0]
+        for photo, faces in boxes.items()
+    )
+    return people, voc
 
 
 def mosaic(groups: Path, boxes: dict[str, list[dict[str, float]]], width: int) -> tuple[np.ndarray, list[Box]]:
@@ -275,7 +298,7 @@ def main() -> None:
         times = []
         for photo, faces in boxes.items():
             image = read_image(groups / photo)
-            truth = [(b["left"], b["top"], b["width"], b["height"]) for b in faces]
+            truth = truth_boxes(faces)
             labelled += len(truth)
             grey = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
             for k, version in enumerate((image, grey)):
@@ -299,25 +322,9 @@ def main() -> None:
         dim_found = []
         for gain in DIM_GAINS:
             rng = np.random.default_rng(0)
-            people = sum(bool(detector.detect(dim(read_image(p), gain, rng))) for p in portraits[::5])
-            voc = sum(
-                matched(
-                    detector,
-                    dim(read_image(groups / photo), gain, rng),
-                    [(b["left"], b["top"], b["width"], b["height"]) for b in faces],
-                )[0]
-                for photo, faces in boxes.items()
-            )
+            people, voc = found_when(detector, partial(dim, gain=gain, rng=rng), portraits[::5], groups, boxes)
             dim_found.append(f"{people}, {voc}/{labelled}")
-        people = sum(bool(detector.detect(washed_out(read_image(p), 0.3))) for p in portraits[::5])
-        voc = sum(
-            matched(
-                detector,
-                washed_out(read_image(groups / photo), 0.3),
-                [(b["left"], b["top"], b["width"], b["height"]) for b in faces],
-            )[0]
-            for photo, faces in boxes.items()
-        )
+        people, voc = found_when(detector, partial(washed_out, share=0.3), portraits[::5], groups, boxes)
         print(
             f"| {name} | {found:.1%} / {second:.1%} | {fer_found:.1%} | {hit[0]}/{labelled}, {spurious[0]} |"
             f" {hit[1]}/{labelled}, {spurious[1]} | "

@@ -477,34 +477,24 @@ def test_dim_but_readable_face_is_kept() -> None:
 
 def test_faces_in_dim_light_are_found(face_boxes: dict[str, list[dict[str, int]]]) -> None:
     """Photos at 20 % of their brightness, noisy (`dim`), keep their faces (at MIN_CONTRAST 12: 8 % and 2 of 43)."""
-    dim = benchmark("detection").dim
-    detector = get_detector()
+    bench = benchmark("detection")
     rng = np.random.default_rng(0)
-    people = np.mean([bool(detector.detect(dim(read_image(p), 0.2, rng))) for p in _portraits(30)])
-    assert people >= 0.95
-    voc = sum(
-        match_boxes(
-            [f.box for f in detector.detect(dim(read_image(GROUP_PHOTOS / photo), 0.2, rng))],
-            [(b["left"], b["top"], b["width"], b["height"]) for b in faces],
-        )[0]
-        for photo, faces in face_boxes.items()
+    portraits = _portraits(30)
+    people, voc = bench.found_when(
+        get_detector(), lambda image: bench.dim(image, 0.2, rng), portraits, GROUP_PHOTOS, face_boxes
     )
+    assert people / len(portraits) >= 0.95
     assert voc >= 28  # 34 of 43 (43 in full light)
 
 
 def test_faces_in_washed_out_photos_are_found(face_boxes: dict[str, list[dict[str, int]]]) -> None:
     """Overexposed photos (`washed_out`: distance to white × 0.3) keep their faces (without `exposed`: 61 % and 38 of 43)."""
-    washed_out = benchmark("detection").washed_out
-    detector = get_detector()
-    people = np.mean([bool(detector.detect(washed_out(read_image(p), 0.3))) for p in _portraits(30)])
-    assert people >= 0.95
-    voc = sum(
-        match_boxes(
-            [f.box for f in detector.detect(washed_out(read_image(GROUP_PHOTOS / photo), 0.3))],
-            [(b["left"], b["top"], b["width"], b["height"]) for b in faces],
-        )[0]
-        for photo, faces in face_boxes.items()
+    bench = benchmark("detection")
+    portraits = _portraits(30)
+    people, voc = bench.found_when(
+        get_detector(), lambda image: bench.washed_out(image, 0.3), portraits, GROUP_PHOTOS, face_boxes
     )
+    assert people / len(portraits) >= 0.95
     assert voc >= 41
 
 

@@ -80,15 +80,18 @@ def annotate(
     out = np.ascontiguousarray(image.copy())
     longest = max(out.shape[:2])
     scale = max(0.4, longest / 900)
-    boxed = [(number, face, face.box) for number, face in enumerate(faces, 1) if face.box is not None]
-    for _, face, (x, y, w, h) in boxed:
-        color = COLORS.get(getattr(face, "label", None) or "neutral", (255, 255, 255))
+    boxed = [
+        (number, face, face.box, COLORS.get(getattr(face, "label", None) or "neutral", (255, 255, 255)))
+        for number, face in enumerate(faces, 1)
+        if face.box is not None
+    ]
+    for _, _, (x, y, w, h), color in boxed:
         cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, round(scale * 2)))
-    for _, face, (x, y, w, h) in boxed:
+    for _, face, (x, y, w, h), _ in boxed:
         # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
         side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
         _affect_square(out, (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)), side, face)
-    for number, face, (x, y, w, _) in boxed:  # labels last: no box or mark covers one
+    for number, face, (x, y, w, _), color in boxed:  # labels last: no box or mark covers one
         label = getattr(face, "label", None)
         text = (
             f"{label} {face.score:.0%}"
@@ -100,10 +103,10 @@ def annotate(
         text = f"{number} {text}" if numbered else text
         org = (x, y - 2)
         x0, y0, x1, y1 = _label_box(out.shape, text, org, text_scale)
-        if any(x0 < ox + ow and ox < x1 and oy < y0 < oy + oh for _, f, (ox, oy, ow, oh) in boxed if f is not face):
+        if any(x0 < ox + ow and ox < x1 and oy < y0 < oy + oh for _, f, (ox, oy, ow, oh), _ in boxed if f is not face):
             org = (x, y + (y1 - y0) + 2)  # above, it would cover the face behind: at the top of its own box
-        _text(out, text, org, text_scale, COLORS.get(label or "neutral", (255, 255, 255)))
-    if legend and any(f.box is not None for f in faces):
+        _text(out, text, org, text_scale, color)
+    if legend and boxed:
         _affect_legend(out, scale)
     return out
 
