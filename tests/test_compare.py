@@ -33,7 +33,7 @@ def test_clear_difference_has_an_interval_that_excludes_zero() -> None:
 def test_the_sentence_uses_the_groups_names_both_ways() -> None:
     rng = np.random.default_rng(2)
     low, high = _sample(rng.normal(-0.3, 0.1, 30)), _sample(rng.normal(0.3, 0.1, 30))
-    worse = compare_samples(high, low, names=("ad A", "ad B"), n_resamples=500)
+    worse = compare_samples(high, low, names=("ad A", "ad B"), n_resamples=1000)
     assert worse.sentence.startswith("ad B less happy than ad A: valence -0.")
     assert "Visitors" not in worse.sentence
 
@@ -67,7 +67,7 @@ def test_one_unreadable_file_among_nine_is_one_skipped_file(tiny_classifier, tmp
     for i, p in enumerate(photos):
         shutil.copy(p, tmp_path / ("entering" if i % 2 else "leaving") / p.name)
     (tmp_path / "leaving" / "cut.jpg").write_bytes(photos[0].read_bytes()[:300])  # a truncated photo
-    result = compare_groups(tmp_path / "entering", tmp_path / "leaving", tiny_classifier, n_resamples=500)
+    result = compare_groups(tmp_path / "entering", tmp_path / "leaving", tiny_classifier, n_resamples=1000)
     assert result.names == ("entering", "leaving")
     assert result.skipped_a == () and [name for name, _ in result.skipped_b] == ["cut.jpg"]
     assert str(tmp_path) not in result.skipped_b[0][1]  # the reason names the file, not its folder
@@ -96,7 +96,7 @@ def test_what_a_folder_holds_that_cannot_be_analysed_is_counted_as_skipped(
         for k in range(2):
             Image.fromarray(np.roll(astronaut, 30 * k, axis=1)).save(tmp_path / group / f"{k}.jpg")
     os.mkfifo(tmp_path / "leaving" / "live.jpg")  # opening it would hang
-    result = compare_groups(tmp_path / "entering", tmp_path / "leaving", tiny_classifier, n_resamples=200)
+    result = compare_groups(tmp_path / "entering", tmp_path / "leaving", tiny_classifier, n_resamples=1000)
     assert result.skipped_a == () and result.n_b == result.n_a == 2
     assert [name for name, _ in result.skipped_b] == ["live.jpg"] and "FIFO" in result.skipped_b[0][1]
     assert str(tmp_path) not in json.dumps(result.to_dict())  # the reason names the item, not its folder
@@ -119,14 +119,14 @@ def test_large_photos_give_example_faces_without_a_full_decode(
     for group in ("a", "b"):
         (tmp_path / group).mkdir()
         Image.fromarray(astronaut).save(tmp_path / group / "photo.jpg", quality=95)
-    whole = compare_groups(tmp_path / "a", tmp_path / "b", tiny_classifier, n_resamples=100).examples_a[0].image
+    whole = compare_groups(tmp_path / "a", tmp_path / "b", tiny_classifier, n_resamples=1000).examples_a[0].image
 
     def no_full_decode(*_: object, **__: object) -> None:
         raise AssertionError("read_image decoded the whole photo")
 
     monkeypatch.setattr(facemotion.io, "read_image", no_full_decode)
     monkeypatch.setattr(facemotion.io, "MAX_DECODED_PIXELS", 512 * 512 // 4)  # astronaut counts as large
-    (example,) = compare_groups(tmp_path / "a", tmp_path / "b", tiny_classifier, n_resamples=100).examples_a
+    (example,) = compare_groups(tmp_path / "a", tmp_path / "b", tiny_classifier, n_resamples=1000).examples_a
     assert example.image.shape == (112, 112, 3)
     assert np.abs(example.image.astype(int) - whole.astype(int)).mean() < 25  # the same face, from half the pixels
 
@@ -153,7 +153,7 @@ def test_compare_command_writes_a_named_report(tiny_model_dir: Path, tmp_path: P
         for p in picks:
             shutil.copy(p, tmp_path / group / p.name)
     report = tmp_path / "compare.html"
-    argv = ["compare", str(tmp_path / "x"), str(tmp_path / "y"), "--names", "ad A,ad B", "--resamples", "200"]
+    argv = ["compare", str(tmp_path / "x"), str(tmp_path / "y"), "--names", "ad A,ad B", "--resamples", "1000"]
     assert main([*argv, "--model", str(tiny_model_dir), "--report", str(report)]) == 0
     out = capsys.readouterr().out
     assert "ad B" in out.splitlines()[0] and "ad A" in out.splitlines()[0]
@@ -166,7 +166,7 @@ def test_a_video_group_is_counted_in_people_not_faces(tmp_path: Path) -> None:
     from facemotion.apps.report import comparison_report_html
 
     people = GroupSample(np.zeros(0), np.zeros(0), (), unit="person")
-    result = compare_samples(people, _sample(np.full(12, 0.2)), names=("onefr.mp4", "leaving"), n_resamples=100)
+    result = compare_samples(people, _sample(np.full(12, 0.2)), names=("onefr.mp4", "leaving"), n_resamples=1000)
     assert result.sentence == (
         "No comparison possible: 0 people seen for 0.5 s or more in onefr.mp4 vs 12 faces in leaving."
     )

@@ -35,14 +35,36 @@ def test_a_large_face_gets_a_readable_mark_under_it_and_a_legend() -> None:
 
 
 def test_a_label_does_not_cover_the_face_behind() -> None:
-    """A face just below another gets its label inside its own box, not over the face above."""
+    """A face just below another gets its label where it covers neither face (not over the face above)."""
     from facemotion.draw import COLORS
 
     photo = np.zeros((400, 400, 3), np.uint8)
     upper, lower = _face((150, 50, 100, 100), label="happy"), _face((140, 160, 100, 100), label="sad")
     drawn = annotate(photo, [upper, lower], legend=False)
-    inside_upper = drawn[60:148, 160:240]
-    assert not (inside_upper == COLORS["sad"]).all(axis=2).any()  # above its box it covered rows 140-148
-    assert (drawn[162:185, 145:200] == COLORS["sad"]).all(axis=2).sum() > 100  # drawn at the top of its own box
+    sad = (drawn == COLORS["sad"]).all(axis=2)
+    assert not sad[60:148, 160:240].any()  # above its box it covered rows 140-148
+    assert not sad[175:255, 150:230].any()  # nor its own face
+    assert sad.sum() - sad[150:270, 130:250].sum() > 100  # it is drawn, beside its box
     side_by_side = annotate(photo, [_face((50, 200, 100, 100)), _face((160, 200, 100, 100), label="sad")], legend=False)
     assert (side_by_side[170:198, 165:230] == COLORS["sad"]).all(axis=2).sum() > 100  # no face above: above its box
+
+
+def test_overlapping_faces_labels_do_not_overprint_each_other() -> None:
+    """Three faces in a row, overlapping (a couple cheek to cheek): each label is as whole as when drawn alone."""
+    from facemotion.draw import COLORS
+
+    photo = np.zeros((500, 700, 3), np.uint8)
+    faces = [
+        _face((200, 200, 90, 100), label="sad"),
+        _face((260, 190, 90, 100), label="happy"),
+        _face((320, 200, 90, 100), label="surprise"),
+    ]
+    outlines = np.zeros(photo.shape[:2], bool)  # where the boxes' lines run (they cross each other)
+    for x, y, w, h in (f.box for f in faces if f.box):
+        outlines[y - 3 : y + h + 4, x - 3 : x + w + 4] = True
+        outlines[y + 4 : y + h - 3, x + 4 : x + w - 3] = False
+    drawn = annotate(photo, faces, legend=False)
+    for face in faces:
+        alone = (annotate(photo, [face], legend=False) == COLORS[face.label]).all(axis=2) & ~outlines
+        together = (drawn == COLORS[face.label]).all(axis=2) & ~outlines
+        assert together.sum() >= 0.97 * alone.sum(), face.label  # no other label drawn over it

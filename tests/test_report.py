@@ -173,13 +173,13 @@ def test_key_moments_pick_peaks_and_changes() -> None:
     line = [{"time": t, "valence": v} for t, v in enumerate([0.0, 0.6, 0.5, -0.4, -0.2])]
     got = {what: (t, change) for what, t, _, change in key_moments(line)}
     assert got == {
-        "most positive": (1, None),
-        "most negative": (3, None),
+        "most pleasant": (1, None),
+        "least pleasant": (3, None),
         "biggest rise": (1, 0.6),
         "biggest drop": (3, -0.9),
     }
     thin = [{**r, "faces": 1 if r["time"] == 1 else 4} for r in line]
-    assert {what: t for what, t, _, _ in key_moments(thin)}["most positive"] == 2
+    assert {what: t for what, t, _, _ in key_moments(thin)}["most pleasant"] == 2
 
 
 def test_timeline_draws_the_confidence_band_and_marks_the_partial_second() -> None:

@@ -127,4 +127,4 @@ def test_moments_rest_on_the_same_seconds_in_summary_sentence_and_report() -> No
     summary = report.summary()
     assert summary["peak_valence"] == 2 and summary["lowest_valence"] == 1
     assert "the most pleasant moment was 2–3 s" in summary["sentence"]
-    assert {what: t for what, t, _, _ in key_moments(report.timeline())}["most positive"] == 2
+    assert {what: t for what, t, _, _ in key_moments(report.timeline())}["most pleasant"] == 2

@@ -15,6 +15,7 @@ from facemotion.errors import (
     DetectorError,
     FacemotionError,
     ImageReadError,
+    MissingExtraError,
     ModelLoadError,
     VideoReadError,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "FacemotionError",
     "GroupMood",
     "ImageReadError",
+    "MissingExtraError",
     "ModelLoadError",
     "ValenceArousalRegressor",
     "VideoReadError",

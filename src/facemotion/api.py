@@ -312,6 +312,30 @@ class ValenceArousalRegressor(_FacePipeline):
 _DEFAULT_CLASSIFIER: EmotionClassifier | None = None
 
 
+def checked_classifier(classifier: object, where: str) -> EmotionClassifier:
+    """``classifier`` if it is an `EmotionClassifier`; the bundled model's (made once) for ``None``.
+
+    >>> try:
+    ...     checked_classifier("fast", "analyze_group")
+    ... except FacemotionError as err:
+    ...     print(str(err).split("; ")[1])
+    for a model by name pass EmotionClassifier('fast')
+    """
+    global _DEFAULT_CLASSIFIER
+    if classifier is None:
+        if _DEFAULT_CLASSIFIER is None:
+            _DEFAULT_CLASSIFIER = EmotionClassifier()
+        return _DEFAULT_CLASSIFIER
+    if not isinstance(classifier, EmotionClassifier):
+        hint = f"EmotionClassifier({classifier!r})" if isinstance(classifier, str) else "EmotionClassifier(...)"
+        raise FacemotionError(
+            f"{where}: classifier must be an EmotionClassifier or None (the bundled model), not "
+            f"{type(classifier).__name__}{' ' + repr(classifier) if isinstance(classifier, str) else ''}; "
+            f"for a model by name pass {hint}"
+        )
+    return classifier
+
+
 @overload
 def analyze_group(image: Batch, classifier: EmotionClassifier | None = None) -> list[GroupMood]: ...
 @overload
@@ -326,11 +350,7 @@ def analyze_group(image: ImageLike | Batch, classifier: EmotionClassifier | None
     >>> mood.count, mood.dominant_emotion, round(mood.mean_valence, 2)  # doctest: +SKIP
     (7, 'happy', 0.41)
     """
-    global _DEFAULT_CLASSIFIER
-    if classifier is None:
-        if _DEFAULT_CLASSIFIER is None:
-            _DEFAULT_CLASSIFIER = EmotionClassifier()
-        classifier = _DEFAULT_CLASSIFIER
+    classifier = checked_classifier(classifier, "analyze_group")
     if isinstance(image, (list, tuple)):
         return [GroupMood.from_faces(faces) for faces in classifier.predict(image)]
     return GroupMood.from_faces(classifier.predict(image))

@@ -87,11 +87,16 @@ def annotate(
     ]
     for _, _, (x, y, w, h), color in boxed:
         cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, round(scale * 2)))
+    marks: list[tuple[int, int, int, int]] = []
     for _, face, (x, y, w, h), _ in boxed:
         # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
         side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
-        _affect_square(out, (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4)), side, face)
-    for number, face, (x, y, w, _), color in boxed:  # labels last: no box or mark covers one
+        corner = (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4))
+        _affect_square(out, corner, side, face)
+        marks.append((*corner, corner[0] + side, corner[1] + side))
+    faces_xyxy = [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed]
+    placed: list[tuple[int, int, int, int]] = []
+    for i, (number, face, (_, _, w, _), color) in enumerate(boxed):  # labels last: no box or mark covers one
         label = getattr(face, "label", None)
         text = (
             f"{label} {face.score:.0%}"
@@ -101,14 +106,57 @@ def annotate(
         # Text grows with the image but not past about 1.5× its face's width, so the labels of a crowd stay apart.
         text_scale = max(0.35, min(scale * 0.6, w / 130))
         text = f"{number} {text}" if numbered else text
-        org = (x, y - 2)
-        x0, y0, x1, y1 = _label_box(out.shape, text, org, text_scale)
-        if any(x0 < ox + ow and ox < x1 and oy < y0 < oy + oh for _, f, (ox, oy, ow, oh), _ in boxed if f is not face):
-            org = (x, y + (y1 - y0) + 2)  # above, it would cover the face behind: at the top of its own box
+        org = _label_place(out.shape, text, text_scale, i, faces_xyxy, marks, placed)
+        placed.append(_label_box(out.shape, text, org, text_scale))
         _text(out, text, org, text_scale, color)
     if legend and boxed:
         _affect_legend(out, scale)
     return out
+
+
+def _label_place(
+    shape: tuple[int, ...],
+    text: str,
+    scale: float,
+    i: int,
+    faces: Sequence[tuple[int, int, int, int]],
+    marks: Sequence[tuple[int, int, int, int]],
+    placed: Sequence[tuple[int, int, int, int]],
+) -> tuple[int, int]:
+    """Where face ``i``'s label goes (its text's origin): above its box if that covers nothing, else
+    the place among above-right, below its mark, beside the box and inside the box's top that covers
+    the least of other faces, labels already placed, marks and its own face, in that order of cost.
+
+    >>> faces = [(10, 40, 60, 100), (40, 0, 100, 38)]  # a face just below another one's chin
+    >>> _label_place((200, 200, 3), "happy 99%", 0.4, 0, faces, [], [])[1] > 100  # not over the face above
+    True
+    """
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, round(scale * 2)))
+    x0, y0, x1, y1 = faces[i]
+    height = th + 4 + base
+    below = max([y1, *(m[3] for m in marks[i : i + 1])]) + 2 + th + 4
+    candidates = [
+        (x0, y0 - 2),  # above, as usual
+        (x1 - tw - 4, y0 - 2),  # above, right-aligned
+        (x0, below),  # under its valence–arousal mark
+        (x0 - tw - 6, y0 + th + 4),  # left of the box
+        (x1 + 2, y0 + th + 4),  # right of the box
+        (x0, y0 + height + 2),  # inside the top of its own box
+    ]
+
+    def cost(org: tuple[int, int]) -> float:
+        box = _label_box(shape, text, org, scale)
+        others = sum(_overlap(box, f) for j, f in enumerate(faces) if j != i)
+        own = _overlap(box, (x0, y0 + base, x1, y1))  # its own face, below the strip "above" may touch
+        return 4 * others + 8 * sum(_overlap(box, p) for p in placed) + sum(_overlap(box, m) for m in marks) + 2 * own
+
+    costs = [cost(org) for org in candidates]
+    return candidates[costs.index(min(costs))]
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """Area shared by two x0, y0, x1, y1 rectangles."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def annotate_source(
@@ -170,9 +218,14 @@ def _affect_legend(img: NDArray[np.uint8], scale: float) -> None:
 def save_image(image: NDArray[np.uint8], path: str | Path) -> Path:
     """Write an RGB image (PNG or JPEG by suffix)."""
     path = Path(path)
+    try:
+        ok, data = cv2.imencode(path.suffix or ".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    except cv2.error:
+        ok = False
+    if not ok:
+        raise OSError(f"could not write {path}: OpenCV cannot encode {path.suffix or 'this'} images")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"could not write {path}")
+    path.write_bytes(data.tobytes())  # Python writes any file name (OpenCV crashes on one that is not UTF-8)
     return path
 
 
@@ -286,14 +339,21 @@ def outline_faces(
         cv2.resize(image, (width, round(image.shape[0] * scale)), interpolation=cv2.INTER_CUBIC), np.uint8
     )
     unit = width / 1280
-    for strong in (False, True):  # the faces to look at drawn last, on top
-        for box, text, label in faces:
-            if (label is not None) != strong:
-                continue
-            x, y, w, h = (round(v * scale) for v in box)
-            color = COLORS.get(label or "", (200, 200, 200))
-            cv2.rectangle(out, (x, y), (x + w, y + h), (0, 0, 0), round((6 if strong else 3) * unit))
-            cv2.rectangle(out, (x, y), (x + w, y + h), color, round((4 if strong else 1.5) * unit) or 1)
-            if text:
-                _text(out, text, (x, y - round(6 * unit)), (1.4 if strong else 0.8) * unit, color)
+    order = sorted(range(len(faces)), key=lambda i: faces[i][2] is not None)  # the faces to look at last, on top
+    boxes = [tuple(round(v * scale) for v in box) for box, _, _ in faces]
+    for i in order:
+        x, y, w, h = boxes[i]
+        strong = faces[i][2] is not None
+        color = COLORS.get(faces[i][2] or "", (200, 200, 200))
+        cv2.rectangle(out, (x, y), (x + w, y + h), (0, 0, 0), round((6 if strong else 3) * unit))
+        cv2.rectangle(out, (x, y), (x + w, y + h), color, round((4 if strong else 1.5) * unit) or 1)
+    xyxy = [(x, y, x + w, y + h) for x, y, w, h in boxes]
+    placed: list[tuple[int, int, int, int]] = []
+    for i in order[::-1]:  # the labels of the faces to look at placed first, where they cover least
+        text, label = faces[i][1], faces[i][2]
+        if text:
+            size = (1.4 if label is not None else 0.8) * unit
+            org = _label_place(out.shape, text, size, i, xyxy, [], placed)
+            placed.append(_label_box(out.shape, text, org, size))
+            _text(out, text, org, size, COLORS.get(label or "", (200, 200, 200)))
     return out

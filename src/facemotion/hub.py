@@ -65,6 +65,12 @@ def resolve_model(
     if revision is not None and not isinstance(revision, str):
         raise ModelLoadError(f"revision must be a tag, branch or commit (a string), got {revision!r:.80}")
     name = DEFAULT_MODEL if model is None else model
+    local = (isinstance(name, str) and name in MODEL_NAMES) or Path(name).expanduser().exists()
+    if local and revision is not None:
+        raise ModelLoadError(
+            f"revision={revision!r} applies to Hub models only; {name} is a "
+            f"{'bundled model' if isinstance(name, str) and name in MODEL_NAMES else 'local folder'}, leave it out"
+        )
     if isinstance(name, str) and name in MODEL_NAMES:
         return _bundled(name)
     path = Path(name).expanduser()

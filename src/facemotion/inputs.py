@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facemotion.io import IMAGE_SUFFIXES
+from facemotion.io import IMAGE_SUFFIXES, readable
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 
@@ -136,7 +136,9 @@ def expand_inputs(paths: Iterable[str | Path], suffixes: frozenset[str] = IMAGE_
     for raw in paths:
         path = Path(raw)
         kind = special_file(path)
-        if kind is not None:
+        if not str(raw):  # Path("") is the current folder: never searched by accident
+            out.skipped.append(Skipped(path, "empty path (an unset variable?): nothing was searched"))
+        elif kind is not None:
             out.skipped.append(Skipped(path, f"not a regular file ({kind}); skipped without opening it"))
         elif path.is_dir():
             found = _walk(path, suffixes, out)
@@ -160,23 +162,28 @@ def no_inputs_message(paths: Iterable[str | Path], suffixes: frozenset[str] = IM
 
 
 def display_name(path: Path, roots: Iterable[str | Path]) -> str:
-    """``path`` relative to the input folder it came from; a file given by itself: its name.
+    """``path`` relative to the input folder it came from, that folder's name first when several
+    inputs were given (two folders' ``IMG_0001.jpg`` stay apart); a file given by itself: its
+    name. Bytes that are not UTF-8 are shown as ``\\xNN`` (`facemotion.io.readable`).
 
     >>> display_name(Path("shared/media/group_photos/a.jpg"), ["shared/media"])
     'group_photos/a.jpg'
+    >>> display_name(Path("cam2/IMG_0001.jpg"), ["cam1", "cam2"])
+    'cam2/IMG_0001.jpg'
     >>> display_name(Path("../photos/b.jpg"), ["../photos/b.jpg"])
     'b.jpg'
     """
-    for root in roots:
-        root = Path(root)
+    folders = [Path(root) for root in roots]
+    for root in folders:
         if root == path:
-            return path.name
+            return readable(path.name)
         if root.is_dir() or not root.suffix:
             try:
-                return str(path.relative_to(root))
+                relative = path.relative_to(root)
             except ValueError:
                 continue
-    return str(path)
+            return readable(str(Path(root.resolve().name) / relative if len(folders) > 1 else relative))
+    return readable(str(path))
 
 
 def output_names(paths: Iterable[Path], ending: str) -> dict[Path, str]:

@@ -27,9 +27,13 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import stat
+import tempfile
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -50,7 +54,9 @@ MAX_PIXELS = 100_000_000
 #: through detection); larger inputs are analysed reduced.
 MAX_DECODED_PIXELS = 24_000_000
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"})
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".webp", ".avif", ".tif", ".tiff", ".gif"}
+)
 
 #: Anything accepted as one image: a path, an (H, W[, C]) array, or a PIL image.
 ImageLike: TypeAlias = "str | os.PathLike[str] | NDArray[Any] | PILImage"
@@ -105,12 +111,68 @@ def read_image_reduced(
 
 def _read(source: ImageLike, limit: int, max_decoded: int | None) -> tuple[NDArray[np.uint8], float]:
     if isinstance(source, (str, os.PathLike)):
-        return _read_file(Path(source), limit, max_decoded)
+        return _read_file(_file_path(source), limit, max_decoded)
     if isinstance(source, np.ndarray):
         return _reduce_array(_check_array(source, limit, "the array"), max_decoded)
     if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image
-        return _from_pil(source, limit, "the PIL image", max_decoded)
+        try:
+            return _from_pil(source, limit, "the PIL image", max_decoded)
+        except ImageReadError:
+            raise
+        except Exception as err:  # closed, truncated, or a mode Pillow cannot convert
+            raise ImageReadError(f"the PIL image cannot be read: {type(err).__name__}: {err}") from None
     raise ImageReadError(f"cannot read an image from {type(source).__name__} {_short(source)}; pass {ACCEPTED}")
+
+
+def _file_path(source: str | os.PathLike[str]) -> Path:
+    """``source`` as a path; an empty one (an unset variable) or a URL is refused, not read as ``.``."""
+    text = str(os.fspath(source))
+    if not text:
+        raise ImageReadError("an empty path was given (an unset variable?); give an image file")
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", text):
+        raise ImageReadError(f"{text} is a URL: facemotion reads files, download the image first")
+    return Path(text)
+
+
+@contextmanager
+def opencv_path(path: str | os.PathLike[str]) -> Iterator[str]:
+    """``path`` as a name OpenCV can open, for the time of the ``with`` block.
+
+    OpenCV takes file names as UTF-8. A name that is not (bytes of another encoding, such
+    as Latin-1 names from an old share or camera, which Python holds as surrogates) crashes
+    it, so such a file is reached through a symbolic link with a plain name.
+
+    >>> with opencv_path("clip.mp4") as name:
+    ...     name
+    'clip.mp4'
+    """
+    text = os.fspath(path)
+    if _utf8(text):
+        yield text
+        return
+    with tempfile.TemporaryDirectory(prefix="facemotion-") as folder:
+        suffix = Path(text).suffix
+        link = os.path.join(folder, "input" + (suffix if _utf8(suffix) else ""))
+        os.symlink(os.path.abspath(text), link)
+        yield link
+
+
+def readable(name: str) -> str:
+    """``name`` as valid UTF-8 text, for a page, a plot or a table: the bytes of a file name that
+    are not UTF-8 (which Python holds as surrogates) are written as ``\\xNN``.
+
+    >>> print(readable("caf\\udce9.jpg"))
+    caf\\xe9.jpg
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _short(value: object) -> str:
@@ -250,6 +312,8 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
         raise ImageReadError(f"{path} cannot be read: permission denied") from None
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageReadError(f"{path} is corrupt or truncated: {err}") from None
+    except Exception as err:  # a Pillow plugin's own failure (RuntimeError: a damaged AVIF, NotImplementedError)
+        raise ImageReadError(f"{path} cannot be decoded: {type(err).__name__}: {err}") from None
 
 
 #: Held while Pillow parses a header: `warnings.catch_warnings` changes process-wide state,

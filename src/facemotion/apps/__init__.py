@@ -11,11 +11,12 @@ from facemotion.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from facemotion.apps.compare import GroupComparison, compare_groups
-    from facemotion.apps.video import VideoReport, analyze_video
+    from facemotion.apps.video import QualityGate, VideoReport, analyze_video
 
 _LAZY = {
     "GroupComparison": "facemotion.apps.compare",
     "compare_groups": "facemotion.apps.compare",
+    "QualityGate": "facemotion.apps.video",
     "VideoReport": "facemotion.apps.video",
     "analyze_video": "facemotion.apps.video",
 }
@@ -23,4 +24,4 @@ _LAZY = {
 
 __getattr__ = lazy_attributes(__name__, _LAZY)
 
-__all__ = ["GroupComparison", "VideoReport", "analyze_video", "compare_groups"]
+__all__ = ["GroupComparison", "QualityGate", "VideoReport", "analyze_video", "compare_groups"]

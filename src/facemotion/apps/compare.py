@@ -17,9 +17,10 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from facemotion.apps.wording import bound
 from facemotion.errors import FacemotionError, ImageReadError
 from facemotion.inputs import expand_inputs, is_video, no_inputs_message
-from facemotion.io import ImageLike, read_image_reduced
+from facemotion.io import ImageLike, read_image_reduced, readable
 from facemotion.labels import EMOTIONS
 from facemotion.results import scaled_box
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: Below this many faces in a group no interval or p-value is given.
 MIN_FACES = 5
+#: Fewest bootstrap and permutation resamples: below this a 95 % interval rests on a handful of draws.
+MIN_RESAMPLES = 1000
 #: Example faces kept per group (spread from the least to the most pleasant face).
 EXAMPLES = 5
 #: Images read and sent to the model together.
@@ -146,7 +149,7 @@ class GroupComparison:
         """The verdict in one sentence, with the groups' names.
 
         >>> r = compare_samples(*(GroupSample(np.full(9, v), np.zeros(9), ("happy",) * 9) for v in (0.0, 0.3)),
-        ...                     names=("ad A", "ad B"), n_resamples=100)
+        ...                     names=("ad A", "ad B"), n_resamples=1000)
         >>> r.sentence
         'ad B happier than ad A: valence +0.30 (95% CI +0.30 to +0.30, n=9 vs 9)'
         """
@@ -158,7 +161,7 @@ class GroupComparison:
                 f"Too few {self.counted_as} for a reliable comparison (n={self.n_a} vs {self.n_b}, need {MIN_FACES} each): "
                 f"valence {self.delta_valence:+.2f}, not a meaningful estimate yet."
             )
-        level = f"{self.confidence:.0%} CI {self.ci_low:+.2f} to {self.ci_high:+.2f}, n={self.n_a} vs {self.n_b}"
+        level = f"{self.confidence:.0%} CI {bound(self.ci_low)} to {bound(self.ci_high)}, n={self.n_a} vs {self.n_b}"
         if self.ci_low > 0:
             verdict = f"{b} happier than {a}"
         elif self.ci_high < 0:
@@ -198,8 +201,19 @@ def compare_samples(
     seed: int = 0,
     metadata: dict[str, Any] | None = None,
 ) -> GroupComparison:
-    """Compare two samples of faces: mean differences, bootstrap CIs and a permutation p-value (scipy)."""
+    """Compare two samples of faces: mean differences, bootstrap CIs and a permutation p-value (scipy).
+
+    ``n_resamples`` is at least `MIN_RESAMPLES` (fewer give intervals that claim a difference
+    the permutation test does not see), ``seed`` a whole number 0 or more.
+    """
     from scipy import stats
+
+    if not isinstance(n_resamples, (int, np.integer)) or isinstance(n_resamples, bool) or n_resamples < MIN_RESAMPLES:
+        raise FacemotionError(f"n_resamples must be a whole number of at least {MIN_RESAMPLES:,}, got {n_resamples!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise FacemotionError(f"seed must be a whole number 0 or more, got {seed!r}")
+    if not (isinstance(confidence, float) and 0.5 <= confidence < 1):
+        raise FacemotionError(f"confidence must be a fraction from 0.5 to below 1 (0.95: 95 %), got {confidence!r}")
 
     def diff(x: NDArray[np.float64], y: NDArray[np.float64], axis: int = -1) -> Any:
         return np.mean(x, axis=axis) - np.mean(y, axis=axis)
@@ -359,7 +373,7 @@ def _sample_of_video(path: str | Path, classifier: Any, sample_fps: float) -> Gr
     for index, frame in frames_at(path, [f.frame for f in shown], {f.frame: f.time for f in shown}):
         crops.update({id(f): _thumbnail(frame, f.box) for f in shown if f.frame == index})
     examples = [
-        FaceExample(crops[id(f)], f.label, f.score, f.valence, f"{Path(path).name} {f.time:.1f} s")
+        FaceExample(crops[id(f)], f.label, f.score, f.valence, f"{readable(Path(path).name)} {f.time:.1f} s")
         for f in shown
         if id(f) in crops
     ]
@@ -428,9 +442,18 @@ def compare_groups(
     >>> print(result.sentence)  # doctest: +SKIP
     leaving happier than entering: valence +0.31 (95% CI +0.12 to +0.49, n=84 vs 91)
     """
-    from facemotion.api import EmotionClassifier
+    from facemotion.api import checked_classifier
 
-    clf = classifier or EmotionClassifier()
+    clf = checked_classifier(classifier, "compare_groups")
+    for group, side in ((a, "a"), (b, "b")):
+        if not isinstance(group, (str, Path, list, tuple)):
+            raise FacemotionError(
+                f"compare_groups: {side} must be a folder or video path, or a list of images, not {type(group).__name__}"
+            )
+    if names is not None and not (
+        isinstance(names, (tuple, list)) and len(names) == 2 and all(isinstance(n, str) and n for n in names)
+    ):
+        raise FacemotionError(f'names must be two non-empty strings, e.g. ("entering", "leaving"), got {names!r}')
     if names is None:
         names = (
             Path(a).name if isinstance(a, (str, Path)) and Path(a).name else "A",

@@ -19,7 +19,7 @@ from facemotion.labels import EMOTIONS
 
 #: Where the words of the valence and arousal axes sit.
 VALENCE_TICKS = {-1.0: "very unpleasant", -0.5: "unpleasant", 0.0: "neutral", 0.5: "pleasant", 1.0: "very pleasant"}
-AROUSAL_TICKS = {-1.0: "very calm", -0.5: "calm", 0.0: "", 0.5: "excited", 1.0: "very excited"}
+AROUSAL_TICKS = {-1.0: "very calm", -0.5: "calm", 0.0: "neutral", 0.5: "excited", 1.0: "very excited"}
 
 
 def _column(timeline: Sequence[dict[str, Any]], key: str) -> np.ndarray:
@@ -86,7 +86,7 @@ def plot_timeline(
             )
         ax.set_ylim(-1, 1)
         ax.set_yticks(list(ticks), list(ticks.values()))
-        ax.legend(loc="upper left", fontsize=8, ncol=3, framealpha=0.9)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)  # beside: no point hidden
     top.set_title(f"How pleasant the faces looked{' — ' + title if title else ''}", loc="left", fontsize=11)
     mid.set_title("How excited (aroused) they looked", loc="left", fontsize=11)
     bottom_acc = np.zeros(len(t))

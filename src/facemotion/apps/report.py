@@ -25,7 +25,8 @@ import numpy as np
 
 from facemotion.apps.report_images import face_crop, figure_uri, image_uri, read_frames
 from facemotion.apps.video import MOMENT_MIN_FACES, moment_seconds
-from facemotion.apps.wording import arousal_word, valence_word
+from facemotion.apps.wording import arousal_word, bound, valence_word
+from facemotion.io import readable
 from facemotion.labels import EMOTIONS
 
 if TYPE_CHECKING:
@@ -83,7 +84,13 @@ def _environment() -> jinja2.Environment:
 def _render(template: str, path: str | Path, **context: Any) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(_environment().get_template(template).render(**context), encoding="utf-8")
+    html = readable(_environment().get_template(template).render(**context))
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)  # whole or not at all: an interrupted write leaves no half page
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 
@@ -180,16 +187,16 @@ def key_moments(
 
     >>> line = [{"time": t, "valence": v} for t, v in enumerate([0.1, 0.5, -0.3, None, 0.2])]
     >>> [(w, t, c) for w, t, _, c in key_moments(line)]
-    [('most positive', 1, None), ('most negative', 2, None), ('biggest rise', 4, 0.5), ('biggest drop', 2, -0.8)]
+    [('most pleasant', 1, None), ('least pleasant', 2, None), ('biggest rise', 4, 0.5), ('biggest drop', 2, -0.8)]
     >>> [w for w, *_ in key_moments([{"time": 0, "valence": 0.9, "faces": 1}, {"time": 1, "valence": 0.1, "faces": 5}])]
-    ['most positive', 'most negative']
+    ['most pleasant', 'least pleasant']
     """
     seen = [(r["time"], r["valence"]) for r in moment_seconds(timeline, min_faces)]
     if not seen:
         return []
     out: list[tuple[str, float, float, float | None]] = [
-        ("most positive", *max(seen, key=lambda r: r[1]), None),
-        ("most negative", *min(seen, key=lambda r: r[1]), None),
+        ("most pleasant", *max(seen, key=lambda r: r[1]), None),
+        ("least pleasant", *min(seen, key=lambda r: r[1]), None),
     ]
     steps = [(b[0], b[1], round(b[1] - a[1], 6)) for a, b in itertools.pairwise(seen)]
     if steps:
@@ -243,7 +250,7 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
     for second, (what, valence, change) in merged.items():
         row = rows[second]
         end = row.get("end", second + 1)
-        sign = 1 if what.startswith(("most positive", "biggest rise")) else -1
+        sign = 1 if what.startswith(("most pleasant", "biggest rise")) else -1
         frame = _moment_frame([f for f in report.faces if second <= f.time < end], sign)
         shown = [f for f in report.faces if f.frame == frame]
         drivers = sorted((f for f in shown if _left_out(f) is None), key=lambda f: -sign * f.valence)[:DRIVERS]
@@ -259,7 +266,7 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
         if change is not None:
             text += f", {'up' if change > 0 else 'down'} {abs(change):.2f} from the second before"
         low, high = row.get("valence_low"), row.get("valence_high")
-        sure = f", 95 % band {low:+.2f} to {high:+.2f}" if low is not None and high is not None else ""
+        sure = f", 95 % band {bound(low)} to {bound(high)}" if low is not None and high is not None else ""
         text += f"; based on {n} face reading{'s' if n != 1 else ''}{sure}"
         text += f", in only {end - second:.1f} s of video." if row.get("partial") else "."
         out.append(
@@ -484,7 +491,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
         **dict(report.metadata),
         **dict(metadata or {}),
     }
-    name = Path(str(meta["file"])).name
+    name = readable(Path(str(meta["file"])).name)
     timeline = report.timeline()
     used = report.used_faces
     shares = {label: sum(f.label == label for f in used) / max(1, len(used)) for label in EMOTIONS}
@@ -551,7 +558,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
 def _interval(delta: float | None, low: float | None, high: float | None) -> tuple[str, str]:
     if delta is None:
         return "–", "–"
-    return f"{delta:+.2f}", ("too few faces" if low is None or high is None else f"{low:+.2f} to {high:+.2f}")
+    return f"{delta:+.2f}", ("too few faces" if low is None or high is None else f"{bound(low)} to {bound(high)}")
 
 
 def _difference_words(

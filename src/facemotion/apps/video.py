@@ -16,11 +16,13 @@ import csv
 import json
 import logging
 import math
+import numbers
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from facemotion.apps.tracking import IoUTracker, ShotCutDetector, TrackAppearanc
 from facemotion.apps.wording import affect_words, left_out_sentence, video_sentence
 from facemotion.detection import DetectedFace
 from facemotion.errors import FacemotionError, VideoReadError
+from facemotion.io import opencv_path, readable
 from facemotion.labels import EMOTIONS
 from facemotion.results import rounded_affect
 
@@ -276,8 +279,8 @@ class VideoReport:
 
     @property
     def name(self) -> str:
-        """The video's file name, without its folder."""
-        return Path(self.path).name
+        """The video's file name, without its folder (bytes that are not UTF-8 shown as U+FFFD)."""
+        return readable(Path(self.path).name)
 
     @property
     def used_faces(self) -> list[FrameFace]:
@@ -552,7 +555,7 @@ def _bootstrap_interval(
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="") as handle:
+    with tmp.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
@@ -561,8 +564,13 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> Non
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     tmp.replace(path)
+
+
+def _is_number(value: object) -> bool:
+    """A real number, not a bool (``True`` is not a frame rate)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def sample_step(fps: float, sample_fps: float) -> int:
@@ -571,7 +579,7 @@ def sample_step(fps: float, sample_fps: float) -> int:
     >>> sample_step(29.97, 5), sample_step(25, 100)
     (6, 1)
     """
-    if not (math.isfinite(sample_fps) and sample_fps > 0):
+    if not (_is_number(sample_fps) and math.isfinite(sample_fps) and sample_fps > 0):
         raise FacemotionError(f"sample_fps must be a finite number above 0, got {sample_fps!r}")
     return max(1, round(fps / sample_fps))
 
@@ -742,18 +750,35 @@ def _video_frames(path: str | Path) -> tuple[float, int]:
 
     suffix = Path(path).suffix.lower()
     if Path(path).is_file() and suffix in IMAGE_SUFFIXES and not (suffix == ".gif" and _animated(path)):
+        if suffix != ".gif" and _pillow_frames(path) > 1:
+            raise VideoReadError(
+                f"{path} is an animated {suffix[1:].upper()}: facemotion reads video files and animated GIFs; "
+                "convert it to one of these (`facemotion analyze` reads its first frame)"
+            )
         raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
     with _capture(path) as cap:  # a missing file: "no such file"
         return _rate_and_count(cap)
 
 
+def _pillow_frames(path: str | Path) -> int:
+    """How many frames Pillow sees in an image file (an animated WebP or PNG has several); 1 if unsure."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return int(getattr(image, "n_frames", 1))
+    except Exception:  # unreadable: the still-image message stands
+        return 1
+
+
 def _animated(path: str | Path) -> bool:
     """Whether a GIF holds more than one frame (an animated GIF is read as a video)."""
-    cap = cv2.VideoCapture(str(path))
-    try:
-        return bool(cap.isOpened() and cap.grab() and cap.grab())
-    finally:
-        cap.release()
+    with opencv_path(path) as name:
+        cap = cv2.VideoCapture(name)
+        try:
+            return bool(cap.isOpened() and cap.grab() and cap.grab())
+        finally:
+            cap.release()
 
 
 def _rate_and_count(cap: Any) -> tuple[float, int]:
@@ -779,17 +804,18 @@ def _capture(path: str | Path) -> Iterator[Any]:
         raise VideoReadError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise VideoReadError(f"{path} is empty (0 bytes)")
-    cap = cv2.VideoCapture(str(path))
-    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # a phone's portrait video upright (OpenCV's default; said here)
-    try:
-        if not cap.isOpened():
-            raise VideoReadError(
-                f"{path} is not a video OpenCV can decode: it holds no video (a sound file?), a codec OpenCV "
-                "lacks, or it is damaged (an MP4 cut short before its index, which MP4s often keep at the end)"
-            )
-        yield cap
-    finally:
-        cap.release()
+    with opencv_path(path) as name:
+        cap = cv2.VideoCapture(name)
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # a phone's portrait video upright (OpenCV's default; said here)
+        try:
+            if not cap.isOpened():
+                raise VideoReadError(
+                    f"{path} is not a video OpenCV can decode: it holds no video (a sound file?), a codec OpenCV "
+                    "lacks, or it is damaged (an MP4 cut short before its index, which MP4s often keep at the end)"
+                )
+            yield cap
+        finally:
+            cap.release()
 
 
 def model_metadata(model: Any, detector: str) -> dict[str, Any]:
@@ -1106,11 +1132,15 @@ def analyze_video(
     """
     from tqdm.auto import tqdm
 
-    from facemotion.api import EmotionClassifier
+    from facemotion.api import checked_classifier
 
+    clf = checked_classifier(classifier, "analyze_video")
+    if not isinstance(path, (str, PathLike)):
+        raise VideoReadError(f"analyze_video takes the path of one video file, not {type(path).__name__}")
+    if quality is not None and not isinstance(quality, QualityGate):
+        raise FacemotionError(f"quality must be a QualityGate or None, not {type(quality).__name__}")
     fps, total = _video_frames(path)
     step = sample_step(fps, sample_fps)
-    clf = classifier or EmotionClassifier()
     report = VideoReport(
         str(path),
         fps,
@@ -1143,7 +1173,11 @@ def open_source(source: str | int) -> Any:
     """An OpenCV capture of a camera index (``0`` or ``"0"``), a stream URL, or a file."""
     if isinstance(source, str) and source.isdigit():
         source = int(source)
-    cap = cv2.VideoCapture(source)
+    if isinstance(source, int):
+        cap = cv2.VideoCapture(source)
+    else:
+        with opencv_path(source) as name:  # the capture holds the file open once made
+            cap = cv2.VideoCapture(name)
     if not cap.isOpened():
         cap.release()
         raise VideoReadError(f"cannot open {source!r}: not a camera, stream or video OpenCV can read")
@@ -1169,10 +1203,12 @@ def analyze_stream(
     >>> analyze_stream(0, "live/", on_second=print)  # doctest: +SKIP
     {'time': 0, 'faces': 3, 'valence': 0.41, 'top': 'happy'}
     """
-    from facemotion.api import EmotionClassifier
+    from facemotion.api import checked_classifier
 
-    clf = classifier or EmotionClassifier()
+    clf = checked_classifier(classifier, "analyze_stream")
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise FacemotionError(f"out_dir {out} is an existing file; give a folder to write into")
     out.mkdir(parents=True, exist_ok=True)
     cap = open_source(source)
     fps = _rate_and_count(cap)[0]
@@ -1201,7 +1237,7 @@ def analyze_stream(
     last: tuple[int, float] | None = None
     timed = isinstance(source, str) and Path(source).is_file()  # a file's frames carry their times (`frame_time`)
     try:
-        with (out / "frames.csv").open("w", newline="") as handle:
+        with (out / "frames.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
             writer = csv.DictWriter(handle, fieldnames=FRAME_FIELDS)
             writer.writeheader()
             while True:

@@ -10,10 +10,23 @@ summary and by the reports.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from facemotion.labels import EMOTIONS
+
+
+def bound(value: float) -> str:
+    """An interval's end, signed, to two decimals, or to its first digit when two would show a
+    value near but not at 0 as ``+0.00``: an interval that does not include 0 never seems to.
+
+    >>> bound(0.271), bound(0.0012), bound(-0.004), bound(0.0)
+    ('+0.27', '+0.001', '-0.004', '+0.00')
+    """
+    decimals = 2 if value == 0 or abs(value) >= 0.005 else min(8, -math.floor(math.log10(abs(value))))
+    return f"{value:+.{decimals}f}"
+
 
 #: ``(upper bound, words)`` from the most unpleasant band up; the last band has no bound.
 VALENCE_BANDS: tuple[tuple[float, str], ...] = (

@@ -55,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # FFmpeg's own lines ("moov atom not found", "Not all references are available") stay off the terminal
     # in every command that reads video (video, compare, batch, analyze): our messages say what matters.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "32" if args.debug else "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "INFO" if args.debug else "ERROR")  # "[ WARN ] can't open camera"
     if args.debug:
         os.environ["FACEMOTION_DEBUG"] = "1"  # let LiteRT's own log lines through (see runtime_lite)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s: %(message)s")

@@ -71,6 +71,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     skipped = [{"path": str(s.path), "faces": [], "error": s.reason} for s in found.skipped]
     records: list[dict[str, Any]] = []
     names: list[str] = []
+    not_drawn: list[Path] = []
 
     def keep(batch: list[dict[str, Any]], paths: Sequence[Path]) -> None:
         if log is not None:
@@ -87,7 +88,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         with tqdm(total=len(todo), desc="analyzing", unit="img", disable=None) as bar:
             for start in range(0, len(todo), chunk):
                 paths = todo[start : start + chunk]
-                keep(_analyze_files(clf, paths, args, annotated), paths)
+                keep(_analyze_files(clf, paths, args, annotated, not_drawn), paths)
                 bar.update(len(paths))
     except KeyboardInterrupt:
         if out_file:
@@ -106,23 +107,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if args.annotate:
-        drawn = sum(r["error"] is None for r in records)
-        print(f"{drawn} annotated picture(s) written to {Path(args.annotate)}/", file=sys.stderr)
+        drawn = sum(r["error"] is None for r in records) - len(not_drawn)
+        print(
+            f"{drawn} annotated picture(s) written to {Path(args.annotate)}/"
+            + (f", {len(not_drawn)} could not be written (see above)" if not_drawn else ""),
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(records, indent=2))
-    else:
+    elif records:  # everything already done: the line above says so, no empty table
         print(_table(records, names))
-    return 1 if failed else 0
+    return 1 if failed or not_drawn else 0
 
 
 def _analyze_files(
-    clf: Any, paths: list[Path], args: argparse.Namespace, annotated: dict[Path, str]
+    clf: Any, paths: list[Path], args: argparse.Namespace, annotated: dict[Path, str], not_drawn: list[Path]
 ) -> list[dict[str, Any]]:
     """Records for some files, in order; a file that fails gets an error message instead of faces.
 
     Files go to ``predict`` as paths, so large photos are analysed reduced as the API does
     (boxes in the file's own pixels). With ``--annotate`` each photo's drawing goes to
-    ``annotated[path]`` in that folder.
+    ``annotated[path]`` in that folder; a picture that cannot be written is said at once and
+    its path added to ``not_drawn`` (the file's faces are kept).
     """
     from facemotion.draw import annotate_source, save_image
     from facemotion.io import read_image_reduced
@@ -146,8 +152,9 @@ def _analyze_files(
         if args.annotate and found.error is None:
             try:
                 save_image(annotate_source(path, found), Path(args.annotate) / annotated[path])
-            except (FacemotionError, OSError) as err:
-                record["error"] = str(err)
+            except (FacemotionError, OSError) as err:  # the faces stand; only the picture is missing
+                not_drawn.append(path)
+                print(f"facemotion: {path}: annotated picture not written: {err}", file=sys.stderr)
     return records
 
 

@@ -39,7 +39,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         f"{counts['inputs']} inputs: {counts['analysed']} analysed, {counts['skipped']} already done, "
         f"{counts['failed']} failed or skipped"
         + (f", {counts['truncated']} videos ended early (status 'truncated')" if counts["truncated"] else "")
-        + f"; {counts['faces']} faces: "
+        + f"; {counts['faces']} faces found in this run, {counts['faces_in_all']} in all: "
         f"{out / 'faces.parquet'}, {out / 'inputs.parquet'}, {out / 'videos'}"
     )
     return 1 if counts["failed"] else 0

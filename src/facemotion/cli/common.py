@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +39,8 @@ def output_file(path: str, option: str) -> Path:
 
 
 def output_folder(path: str, option: str) -> Path:
-    """A folder to write into (created); a clear error when ``path`` is an existing file."""
+    """A folder to write into (created, and a file written there and removed), checked before any work;
+    a clear error when ``path`` is an existing file or cannot be written into."""
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise FacemotionError(f"{option} {path}: that is an existing file; give a folder to write into")
@@ -45,6 +48,11 @@ def output_folder(path: str, option: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise FacemotionError(f"{option} {path}: cannot create that folder ({err.strerror or err})") from None
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".facemotion-write-test-"):
+            pass
+    except OSError as err:
+        raise FacemotionError(f"{option} {path}: cannot write into that folder ({err.strerror or err})") from None
     return folder
 
 
@@ -94,19 +102,27 @@ def positive_float(text: str) -> float:
     return value
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number above zero (``--workers``, ``--epochs``).
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``.
 
-    >>> positive_int("4")
+    >>> whole_number(0)("4")
     4
-    >>> positive_int("0")
+    >>> whole_number(1000)("5")
     Traceback (most recent call last):
-    argparse.ArgumentTypeError: expected a whole number above 0, got '0'
+    argparse.ArgumentTypeError: expected a whole number of at least 1000, got '5'
     """
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
-    return value
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+#: A whole number above zero (``--workers``, ``--epochs``).
+positive_int = whole_number(1)

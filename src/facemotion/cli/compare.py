@@ -7,8 +7,11 @@ import json
 import sys
 from typing import Any
 
-from facemotion.cli.common import add_model_options, classifier_from_args, positive_int
+from facemotion.cli.common import add_model_options, classifier_from_args, whole_number
 from facemotion.errors import FacemotionError
+
+#: `facemotion.apps.compare.MIN_RESAMPLES`, not imported: the parser stays free of numpy and OpenCV.
+MIN_RESAMPLES = 1000
 
 
 def group_names(text: str | None) -> tuple[str, str] | None:
@@ -69,13 +72,16 @@ def add_compare_command(sub: Any) -> None:
     p.add_argument("--crops", action="store_true", help="the images are face crops (no face detection)")
     p.add_argument("--json", action="store_true", help="print the whole result as JSON instead of the sentence")
     p.add_argument(
-        "--seed", type=int, default=0, help="random seed of the bootstrap and permutation test (default 0: repeatable)"
+        "--seed",
+        type=whole_number(0),
+        default=0,
+        help="random seed of the bootstrap and permutation test (default 0: repeatable)",
     )
     p.add_argument(
         "--resamples",
-        type=positive_int,
+        type=whole_number(MIN_RESAMPLES),
         default=5000,
-        help="bootstrap and permutation resamples (default 5000)",
+        help=f"bootstrap and permutation resamples (default 5000, at least {MIN_RESAMPLES})",
     )
     p.add_argument(
         "--report",

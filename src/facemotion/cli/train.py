@@ -149,7 +149,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         config=config,
         work_dir=args.work,
         card=card,
-        absent_handling="trained as never occurring: the model will rarely predict them",
         verbose=2 if args.debug else 0,
         callbacks=[] if args.debug else [_epoch_lines(epochs)],
     )

@@ -32,8 +32,7 @@ def cmd_video(args: argparse.Namespace) -> int:
         try:
             report = analyze_video(args.file, clf, sample_fps=args.fps)
         except AnalysisInterrupted as stop:
-            with _deferred_signals():  # a second Ctrl-C does not cut the partial results in half
-                _write(stop.report, out)
+            _write(stop.report, out)  # a second Ctrl-C does not cut the partial results in half
             print(_video_text(stop.report.summary(), out), file=sys.stderr)
             print(f"facemotion: partial results (status 'interrupted') written to {out}", file=sys.stderr)
             raise stop.interrupt or KeyboardInterrupt from None
@@ -46,8 +45,19 @@ def cmd_video(args: argparse.Namespace) -> int:
 
 
 def _write(report: VideoReport, out: Path) -> None:
-    report.save(out)
-    _render(report, out)
+    """The data files (together: Ctrl-C waits for them), then the report, which Ctrl-C may stop."""
+    with _deferred_signals():
+        report.save(out)
+        (out / "report.html").unlink(missing_ok=True)  # an earlier run's report never sits beside these data
+    try:
+        _render(report, out)
+    except KeyboardInterrupt:
+        print(
+            f"facemotion: interrupted while drawing the report: the data files in {out} are complete, "
+            "report.html was not written",
+            file=sys.stderr,
+        )
+        raise
 
 
 def _render(report: VideoReport, out: Path) -> None:

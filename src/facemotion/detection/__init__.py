@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from facemotion.detection.base import LANDMARKS, DetectedFace, FaceDetector, crop_face, head_turn
 from facemotion.errors import DetectorError
+from facemotion.lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from facemotion.detection.blazeface_backend import BlazeFaceDetector
+
+#: The default detector's class, for its options (``BlazeFaceDetector(min_face_size=16)``), imported on first use.
+__getattr__ = lazy_attributes(__name__, {"BlazeFaceDetector": "facemotion.detection.blazeface_backend"})
 
 _BACKENDS: dict[str, Callable[[], FaceDetector]] = {}
 
@@ -70,4 +78,13 @@ def get_detector(detector: str | FaceDetector | None = None) -> FaceDetector:
     return detector
 
 
-__all__ = ["LANDMARKS", "DetectedFace", "FaceDetector", "crop_face", "get_detector", "head_turn", "register_detector"]
+__all__ = [
+    "LANDMARKS",
+    "BlazeFaceDetector",
+    "DetectedFace",
+    "FaceDetector",
+    "crop_face",
+    "get_detector",
+    "head_turn",
+    "register_detector",
+]

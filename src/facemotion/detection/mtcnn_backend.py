@@ -27,8 +27,10 @@ class MTCNNDetector:
 
     def __init__(self, min_score: float = 0.9, min_face_size: int = 20, max_side: int = 1024) -> None:
         from facemotion.extras import require
+        from facemotion.runtime_lite import quiet_stderr
 
-        self._mtcnn = require("mtcnn", "mtcnn").MTCNN(device="CPU:0")
+        with quiet_stderr():  # TensorFlow's start-up lines (absl, oneDNN), shown with --debug
+            self._mtcnn = require("mtcnn", "mtcnn").MTCNN(device="CPU:0")
         self._lock = threading.Lock()
         self.min_score = min_score
         self.min_face_size = min_face_size

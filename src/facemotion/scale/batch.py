@@ -18,7 +18,7 @@ from facemotion.inputs import VIDEO_SUFFIXES, Skipped, no_inputs_message
 from facemotion.scale.contract import RecordLog, parquet_rows, resume, run_settings, source_key, write_parquet
 from facemotion.scale.planning import SUFFIXES, expand_batch_inputs, input_id, plan_tasks
 from facemotion.scale.reports import report_folder, write_video_report
-from facemotion.scale.rows import FACE_COLUMNS, INPUT_COLUMNS, schema
+from facemotion.scale.rows import FACE_COLUMNS, INPUT_COLUMNS, schema, utf8_paths
 
 Engine = Literal["local", "ray"]
 JOURNAL = "progress.jsonl"
@@ -199,7 +199,7 @@ class BatchWriter:
             import pyarrow as pa
 
             columns = [c for c in FACE_COLUMNS if c != "input"]  # the partition folder says it
-            write_parquet(pa.Table.from_pylist(faces, schema=schema(columns)), part)
+            write_parquet(pa.Table.from_pylist(utf8_paths(faces), schema=schema(columns)), part)
         if status["error"] is None and status["kind"] == "video":
             write_video_report(self.out_dir, status, faces, self.metadata)
         self.journal.append([self.record(status)])
@@ -225,7 +225,9 @@ class BatchWriter:
             row = {k: record.get(k) for k in INPUT_COLUMNS}
             row["settings"] = json.dumps(record.get("settings"), sort_keys=True)
             rows.append(row)
-        table = pa.Table.from_pylist(sorted(rows, key=lambda r: str(r["path"])), schema=schema(INPUT_COLUMNS))
+        table = pa.Table.from_pylist(
+            utf8_paths(sorted(rows, key=lambda r: str(r["path"]))), schema=schema(INPUT_COLUMNS)
+        )
         write_parquet(table, self.out_dir / "inputs.parquet")
 
 
@@ -307,8 +309,10 @@ def run_batch(
         if rows is not None and hasattr(rows, "close"):
             rows.close()  # a Ray started here shuts down, even on Ctrl-C
         writer.close()
+    latest = {str(r.get("path")): r for r in journal.load()}
     return {
         "inputs": len(found.paths) + len(found.skipped),
+        "faces_in_all": sum(int(r.get("faces") or 0) for r in latest.values() if r.get("error") is None),
         "skipped": len(found.paths) - len(todo),
         "analysed": writer.counts["analysed"],
         "failed": writer.counts["failed"],

@@ -163,8 +163,17 @@ def refuse_other_settings(where: Path, stored: Iterable[dict[str, Any] | None], 
             )
 
 
+#: How every record's line begins (`json.dumps` of a dict whose first key is ``path``).
+RECORD_START = b'{"path": '
+
+
+class NotAResultsLog(FacemotionError):
+    """A file given for results holds something else (notes, a photo): it is neither cut nor replaced."""
+
+
 class RecordLog:
-    """An append-only JSON Lines file: one record (a dict) per line; see the module's docs."""
+    """An append-only JSON Lines file: one record (a dict whose first key is ``path``) per line; see the
+    module's docs. A file that does not begin like one is refused (`NotAResultsLog`), never changed."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -177,6 +186,12 @@ class RecordLog:
             return []
         except IsADirectoryError:
             raise FacemotionError(f"{self.path} is a folder; give a file name for the results") from None
+        head = data[: len(RECORD_START)]
+        if not RECORD_START.startswith(head):
+            raise NotAResultsLog(
+                f"{self.path} is not a results file written by facemotion (its first line is not a record with "
+                "a path); it was left as it is: give a new file name"
+            )
         end = len(data)
         if data and not data.endswith(b"\n"):  # torn: the last write did not finish
             end = data.rfind(b"\n") + 1
@@ -202,7 +217,7 @@ class RecordLog:
         """Append ``records`` and flush them to disk before returning."""
         if not records:
             return
-        text = "".join(json.dumps(r) + "\n" for r in records)
+        text = "".join(_line(r) for r in records)
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -210,7 +225,12 @@ class RecordLog:
 
     def rewrite(self, records: Sequence[dict[str, Any]]) -> None:
         """Replace the file's content by ``records`` atomically (a temporary file, renamed)."""
-        atomic_write(self.path, "".join(json.dumps(r) + "\n" for r in records).encode())
+        atomic_write(self.path, "".join(_line(r) for r in records).encode())
+
+
+def _line(record: dict[str, Any]) -> str:
+    """A record's line, ``path`` first (`RECORD_START`)."""
+    return json.dumps({"path": record["path"], **record}) + "\n"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -244,6 +264,7 @@ def resume(
     `SettingsMismatch`.
     """
     if overwrite:
+        records_log.load()  # only a results file is replaced
         records_log.rewrite([])
         return [], set()
     records = records_log.load()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ def input_id(path: str) -> str:
     >>> input_id("a.jpg") == input_id("a.jpg") != input_id("b.jpg")
     True
     """
-    return hashlib.sha1(resolved_path(path).encode()).hexdigest()[:12]
+    return hashlib.sha1(os.fsencode(resolved_path(path))).hexdigest()[:12]  # a name's own bytes
 
 
 @dataclass

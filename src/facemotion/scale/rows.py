@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from facemotion.io import readable
 from facemotion.labels import EMOTIONS
 
 if TYPE_CHECKING:
@@ -114,6 +115,11 @@ def face_row(
     row.update({f"p_{k}": float(p) for k, p in zip(EMOTIONS, probabilities, strict=True)})
     row.update({k: video.get(k) for k in ("track", "shot", "brightness", "sharpness", "left_out")})
     return row
+
+
+def utf8_paths(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with each ``path`` as valid UTF-8 (`facemotion.io.readable`), as Parquet strings must be."""
+    return [{**r, "path": readable(str(r["path"]))} if r.get("path") is not None else r for r in rows]
 
 
 def plain(value: Any) -> Any:

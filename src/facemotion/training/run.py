@@ -75,6 +75,10 @@ class EpochLines(keras.callbacks.Callback):  # type: ignore[misc]
             print(self.pending, flush=True)
 
 
+#: What training from scratch does with the emotions a dataset lacks (the summary says it).
+ABSENT_AS_NEVER = "trained as never occurring: the model will rarely predict them"
+
+
 @dataclass
 class TrainingRun:
     """What a training run did and how good the model it kept is (see `train_and_save`)."""
@@ -90,7 +94,7 @@ class TrainingRun:
     kept_because: str
     report: EvaluationReport
     absent: list[str] = field(default_factory=list)
-    absent_handling: str = ""
+    absent_handling: str = ABSENT_AS_NEVER
     exports: list[Path] = field(default_factory=list)
     backend: str = "tensorflow"
     started_from: str = ""
@@ -186,7 +190,7 @@ def train_and_save(
     config: TrainingConfig,
     work_dir: str | Path | None = None,
     card: ModelCard | None = None,
-    absent_handling: str = "",
+    absent_handling: str = ABSENT_AS_NEVER,
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: int | None = None,
     started_from: str = "",
