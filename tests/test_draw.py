@@ -68,3 +68,15 @@ def test_overlapping_faces_labels_do_not_overprint_each_other() -> None:
         alone = (annotate(photo, [face], legend=False) == COLORS[face.label]).all(axis=2) & ~outlines
         together = (drawn == COLORS[face.label]).all(axis=2) & ~outlines
         assert together.sum() >= 0.97 * alone.sum(), face.label  # no other label drawn over it
+
+
+def test_outline_faces_draws_the_named_faces_labels_on_top() -> None:
+    """A grey "left out" label placed after a named face's label never covers it."""
+    from facemotion.draw import COLORS, outline_faces
+
+    photo = np.zeros((90, 160, 3), np.uint8)
+    named = ((69, 58, 15, 15), "1 happy 85%", "happy")
+    others = [((x, y, s, s), "left out: too dark", None) for x, y, s in ((103, 53, 11), (115, 39, 39), (54, 25, 10))]
+    alone = (outline_faces(photo, [named]) == COLORS["happy"]).all(axis=2).sum()
+    together = (outline_faces(photo, [named, *others]) == COLORS["happy"]).all(axis=2).sum()
+    assert together >= 0.97 * alone

@@ -74,13 +74,16 @@ def test_opencv_path_links_a_name_opencv_cannot_take(astronaut: np.ndarray, tmp_
     assert readable(LATIN1) == "caf\\xe9"
 
 
-def test_batch_stores_a_name_that_is_not_utf8(astronaut: np.ndarray, tmp_path: Path) -> None:
+def test_batch_stores_a_name_that_is_not_utf8(
+    capsys: pytest.CaptureFixture[str], astronaut: np.ndarray, tmp_path: Path
+) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     photo = _photo(tmp_path / "in", astronaut)
     assert main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "b")]) == 0
     paths = pq.read_table(tmp_path / "b" / "inputs.parquet").column("path").to_pylist()
     assert paths == [readable(str(photo.resolve()))]
-    assert main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "b")]) == 0  # and resumes
+    assert main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "b")]) == 0
+    assert "0 analysed, 1 already done" in capsys.readouterr().out  # and resumes
 
 
 @pytest.mark.parametrize(
@@ -291,13 +294,69 @@ def test_the_documented_imports_of_detector_options_and_the_quality_gate_work() 
 def test_two_folders_files_of_one_name_are_told_apart_and_a_done_rerun_prints_no_empty_table(
     capsys: pytest.CaptureFixture[str], tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path
 ) -> None:
-    for camera in ("cam1", "cam2"):
-        _photo(tmp_path / camera, astronaut, "IMG_0001.jpg")
-    args = ["analyze", str(tmp_path / "cam1"), str(tmp_path / "cam2"), "--model", str(tiny_model_dir)]
+    for card in ("day1", "day2"):  # two cards' DCIM folders
+        _photo(tmp_path / card / "DCIM", astronaut, "IMG_0001.jpg")
+    args = ["analyze", str(tmp_path / "day1" / "DCIM"), str(tmp_path / "day2" / "DCIM"), "--model", str(tiny_model_dir)]
     out_file = ["--out", str(tmp_path / "r.jsonl")]
     assert main(args + out_file) == 0
     table = capsys.readouterr().out
-    assert "cam1/IMG_0001.jpg" in table and "cam2/IMG_0001.jpg" in table
+    assert "day1/DCIM/IMG_0001.jpg" in table and "day2/DCIM/IMG_0001.jpg" in table
     assert main(args + out_file) == 0
     out, err = capsys.readouterr()
     assert out == "" and "0 analysed, 2 already done" in err
+
+
+def test_live_analysis_into_an_old_output_folder_removes_its_stale_report(
+    tiny_model_dir: Path, astronaut: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import facemotion.apps.report as report
+
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "video",
+                str(_video(tmp_path / "first.avi", astronaut, 6)),
+                "--out",
+                str(out),
+                "--model",
+                str(tiny_model_dir),
+            ]
+        )
+        == 0
+    )
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "video_report_html", interrupted)
+    second = _video(tmp_path / "second.avi", astronaut, 6)
+    assert main(["video", "--live", str(second), "--out", str(out), "--model", str(tiny_model_dir)]) == 130
+    assert not (out / "report.html").exists() and len((out / "frames.csv").read_text().splitlines()) > 1
+
+
+def test_compare_refuses_bad_test_settings_before_any_analysis(tmp_path: Path) -> None:
+    from facemotion.apps.compare import compare_groups
+
+    missing = tmp_path / "not-there"  # analysing it first would say "no such file or folder"
+    for bad in ({"n_resamples": 5}, {"seed": -1}, {"confidence": 95.0}):
+        with pytest.raises(FacemotionError, match=r"n_resamples|seed|confidence"):
+            compare_groups(missing, missing, **bad)  # type: ignore[arg-type]
+
+
+def test_a_log_rewritten_compactly_is_still_a_log(tmp_path: Path) -> None:
+    from facemotion.scale.contract import RecordLog
+
+    log = RecordLog(tmp_path / "ok.jsonl")
+    log.path.write_text('{"path":"/a.jpg","error":null}\n\x00\x00\n')  # jq -c output; NULs after a crash
+    assert [r["path"] for r in log.load()] == ["/a.jpg"]
+
+
+def test_a_camera_s_mpo_jpeg_is_a_still_image_not_an_animation(astronaut: np.ndarray, tmp_path: Path) -> None:
+    from facemotion.apps.video import analyze_video
+    from facemotion.errors import VideoReadError
+
+    frames = [Image.fromarray(astronaut), Image.fromarray(astronaut[:, ::-1])]
+    frames[0].save(tmp_path / "pages.tif", save_all=True, append_images=frames[1:])  # two pictures, not a film
+    with pytest.raises(VideoReadError, match="is a still image"):
+        analyze_video(tmp_path / "pages.tif")

@@ -94,7 +94,12 @@ def annotate(
         corner = (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4))
         _affect_square(out, corner, side, face)
         marks.append((*corner, corner[0] + side, corner[1] + side))
-    faces_xyxy = [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed]
+    if legend and boxed:
+        key = _affect_legend(out, scale)
+        marks += [key] if key else []
+    owns = [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed]
+    faces_xyxy = np.array(owns, np.int64).reshape(-1, 4)
+    obstacles = np.array(marks, np.int64).reshape(-1, 4)
     placed: list[tuple[int, int, int, int]] = []
     for i, (number, face, (_, _, w, _), color) in enumerate(boxed):  # labels last: no box or mark covers one
         label = getattr(face, "label", None)
@@ -106,11 +111,10 @@ def annotate(
         # Text grows with the image but not past about 1.5× its face's width, so the labels of a crowd stay apart.
         text_scale = max(0.35, min(scale * 0.6, w / 130))
         text = f"{number} {text}" if numbered else text
-        org = _label_place(out.shape, text, text_scale, i, faces_xyxy, marks, placed)
+        taken = np.array(placed, np.int64).reshape(-1, 4)
+        org = _label_place(out.shape, text, text_scale, owns[i], marks[i][3], faces_xyxy, obstacles, taken)
         placed.append(_label_box(out.shape, text, org, text_scale))
         _text(out, text, org, text_scale, color)
-    if legend and boxed:
-        _affect_legend(out, scale)
     return out
 
 
@@ -118,45 +122,51 @@ def _label_place(
     shape: tuple[int, ...],
     text: str,
     scale: float,
-    i: int,
-    faces: Sequence[tuple[int, int, int, int]],
-    marks: Sequence[tuple[int, int, int, int]],
-    placed: Sequence[tuple[int, int, int, int]],
+    own: tuple[int, int, int, int],
+    below: int,
+    faces: NDArray[np.int64],
+    marks: NDArray[np.int64],
+    placed: NDArray[np.int64],
 ) -> tuple[int, int]:
-    """Where face ``i``'s label goes (its text's origin): above its box if that covers nothing, else
-    the place among above-right, below its mark, beside the box and inside the box's top that covers
-    the least of other faces, labels already placed, marks and its own face, in that order of cost.
+    """Where a label goes (its text's origin) for the face whose box is ``own`` (x0, y0, x1, y1;
+    its mark ends at ``below``): above the box if that covers nothing, else the place among
+    above-right, under the mark, beside the box and inside the box's top that covers least of
+    the other ``faces``, the labels ``placed`` so far, the ``marks`` (and legend) and its own face.
+    The obstacles are (K, 4) arrays of x0, y0, x1, y1, so a crowd of hundreds stays fast.
 
-    >>> faces = [(10, 40, 60, 100), (40, 0, 100, 38)]  # a face just below another one's chin
-    >>> _label_place((200, 200, 3), "happy 99%", 0.4, 0, faces, [], [])[1] > 100  # not over the face above
+    >>> faces = np.array([(10, 40, 70, 140), (40, 0, 140, 38)])  # a face just below another one's chin
+    >>> none = np.zeros((0, 4), np.int64)
+    >>> _label_place((200, 200, 3), "happy 99%", 0.4, (10, 40, 70, 140), 140, faces, none, none)[1] > 100
     True
     """
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, round(scale * 2)))
-    x0, y0, x1, y1 = faces[i]
+    x0, y0, x1, y1 = own
     height = th + 4 + base
-    below = max([y1, *(m[3] for m in marks[i : i + 1])]) + 2 + th + 4
     candidates = [
         (x0, y0 - 2),  # above, as usual
         (x1 - tw - 4, y0 - 2),  # above, right-aligned
-        (x0, below),  # under its valence–arousal mark
+        (x0, max(y1, below) + 2 + th + 4),  # under its valence–arousal mark
         (x0 - tw - 6, y0 + th + 4),  # left of the box
         (x1 + 2, y0 + th + 4),  # right of the box
         (x0, y0 + height + 2),  # inside the top of its own box
     ]
-
-    def cost(org: tuple[int, int]) -> float:
+    inside = np.array([(x0, y0 + base, x1, y1)])  # its own face, below the strip "above" may touch
+    whole = np.array([own])
+    costs = []
+    for org in candidates:
         box = _label_box(shape, text, org, scale)
-        others = sum(_overlap(box, f) for j, f in enumerate(faces) if j != i)
-        own = _overlap(box, (x0, y0 + base, x1, y1))  # its own face, below the strip "above" may touch
-        return 4 * others + 8 * sum(_overlap(box, p) for p in placed) + sum(_overlap(box, m) for m in marks) + 2 * own
-
-    costs = [cost(org) for org in candidates]
+        others = _covered(box, faces) - _covered(box, whole)
+        costs.append(4 * others + 8 * _covered(box, placed) + _covered(box, marks) + 2 * _covered(box, inside))
     return candidates[costs.index(min(costs))]
 
 
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
-    """Area shared by two x0, y0, x1, y1 rectangles."""
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+def _covered(box: tuple[int, int, int, int], rects: NDArray[np.int64]) -> int:
+    """Area of ``box`` shared with each of ``rects`` (x0, y0, x1, y1 rows), summed."""
+    if not len(rects):
+        return 0
+    w = np.minimum(box[2], rects[:, 2]) - np.maximum(box[0], rects[:, 0])
+    h = np.minimum(box[3], rects[:, 3]) - np.maximum(box[1], rects[:, 1])
+    return int((np.clip(w, 0, None) * np.clip(h, 0, None)).sum())
 
 
 def annotate_source(
@@ -196,8 +206,8 @@ def _affect_square(
         cv2.circle(img, (px, py), max(2, side // 8), (220, 20, 60), -1)
 
 
-def _affect_legend(img: NDArray[np.uint8], scale: float) -> None:
-    """A key in the bottom-left corner: what the square under each face means."""
+def _affect_legend(img: NDArray[np.uint8], scale: float) -> tuple[int, int, int, int] | None:
+    """A key in the bottom-left corner: what the square under each face means; where it is (None: no room)."""
     side = round(28 * scale)
     pad = round(6 * scale)
     lines = ["dot in the square:", "right = pleasant (valence)", "up = excited (arousal)"]
@@ -207,12 +217,13 @@ def _affect_legend(img: NDArray[np.uint8], scale: float) -> None:
     height = max(side, len(lines) * (th + pad)) + 2 * pad
     x0, y0 = pad, img.shape[0] - height - pad
     if x0 + side + tw + 3 * pad > img.shape[1] or y0 < 0:
-        return  # too small an image for a key
+        return None  # too small an image for a key
     cv2.rectangle(img, (x0, y0), (x0 + side + tw + 3 * pad, y0 + height), (255, 255, 255), -1)
     _affect_square(img, (x0 + pad, y0 + (height - side) // 2), side, None)
     for i, text in enumerate(lines):
         org = (x0 + side + 2 * pad, y0 + pad + (i + 1) * (th + pad) - pad // 2)
         cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (40, 40, 40), thick, cv2.LINE_AA)
+    return x0, y0, x0 + side + tw + 3 * pad, y0 + height
 
 
 def save_image(image: NDArray[np.uint8], path: str | Path) -> Path:
@@ -347,13 +358,18 @@ def outline_faces(
         color = COLORS.get(faces[i][2] or "", (200, 200, 200))
         cv2.rectangle(out, (x, y), (x + w, y + h), (0, 0, 0), round((6 if strong else 3) * unit))
         cv2.rectangle(out, (x, y), (x + w, y + h), color, round((4 if strong else 1.5) * unit) or 1)
-    xyxy = [(x, y, x + w, y + h) for x, y, w, h in boxes]
+    owns = [(x, y, x + w, y + h) for x, y, w, h in boxes]
+    xyxy = np.array(owns, np.int64).reshape(-1, 4)
     placed: list[tuple[int, int, int, int]] = []
-    for i in order[::-1]:  # the labels of the faces to look at placed first, where they cover least
-        text, label = faces[i][1], faces[i][2]
-        if text:
-            size = (1.4 if label is not None else 0.8) * unit
-            org = _label_place(out.shape, text, size, i, xyxy, [], placed)
-            placed.append(_label_box(out.shape, text, org, size))
-            _text(out, text, org, size, COLORS.get(label or "", (200, 200, 200)))
+    where: dict[int, tuple[int, int]] = {}
+    for i in order[::-1]:  # the labels of the faces to look at placed first, where they cover least ...
+        if faces[i][1]:
+            size = (1.4 if faces[i][2] is not None else 0.8) * unit
+            taken = np.array(placed, np.int64).reshape(-1, 4)
+            where[i] = _label_place(out.shape, faces[i][1], size, owns[i], owns[i][3], xyxy, taken[:0], taken)
+            placed.append(_label_box(out.shape, faces[i][1], where[i], size))
+    for i in order:  # ... and drawn last, on top
+        if i in where:
+            size = (1.4 if faces[i][2] is not None else 0.8) * unit
+            _text(out, faces[i][1], where[i], size, COLORS.get(faces[i][2] or "", (200, 200, 200)))
     return out

@@ -162,27 +162,27 @@ def no_inputs_message(paths: Iterable[str | Path], suffixes: frozenset[str] = IM
 
 
 def display_name(path: Path, roots: Iterable[str | Path]) -> str:
-    """``path`` relative to the input folder it came from, that folder's name first when several
-    inputs were given (two folders' ``IMG_0001.jpg`` stay apart); a file given by itself: its
-    name. Bytes that are not UTF-8 are shown as ``\\xNN`` (`facemotion.io.readable`).
+    """``path`` relative to the one input folder it came from; a file given by itself: its name;
+    with several inputs, the path as found (two folders' ``IMG_0001.jpg`` stay apart). Bytes
+    that are not UTF-8 are shown as ``\\xNN`` (`facemotion.io.readable`).
 
     >>> display_name(Path("shared/media/group_photos/a.jpg"), ["shared/media"])
     'group_photos/a.jpg'
-    >>> display_name(Path("cam2/IMG_0001.jpg"), ["cam1", "cam2"])
-    'cam2/IMG_0001.jpg'
+    >>> display_name(Path("day2/DCIM/IMG_0001.jpg"), ["day1/DCIM", "day2/DCIM"])
+    'day2/DCIM/IMG_0001.jpg'
     >>> display_name(Path("../photos/b.jpg"), ["../photos/b.jpg"])
     'b.jpg'
     """
     folders = [Path(root) for root in roots]
-    for root in folders:
+    if len(folders) == 1:
+        (root,) = folders
         if root == path:
             return readable(path.name)
         if root.is_dir() or not root.suffix:
             try:
-                relative = path.relative_to(root)
+                return readable(str(path.relative_to(root)))
             except ValueError:
-                continue
-            return readable(str(Path(root.resolve().name) / relative if len(folders) > 1 else relative))
+                pass
     return readable(str(path))
 
 

@@ -164,7 +164,10 @@ def readable(name: str) -> str:
     >>> print(readable("caf\\udce9.jpg"))
     caf\\xe9.jpg
     """
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte (a Windows name, JSON)
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _utf8(text: str) -> bool:

@@ -8,8 +8,9 @@ counted and reported (``GroupComparison.skipped_a``/``skipped_b``), never a refu
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,21 @@ def _mean(x: NDArray[np.float64]) -> float | None:
     return float(x.mean()) if len(x) else None
 
 
+def check_test_settings(n_resamples: object, seed: object, confidence: object) -> None:
+    """Refuse settings of the bootstrap and permutation test that would give wrong figures.
+
+    ``n_resamples`` at least `MIN_RESAMPLES` (fewer give intervals that claim a difference
+    the permutation test does not see), ``seed`` a whole number 0 or more, ``confidence``
+    a fraction from 0.5 to below 1.
+    """
+    if not isinstance(n_resamples, (int, np.integer)) or isinstance(n_resamples, bool) or n_resamples < MIN_RESAMPLES:
+        raise FacemotionError(f"n_resamples must be a whole number of at least {MIN_RESAMPLES:,}, got {n_resamples!r}")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise FacemotionError(f"seed must be a whole number 0 or more, got {seed!r}")
+    if not (isinstance(confidence, float) and 0.5 <= confidence < 1):
+        raise FacemotionError(f"confidence must be a fraction from 0.5 to below 1 (0.95: 95 %), got {confidence!r}")
+
+
 def compare_samples(
     a: GroupSample,
     b: GroupSample,
@@ -203,17 +219,11 @@ def compare_samples(
 ) -> GroupComparison:
     """Compare two samples of faces: mean differences, bootstrap CIs and a permutation p-value (scipy).
 
-    ``n_resamples`` is at least `MIN_RESAMPLES` (fewer give intervals that claim a difference
-    the permutation test does not see), ``seed`` a whole number 0 or more.
+    The settings are checked by `check_test_settings`.
     """
     from scipy import stats
 
-    if not isinstance(n_resamples, (int, np.integer)) or isinstance(n_resamples, bool) or n_resamples < MIN_RESAMPLES:
-        raise FacemotionError(f"n_resamples must be a whole number of at least {MIN_RESAMPLES:,}, got {n_resamples!r}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise FacemotionError(f"seed must be a whole number 0 or more, got {seed!r}")
-    if not (isinstance(confidence, float) and 0.5 <= confidence < 1):
-        raise FacemotionError(f"confidence must be a fraction from 0.5 to below 1 (0.95: 95 %), got {confidence!r}")
+    check_test_settings(n_resamples, seed, confidence)
 
     def diff(x: NDArray[np.float64], y: NDArray[np.float64], axis: int = -1) -> Any:
         return np.mean(x, axis=axis) - np.mean(y, axis=axis)
@@ -396,7 +406,7 @@ def collect_group(
     `facemotion.inputs.expand_inputs`), are skipped and listed in ``GroupSample.skipped``;
     a missing folder or file, or a folder with no image at all, is a `FacemotionError`.
     """
-    if isinstance(source, (str, Path)):
+    if isinstance(source, (str, PathLike)):
         if not Path(source).exists():
             raise FacemotionError(f"{source}: no such file or folder")
         if is_video(source):  # an animated GIF too
@@ -444,11 +454,12 @@ def compare_groups(
     """
     from facemotion.api import checked_classifier
 
+    check_test_settings(n_resamples, seed, confidence)  # before the analysis, which may take minutes
     clf = checked_classifier(classifier, "compare_groups")
     for group, side in ((a, "a"), (b, "b")):
-        if not isinstance(group, (str, Path, list, tuple)):
+        if isinstance(group, (bytes, bytearray)) or not isinstance(group, (str, PathLike, Iterable)):
             raise FacemotionError(
-                f"compare_groups: {side} must be a folder or video path, or a list of images, not {type(group).__name__}"
+                f"compare_groups: {side} must be a folder or video path, or images, not {type(group).__name__}"
             )
     if names is not None and not (
         isinstance(names, (tuple, list)) and len(names) == 2 and all(isinstance(n, str) and n for n in names)
@@ -456,8 +467,8 @@ def compare_groups(
         raise FacemotionError(f'names must be two non-empty strings, e.g. ("entering", "leaving"), got {names!r}')
     if names is None:
         names = (
-            Path(a).name if isinstance(a, (str, Path)) and Path(a).name else "A",
-            Path(b).name if isinstance(b, (str, Path)) and Path(b).name else "B",
+            readable(Path(a).name) if isinstance(a, (str, PathLike)) and Path(a).name else "A",
+            readable(Path(b).name) if isinstance(b, (str, PathLike)) and Path(b).name else "B",
         )
         if names[0] == names[1]:
             names = (f"{names[0]} (A)", f"{names[1]} (B)")

@@ -279,7 +279,7 @@ class VideoReport:
 
     @property
     def name(self) -> str:
-        """The video's file name, without its folder (bytes that are not UTF-8 shown as U+FFFD)."""
+        """The video's file name, without its folder (bytes that are not UTF-8 shown as ``\\xNN``)."""
         return readable(Path(self.path).name)
 
     @property
@@ -761,12 +761,13 @@ def _video_frames(path: str | Path) -> tuple[float, int]:
 
 
 def _pillow_frames(path: str | Path) -> int:
-    """How many frames Pillow sees in an image file (an animated WebP or PNG has several); 1 if unsure."""
+    """How many frames an animated WebP or PNG holds; 1 for other images (a camera's MPO JPEG or a
+    multi-page TIFF holds several pictures, not an animation) and when unsure."""
     from PIL import Image
 
     try:
         with Image.open(path) as image:
-            return int(getattr(image, "n_frames", 1))
+            return int(getattr(image, "n_frames", 1)) if image.format in ("WEBP", "PNG") else 1
     except Exception:  # unreadable: the still-image message stands
         return 1
 
@@ -1134,13 +1135,13 @@ def analyze_video(
 
     from facemotion.api import checked_classifier
 
-    clf = checked_classifier(classifier, "analyze_video")
     if not isinstance(path, (str, PathLike)):
         raise VideoReadError(f"analyze_video takes the path of one video file, not {type(path).__name__}")
     if quality is not None and not isinstance(quality, QualityGate):
         raise FacemotionError(f"quality must be a QualityGate or None, not {type(quality).__name__}")
     fps, total = _video_frames(path)
     step = sample_step(fps, sample_fps)
+    clf = checked_classifier(classifier, "analyze_video")
     report = VideoReport(
         str(path),
         fps,
@@ -1237,6 +1238,7 @@ def analyze_stream(
     last: tuple[int, float] | None = None
     timed = isinstance(source, str) and Path(source).is_file()  # a file's frames carry their times (`frame_time`)
     try:
+        (out / "report.html").unlink(missing_ok=True)  # an earlier run's page never sits beside these frames
         with (out / "frames.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
             writer = csv.DictWriter(handle, fieldnames=FRAME_FIELDS)
             writer.writeheader()

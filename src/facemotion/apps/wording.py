@@ -21,9 +21,11 @@ def bound(value: float) -> str:
     """An interval's end, signed, to two decimals, or to its first digit when two would show a
     value near but not at 0 as ``+0.00``: an interval that does not include 0 never seems to.
 
-    >>> bound(0.271), bound(0.0012), bound(-0.004), bound(0.0)
-    ('+0.27', '+0.001', '-0.004', '+0.00')
+    >>> bound(0.271), bound(0.0012), bound(-0.004), bound(0.0), bound(float("nan"))
+    ('+0.27', '+0.001', '-0.004', '+0.00', 'n/a')
     """
+    if not math.isfinite(value):
+        return "n/a"
     decimals = 2 if value == 0 or abs(value) >= 0.005 else min(8, -math.floor(math.log10(abs(value))))
     return f"{value:+.{decimals}f}"
 

@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     shows the traceback); SIGTERM is handled like Ctrl-C (finished work is kept); a closed
     pipe (``| head``) ends quietly.
     """
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints as \xNN, never a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(argv) if argv is not None else sys.argv[1:]

@@ -49,8 +49,15 @@ def _write(report: VideoReport, out: Path) -> None:
     with _deferred_signals():
         report.save(out)
         (out / "report.html").unlink(missing_ok=True)  # an earlier run's report never sits beside these data
+    _render(report, out)
+
+
+def _render(report: VideoReport, out: Path) -> None:
+    """The report, which Ctrl-C may stop: then none is left (`video_report_html` writes it whole or not)."""
+    from facemotion.apps.report import video_report_html
+
     try:
-        _render(report, out)
+        video_report_html(report, out / "report.html")
     except KeyboardInterrupt:
         print(
             f"facemotion: interrupted while drawing the report: the data files in {out} are complete, "
@@ -58,12 +65,6 @@ def _write(report: VideoReport, out: Path) -> None:
             file=sys.stderr,
         )
         raise
-
-
-def _render(report: VideoReport, out: Path) -> None:
-    from facemotion.apps.report import video_report_html
-
-    video_report_html(report, out / "report.html")
 
 
 @contextmanager

@@ -252,7 +252,8 @@ def run_batch(
     Results already in ``out`` made with another model or settings are a
     `facemotion.scale.contract.SettingsMismatch`, unless ``overwrite`` replaces them.
     Returns counts: ``inputs``, ``skipped`` (already done), ``analysed``, ``failed``
-    (including inputs that could not be opened), ``faces`` (found in this run), ``errors``
+    (including inputs that could not be opened), ``faces`` (found in this run), ``faces_in_all``
+    (found for every input done, this run and earlier ones), ``errors``
     (= ``failed``), ``truncated`` (videos that ended before their stated length),
     ``duplicates`` (inputs given more than once). An interruption (Ctrl-C, SIGTERM) keeps every finished input.
     """

@@ -186,8 +186,7 @@ class RecordLog:
             return []
         except IsADirectoryError:
             raise FacemotionError(f"{self.path} is a folder; give a file name for the results") from None
-        head = data[: len(RECORD_START)]
-        if not RECORD_START.startswith(head):
+        if not _looks_like_a_log(data):
             raise NotAResultsLog(
                 f"{self.path} is not a results file written by facemotion (its first line is not a record with "
                 "a path); it was left as it is: give a new file name"
@@ -226,6 +225,29 @@ class RecordLog:
     def rewrite(self, records: Sequence[dict[str, Any]]) -> None:
         """Replace the file's content by ``records`` atomically (a temporary file, renamed)."""
         atomic_write(self.path, "".join(_line(r) for r in records).encode())
+
+
+def _looks_like_a_log(data: bytes) -> bool:
+    """Whether ``data`` begins like a records log: its first line that is not blank (or NUL bytes,
+    as a crash can leave) is a JSON object with a ``path``, or, unfinished, begins like one.
+
+    >>> _looks_like_a_log(b'{"path": "a.jpg"}\\n{"pa'), _looks_like_a_log(b'{"pa'), _looks_like_a_log(b"")
+    (True, True, True)
+    >>> _looks_like_a_log(b'{"path":"a.jpg"}\\n'), _looks_like_a_log(b'{"notes": 1}'), _looks_like_a_log(b"\\xff\\xd8")
+    (True, False, False)
+    """
+    lines = data.split(b"\n")
+    first = next((i for i, line in enumerate(lines) if line.strip(b" \t\r\x00")), None)
+    if first is None:
+        return True
+    line = lines[first].strip(b" \t\r\x00")
+    if first == len(lines) - 1:  # unfinished: a record cut short
+        return RECORD_START.startswith(line[: len(RECORD_START)]) or line.startswith(b'{"path":')
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "path" in record
 
 
 def _line(record: dict[str, Any]) -> str:
