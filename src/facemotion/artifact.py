@@ -231,6 +231,17 @@ def _runtimes(data: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
     return data
 
 
+def check_output_folder(out: Path, overwrite: bool) -> None:
+    """Refuse to write a model over a file, or into a folder that holds anything, unless ``overwrite``."""
+    if out.exists() and not out.is_dir():
+        raise ModelLoadError(f"{out} is an existing file; give a folder to write the model into")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        what = "a model" if (out / CONFIG_FILE).is_file() else "files"
+        raise ModelLoadError(
+            f"{out} already holds {what}: give a new folder, or --overwrite (overwrite=True) to replace its model files"
+        )
+
+
 def save_pretrained(
     model: keras.Model,
     directory: str | Path,
@@ -257,7 +268,7 @@ def save_pretrained(
         model = _without_optimizer(model)
     model.save(out / WEIGHTS_FILE)
     (out / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    (out / CARD_FILE).write_text(render_card(config))
+    (out / CARD_FILE).write_text(render_card(config), encoding="utf-8", errors="backslashreplace")
     return out
 
 

@@ -93,18 +93,29 @@ def _report(run: Any, header: str) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from facemotion.artifact import check_output_folder
     from facemotion.errors import FacemotionError
 
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise FacemotionError(f"--out {args.out}: that is an existing file; give a folder to write the model into")
+    check_output_folder(Path(args.out).resolve(), args.overwrite)  # before any work
     if args.distill_initial is not None and not args.init:
         raise FacemotionError("--distill-initial needs --init: a network trained from scratch has nothing to keep")
     _load_keras()
     from facemotion.artifact import ModelCard
 
     card = ModelCard(training_data=str(args.data_dir), training_command=" ".join(["facemotion", *args.argv]))
-    if args.init:
-        return _finetune_from(args, card)
+    try:
+        return _finetune_from(args, card) if args.init else _from_scratch(args, card)
+    except KeyboardInterrupt:
+        work = args.work or f"{Path(args.out).resolve()}_work"
+        print(
+            f"facemotion: interrupted; {work} keeps the finished epochs: the same command resumes from there",
+            file=sys.stderr,
+        )
+        raise
+
+
+def _from_scratch(args: argparse.Namespace, card: Any) -> int:
+    """``train`` without ``--init``: a network trained from scratch (thousands of faces needed)."""
     from facemotion.training import TrainingConfig, build_model, recipe_preprocessing
     from facemotion.training.run import (
         SCRATCH_ADVISED,
@@ -151,6 +162,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         card=card,
         verbose=2 if args.debug else 0,
         callbacks=[] if args.debug else [_epoch_lines(epochs)],
+        overwrite=args.overwrite,
     )
     return _report(run, f"trained from scratch: {args.out} (use it with --model {args.out})")
 
@@ -184,6 +196,7 @@ def _finetune_from(args: argparse.Namespace, card: Any) -> int:
         card=card,
         verbose=2 if args.debug else 0,
         callbacks=[] if args.debug else [_epoch_lines(config.epochs)],
+        overwrite=args.overwrite,
     )
     return _report(run, f"fine-tuned from {args.init}: {args.out} (use it with --model {args.out})")
 
@@ -199,7 +212,10 @@ def add_train_command(sub: Any) -> None:
         "good it is. Uses the Keras backend of KERAS_BACKEND (tensorflow by default; jax trains fast on a GPU).",
     )
     p.add_argument("data_dir")
-    p.add_argument("--out", required=True, help="model directory to write")
+    p.add_argument("--out", required=True, help="model directory to write (a new or empty folder)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="let the new model replace the model files of a folder that holds one"
+    )
     p.add_argument("--val", help="hold-out folder-per-emotion tree (default: 20 %% of each class of DATA_DIR)")
     p.add_argument("--recipe", choices=["compact", "vggface"], default="compact")
     p.add_argument("--vggface-weights", help="rcmalli_vggface_tf_notop_resnet50.h5 for the vggface recipe")

@@ -85,11 +85,14 @@ def list_image_folder(root: str | Path) -> list[tuple[Path, int]]:
 
     Folder names are matched to the labels with common synonyms (``angry``,
     ``happiness``, ``sadness`` …); an unknown folder name is an error that lists them.
+    Each emotion folder is searched with its sub-folders (``happy/batch1/``), as
+    ``facemotion analyze`` searches folders; hidden files and folders (``.ipynb_checkpoints``)
+    are passed over, and images lying in ``root`` itself, in no emotion folder, are named in a warning.
     """
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root} is not a directory of emotion folders")
-    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     unknown = [p.name for p in folders if canonical_label(p.name) is None]
     if unknown:
         raise DatasetError(
@@ -99,9 +102,19 @@ def list_image_folder(root: str | Path) -> list[tuple[Path, int]]:
     items = [
         (path, EMOTIONS.index(canonical_label(folder.name) or ""))
         for folder in folders
-        for path in sorted(folder.iterdir())
+        for path in sorted(folder.rglob("*"))
         if path.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.is_file()
     ]
+    loose = [p.name for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+    if loose:
+        log.warning(
+            "%d image(s) in %s itself are in no emotion folder and are not used: %s",
+            len(loose),
+            root,
+            ", ".join(sorted(loose)[:3]) + (" …" if len(loose) > 3 else ""),
+        )
     if not items:
         raise DatasetError(f"no images found under {root} (expected {root}/<emotion>/<image>)")
     return items

@@ -42,9 +42,12 @@ def export_tflite(
     samples; otherwise nothing is written and a `ModelLoadError` is raised.
     Returns the largest difference.
     """
+    from facemotion.artifact import QUANTIZATIONS
     from facemotion.runtime import TFLiteRunner
     from facemotion.training.quiet import import_tensorflow, native_output_silenced
 
+    if quantization not in QUANTIZATIONS:  # a config its own loader would refuse
+        raise ModelLoadError(f"quantization must be one of {', '.join(QUANTIZATIONS)}, got {quantization!r}")
     tf: Any = import_tensorflow()
 
     root = Path(model_dir)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import keras
 import numpy as np
 
+from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.models import attach_heads, build_compact, build_vggface_resnet50
 from facemotion.models.compact import Blocks
@@ -215,6 +217,52 @@ def _best_so_far(history_csv: Path, monitor: str, mode: str) -> tuple[float | No
     return float(row[monitor]), int(row["epoch"])
 
 
+#: The file in a work folder that says which data, settings and starting weights its run has.
+RUN_FINGERPRINT = "run.sha256"
+
+
+def run_fingerprint(
+    model: keras.Model,
+    train: FaceDataset,
+    val: FaceDataset | None,
+    config: TrainingConfig,
+    teachers: int = 0,
+    teacher_weight: float = 0.5,
+    teacher_turns: bool = False,
+) -> str:
+    """A hash of what a run depends on: the network's shape (not its starting weights: a network
+    trained from scratch starts from new random ones each time), the training and hold-out faces
+    with their targets, the settings (but ``epochs``: a resumed run may be given more) and the teaching."""
+    digest = hashlib.sha256(repr([tuple(w.shape) for w in model.weights]).encode())
+    for data in (train, val):
+        if data is not None:
+            for array in (data.images, data.soft_labels, data.affect):
+                digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(repr((replace(config, epochs=0), teachers, teacher_weight, teacher_turns)).encode())
+    return digest.hexdigest()
+
+
+def _check_resumable(work: Path, fingerprint: str) -> None:
+    """Refuse to resume an interrupted run in ``work`` with other data, settings or network."""
+    stored = work / RUN_FINGERPRINT
+    old = stored.read_text().strip() if stored.is_file() else None
+    if old != fingerprint:
+        raise DatasetError(
+            f"{work} holds an interrupted run made with other data, settings or network"
+            f"{'' if old else ' (or by an older facemotion)'}: resuming would mix the two runs. "
+            f"Re-run with the same data and options to resume it, or delete {work / 'backup'} to start afresh"
+        )
+    done = _rows(work / "history.csv")
+    log.warning("resuming the interrupted run in %s after its %d finished epoch(s)", work, done)
+
+
+def _rows(history: Path) -> int:
+    try:
+        return max(0, len(history.read_text().splitlines()) - 1)
+    except OSError:
+        return 0
+
+
 def finetune(
     model: keras.Model,
     train: FaceDataset,
@@ -251,9 +299,13 @@ def finetune(
         teachers, teacher_weight = [frozen_copy(model)], config.distill_initial
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    if not (work / "backup").exists():  # nothing to resume: a finished run's files must not mix with this one's
+    fingerprint = run_fingerprint(model, train, val, config, len(teachers), teacher_weight, teacher_turns)
+    if (work / "backup").exists():
+        _check_resumable(work, fingerprint)
+    else:  # nothing to resume: a finished run's files must not mix with this one's
         for name in ("history.csv", "best.keras", "last.keras"):
             (work / name).unlink(missing_ok=True)
+        (work / RUN_FINGERPRINT).write_text(fingerprint + "\n")
     with native_output_silenced():  # seeding imports TensorFlow where installed, even on JAX
         keras.utils.set_random_seed(config.seed)
     trainer = TrainingModel(

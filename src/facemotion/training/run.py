@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from facemotion.artifact import ModelCard, save_pretrained
+from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, ModelCard, check_output_folder, save_pretrained
+from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, EMOTIONS
 from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.datasets import FaceDataset
@@ -194,8 +196,13 @@ def train_and_save(
     callbacks: list[keras.callbacks.Callback] | None = None,
     verbose: int | None = None,
     started_from: str = "",
+    overwrite: bool = False,
 ) -> TrainingRun:
     """Train ``model``, keep its best epoch on the hold-out, save it with a checked LiteRT export.
+
+    ``out`` must be a new or empty folder, unless ``overwrite`` (``--overwrite``) lets the new
+    model's files replace the model files there (other files are kept). The model is written
+    beside it first and moved in when complete, so an interruption never leaves half a model.
 
     Without ``val``, 20 % of each class of ``train`` is held out (`split_validation`).
     Checkpoints and the history go to ``work_dir`` (default: ``OUT_work`` beside ``out``,
@@ -208,11 +215,23 @@ def train_and_save(
     from facemotion.training.export import export_in_tensorflow, export_tflite
     from facemotion.training.transfer import split_validation
 
-    out = Path(out)
+    out = Path(out).resolve()  # "." has a name too
+    check_output_folder(out, overwrite)
     holdout = "the --val folder"
     if val is None:
         train, val = split_validation(train)
         holdout = "20 % of each class, held out from the training faces"
+    elif shared := len({Path(p).resolve() for p in val.paths} & {Path(p).resolve() for p in train.paths}):
+        log.warning(
+            "%d of the %d hold-out faces are training faces too: the hold-out figures will be too good",
+            shared,
+            len(val),
+        )
+    if not len(val):
+        raise DatasetError(
+            "no hold-out faces to choose the best epoch on: give a --val folder, or at least two faces "
+            "in some emotion (20 % of each emotion with two faces or more is held out)"
+        )
     work = Path(work_dir) if work_dir else out.with_name(out.name + "_work")
     before = classification_report(emotion_probabilities(model, val, prep), val.labels) if started_from else None
     finetune(model, train, val, prep, work, config, callbacks=callbacks, verbose=verbose)
@@ -246,13 +265,28 @@ def train_and_save(
     )
     card = card or ModelCard()
     card.metrics = {**card.metrics, **run.metrics()}
-    save_pretrained(kept, out, prep, recipe=recipe, card=card)
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    save_pretrained(kept, partial, prep, recipe=recipe, card=card)
     samples = normalize(val.images.astype(np.float32), prep)
     if len(samples) < 16:  # too few faces to check an export on: add the training faces
         samples = np.concatenate([samples, normalize(train.images[:64].astype(np.float32), prep)])
     if keras.backend.backend() == "tensorflow":
-        export_tflite(out, quantization="none", samples=samples)
+        export_tflite(partial, quantization="none", samples=samples)
     else:
-        export_in_tensorflow(out, samples)
+        export_in_tensorflow(partial, samples)
+    _move_model(partial, out)
     run.exports = sorted(out.glob("*.tflite"))
     return run
+
+
+def _move_model(partial: Path, out: Path) -> None:
+    """Put the complete model folder ``partial`` in place of ``out``'s model files (an earlier model's
+    exports included, so none is left behind); other files in ``out`` stay."""
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.iterdir():
+        if old.name in (CONFIG_FILE, CARD_FILE, WEIGHTS_FILE) or old.suffix == ".tflite":
+            old.unlink()
+    for new in partial.iterdir():
+        new.replace(out / new.name)
+    partial.rmdir()

@@ -150,8 +150,10 @@ def finetune_pretrained(
     revision: str | None = None,
     verbose: int | None = None,
     callbacks: list[keras.callbacks.Callback] | None = None,
+    overwrite: bool = False,
 ) -> TrainingRun:
-    """Fine-tune a trained model on ``train`` and save it as a model directory at ``out``.
+    """Fine-tune a trained model on ``train`` and save it as a model directory at ``out``
+    (a new or empty folder, unless ``overwrite``).
 
     Without ``val``, 20 % of each class is held out; the best epoch on it is kept and its
     figures go into the model card. Classes absent from ``train`` are left out of the
@@ -174,10 +176,11 @@ def finetune_pretrained(
         raise DatasetError("fine-tuning needs at least two faces")
     model, base = load_for_finetuning(init, revision=revision)
     prep: Preprocessing = base.preprocessing
-    if train.images.shape[1:] != (prep.input_size, prep.input_size, prep.channels):
-        raise DatasetError(
-            f"faces are {train.images.shape[1:]}, the model wants {prep}: load them with its preprocessing"
-        )
+    for faces in (train, val):
+        if faces is not None and faces.images.shape[1:] != (prep.input_size, prep.input_size, prep.channels):
+            raise DatasetError(
+                f"faces are {faces.images.shape[1:]}, the model wants {prep}: load them with its preprocessing"
+            )
     if config is None:
         config = small_data_config(batch_size=batch_size_for(int(len(train) * (0.8 if val is None else 1.0)), 32))
     return train_and_save(
@@ -196,4 +199,5 @@ def finetune_pretrained(
         verbose=verbose,
         callbacks=callbacks,
         started_from=str(init),
+        overwrite=overwrite,
     )
