@@ -97,11 +97,8 @@ def annotate(
     if legend and boxed:
         key = _affect_legend(out, scale)
         marks += [key] if key else []
-    owns = [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed]
-    faces_xyxy = np.array(owns, np.int64).reshape(-1, 4)
-    obstacles = np.array(marks, np.int64).reshape(-1, 4)
-    placed: list[tuple[int, int, int, int]] = []
-    for i, (number, face, (_, _, w, _), color) in enumerate(boxed):  # labels last: no box or mark covers one
+    labels = []
+    for i, (number, face, (_, _, w, _), _) in enumerate(boxed):
         label = getattr(face, "label", None)
         text = (
             f"{label} {face.score:.0%}"
@@ -109,13 +106,33 @@ def annotate(
             else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
         )
         # Text grows with the image but not past about 1.5× its face's width, so the labels of a crowd stay apart.
-        text_scale = max(0.35, min(scale * 0.6, w / 130))
-        text = f"{number} {text}" if numbered else text
-        taken = np.array(placed, np.int64).reshape(-1, 4)
-        org = _label_place(out.shape, text, text_scale, owns[i], marks[i][3], faces_xyxy, obstacles, taken)
-        placed.append(_label_box(out.shape, text, org, text_scale))
-        _text(out, text, org, text_scale, color)
+        labels.append((i, f"{number} {text}" if numbered else text, max(0.35, min(scale * 0.6, w / 130))))
+    owns = [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed]
+    where = _place_labels(out.shape, labels, owns, [m[3] for m in marks], marks)
+    for i, text, text_scale in labels:  # labels last: no box or mark covers one
+        _text(out, text, where[i], text_scale, boxed[i][3])
     return out
+
+
+def _place_labels(
+    shape: tuple[int, ...],
+    labels: Sequence[tuple[int, str, float]],
+    owns: Sequence[tuple[int, int, int, int]],
+    belows: Sequence[int],
+    obstacles: Sequence[tuple[int, int, int, int]],
+) -> dict[int, tuple[int, int]]:
+    """Each label's text origin, ``labels`` being ``(face index, text, scale)`` in the order they are
+    placed: each where it covers least of the faces (``owns``, x0, y0, x1, y1), the ``obstacles``
+    and the labels placed before it (`_label_place`; ``belows``: where each face's mark ends)."""
+    faces = np.array(owns, np.int64).reshape(-1, 4)
+    fixed = np.array(obstacles, np.int64).reshape(-1, 4)
+    placed: list[tuple[int, int, int, int]] = []
+    where: dict[int, tuple[int, int]] = {}
+    for i, text, scale in labels:
+        taken = np.array(placed, np.int64).reshape(-1, 4)
+        where[i] = _label_place(shape, text, scale, owns[i], belows[i], faces, fixed, taken)
+        placed.append(_label_box(shape, text, where[i], scale))
+    return where
 
 
 def _label_place(
@@ -359,17 +376,9 @@ def outline_faces(
         cv2.rectangle(out, (x, y), (x + w, y + h), (0, 0, 0), round((6 if strong else 3) * unit))
         cv2.rectangle(out, (x, y), (x + w, y + h), color, round((4 if strong else 1.5) * unit) or 1)
     owns = [(x, y, x + w, y + h) for x, y, w, h in boxes]
-    xyxy = np.array(owns, np.int64).reshape(-1, 4)
-    placed: list[tuple[int, int, int, int]] = []
-    where: dict[int, tuple[int, int]] = {}
-    for i in order[::-1]:  # the labels of the faces to look at placed first, where they cover least ...
-        if faces[i][1]:
-            size = (1.4 if faces[i][2] is not None else 0.8) * unit
-            taken = np.array(placed, np.int64).reshape(-1, 4)
-            where[i] = _label_place(out.shape, faces[i][1], size, owns[i], owns[i][3], xyxy, taken[:0], taken)
-            placed.append(_label_box(out.shape, faces[i][1], where[i], size))
-    for i in order:  # ... and drawn last, on top
-        if i in where:
-            size = (1.4 if faces[i][2] is not None else 0.8) * unit
-            _text(out, faces[i][1], where[i], size, COLORS.get(faces[i][2] or "", (200, 200, 200)))
+    # The labels of the faces to look at placed first, where they cover least, and drawn last, on top.
+    labels = [(i, faces[i][1], (1.4 if faces[i][2] is not None else 0.8) * unit) for i in order[::-1] if faces[i][1]]
+    where = _place_labels(out.shape, labels, owns, [y1 for _, _, _, y1 in owns], [])
+    for i, text, size in labels[::-1]:
+        _text(out, text, where[i], size, COLORS.get(faces[i][2] or "", (200, 200, 200)))
     return out

@@ -84,13 +84,10 @@ def _environment() -> jinja2.Environment:
 def _render(template: str, path: str | Path, **context: Any) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
+    from facemotion.scale.contract import atomic_write  # the package's one atomic write, imported when used
+
     html = readable(_environment().get_template(template).render(**context))
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(out)  # whole or not at all: an interrupted write leaves no half page
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(out, html.encode("utf-8"))  # whole or not at all: an interrupted write leaves no half page
     return out
 
 

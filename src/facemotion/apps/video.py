@@ -494,13 +494,15 @@ class VideoReport:
         The HTML report is rendered from this report by `facemotion.apps.report.video_report_html`
         (``facemotion video`` writes both). Returns ``out_dir``.
         """
+        from facemotion.scale.contract import atomic_write  # the package's one atomic write, imported when used
+
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         _write_csv(out / "frames.csv", [f.to_row() for f in self.faces], FRAME_FIELDS)
         _write_csv(out / "timeline.csv", self.timeline(), TIMELINE_FIELDS)
         people = [{**p, "tracks": _joined(p["tracks"]), "shots": _joined(p["shots"])} for p in self.people()]
         _write_csv(out / "people.csv", people, PEOPLE_FIELDS)
-        _write_atomic(out / "summary.json", json.dumps(self.summary(), indent=2) + "\n")
+        atomic_write(out / "summary.json", (json.dumps(self.summary(), indent=2) + "\n").encode())
         if plot:
             from facemotion.apps.plots import plot_timeline
 
@@ -559,12 +561,6 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> Non
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    tmp.replace(path)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     tmp.replace(path)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.errors import DatasetError, FacemotionError
+from facemotion.inputs import expand_inputs
 from facemotion.io import IMAGE_SUFFIXES, read_image
 from facemotion.labels import EMOTIONS, canonical_label
 from facemotion.preprocessing import Preprocessing, resize_faces
@@ -102,10 +103,8 @@ def list_image_folder(root: str | Path) -> list[tuple[Path, int]]:
     items = [
         (path, EMOTIONS.index(canonical_label(folder.name) or ""))
         for folder in folders
-        for path in sorted(folder.rglob("*"))
-        if path.suffix.lower() in IMAGE_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-        and path.is_file()
+        for path in expand_inputs([folder]).files  # as `facemotion analyze` searches a folder
+        if not any(part.startswith(".") for part in path.relative_to(folder).parts)
     ]
     loose = [p.name for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     if loose:

@@ -170,7 +170,7 @@ def finetune_pretrained(
     >>> run = finetune_pretrained(load_image_folder("my_faces/", config.preprocessing), "my_model")  # doctest: +SKIP
     >>> print(run.summary())  # doctest: +SKIP
     """
-    from facemotion.training.run import batch_size_for, train_and_save
+    from facemotion.training.run import ABSENT_AS_NEVER, batch_size_for, train_and_save
 
     if len(train) < 2:
         raise DatasetError("fine-tuning needs at least two faces")
@@ -195,7 +195,7 @@ def finetune_pretrained(
         card=card or ModelCard(training_data=f"fine-tuned from {init}"),
         absent_handling="left out of the loss, so the model keeps what it knew about them"
         if config.mask_absent
-        else "trained as never occurring: the model will rarely predict them",
+        else ABSENT_AS_NEVER,
         verbose=verbose,
         callbacks=callbacks,
         started_from=str(init),
