@@ -180,3 +180,34 @@ def test_an_uncached_model_says_whether_offline_mode_or_the_network_is_why(
     with pytest.raises(ModelLoadError, match="the Hub cannot be reached; connect to the network once") as info:
         resolve_model("facemotion-test/not-cached", cache_dir=tmp_path)
     assert "HF_HUB_OFFLINE" not in str(info.value)
+
+
+def test_publishing_offline_or_unreachable_is_one_hub_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tests run with HF_HUB_OFFLINE=1; the network failure is the HTTP client's error, raised here
+    without touching the network."""
+    import huggingface_hub
+
+    from facemotion.cli import main
+    from facemotion.errors import HubError
+    from facemotion.hub import push_to_hub
+
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    with pytest.raises(HubError, match="HF_HUB_OFFLINE is set"):
+        push_to_hub(DEFAULT_MODEL_DIR, "someone/mine", token="not-used")
+    with pytest.raises(HubError, match="not a Hub repository id"):
+        push_to_hub(DEFAULT_MODEL_DIR, "mine", token="not-used")
+
+    class ConnectError(Exception):  # what the HTTP client raises without a network
+        pass
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise ConnectError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "create_repo", no_network)
+    assert main(["publish", str(DEFAULT_MODEL_DIR), "someone/mine"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "facemotion: error: cannot publish to someone/mine: ConnectError: [Errno -2] Name or service not known"
+    )

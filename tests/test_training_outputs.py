@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from facemotion.cli import main
-from facemotion.errors import DatasetError, FacemotionError, ModelLoadError
+from facemotion.errors import DatasetError, FacemotionError, ModelLoadError, OptionError, OutputError
 
 from conftest import random_faces
 
@@ -128,5 +128,37 @@ def test_check_output_folder_refuses_a_file(tmp_path: Path) -> None:
     from facemotion.artifact import check_output_folder
 
     (tmp_path / "f").write_text("x")
-    with pytest.raises(FacemotionError, match="existing file"):
+    with pytest.raises(OutputError, match="existing file"):
         check_output_folder(tmp_path / "f", overwrite=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("batch_size", 0),
+        ("epochs", True),
+        ("epochs", 2.5),
+        ("learning_rate", 0.0),
+        ("learning_rate", float("nan")),
+        ("weight_decay", -1e-4),
+        ("balance", 1.5),
+        ("early_stopping", 0),
+        ("time_budget", -5),
+        ("optimizer", "adam"),
+        ("seed", -1),
+    ],
+)
+def test_training_config_refuses_values_that_would_fail_inside_keras(field: str, value: object) -> None:
+    from facemotion.training import TrainingConfig
+
+    with pytest.raises(OptionError, match=f"TrainingConfig: {field} must be"):
+        TrainingConfig(**{field: value})  # type: ignore[arg-type]
+
+
+def test_training_config_takes_numpy_numbers_and_names_every_wrong_field() -> None:
+    from facemotion.training import TrainingConfig
+
+    config = TrainingConfig(epochs=np.int64(3), learning_rate=np.float32(1e-3), early_stopping=None)
+    assert config.epochs == 3
+    with pytest.raises(OptionError, match="batch_size.*warmup_fraction"):
+        TrainingConfig(batch_size=0, warmup_fraction=2.0)

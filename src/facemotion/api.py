@@ -28,9 +28,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.detection import DEFAULT_DETECTOR, DetectedFace, FaceDetector, crop_face, get_detector
-from facemotion.errors import DetectorError, FacemotionError, ImageReadError
+from facemotion.errors import DetectorError, FacemotionError, ImageReadError, OptionError
 from facemotion.io import ACCEPTED, ImageLike, read_image_reduced
 from facemotion.labels import EMOTIONS
+from facemotion.options import is_whole_number
 from facemotion.results import FaceAffect, FaceEmotion, Faces, GroupMood, rounded_affect
 from facemotion.runtime import FaceModel, ModelOutput, Runtime
 
@@ -57,8 +58,8 @@ class _FacePipeline:
         runtime: Runtime = "auto",
         mirror: bool | None = None,
     ) -> None:
-        if isinstance(min_face_size, bool) or not isinstance(min_face_size, (int, np.integer)) or min_face_size < 0:
-            raise FacemotionError(f"min_face_size={min_face_size!r} must be a whole number of pixels, 0 or more")
+        if not is_whole_number(min_face_size, minimum=0):
+            raise OptionError(f"min_face_size={min_face_size!r} must be a whole number of pixels, 0 or more")
         if isinstance(model, FaceModel):
             given = {"revision": revision, "cache_dir": cache_dir, "mirror": mirror}
             extra = [name for name, value in given.items() if value is not None] + (["runtime"] * (runtime != "auto"))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from facemotion import __version__
-from facemotion.errors import ModelLoadError
+from facemotion.errors import ModelLoadError, OutputError
 from facemotion.extras import require
 from facemotion.labels import EMOTION_OUTPUT, EMOTIONS, VA_OUTPUT
 from facemotion.preprocessing import Preprocessing
@@ -234,10 +234,10 @@ def _runtimes(data: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
 def check_output_folder(out: Path, overwrite: bool) -> None:
     """Refuse to write a model over a file, or into a folder that holds anything, unless ``overwrite``."""
     if out.exists() and not out.is_dir():
-        raise ModelLoadError(f"{out} is an existing file; give a folder to write the model into")
+        raise OutputError(f"{out} is an existing file; give a folder to write the model into")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         what = "a model" if (out / CONFIG_FILE).is_file() else "files"
-        raise ModelLoadError(
+        raise OutputError(
             f"{out} already holds {what}: give a new folder, or --overwrite (overwrite=True) to replace its model files"
         )
 
@@ -249,8 +249,11 @@ def save_pretrained(
     *,
     recipe: str = "compact",
     card: ModelCard | None = None,
+    temperature: float = 1.0,
 ) -> Path:
     """Write ``model`` as a facemotion model directory and return its path.
+
+    ``temperature`` calibrates its probabilities: ``softmax(logits / temperature)``.
 
     >>> from facemotion.training import build_model, recipe_preprocessing
     >>> path = save_pretrained(build_model(width=4), "tiny-model", recipe_preprocessing("compact"))  # doctest: +SKIP
@@ -263,7 +266,9 @@ def save_pretrained(
         raise ModelLoadError(
             "the model must have an 'emotion' and/or 'valence_arousal' output (see facemotion.models.attach_heads)"
         )
-    config = ModelConfig(tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard())
+    config = ModelConfig(
+        tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard(), temperature=temperature
+    )
     if getattr(model, "optimizer", None) is not None:  # ship weights only, not the training state
         model = _without_optimizer(model)
     model.save(out / WEIGHTS_FILE)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from facemotion import __version__
 from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, load_config
-from facemotion.errors import ModelLoadError
+from facemotion.errors import HubError, ModelLoadError
 
 PACKAGE_DIR = Path(__file__).parent
 #: Model names resolved offline to folders inside the package. A name is bundled when its
@@ -146,21 +146,36 @@ def push_to_hub(
     """Upload a model directory to a Hub repository (created if needed); returns the commit URL.
 
     The folder is checked as a download would be (`facemotion.artifact.load_config`)
-    before anything is sent, so a model that would not load is never published.
+    before anything is sent, so a model that would not load is never published. Anything
+    the Hub or the network refuses (offline, no token, no rights, an invalid id) is a
+    `HubError` saying which.
     """
     from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, LocalTokenNotFoundError, OfflineModeIsEnabled
 
     root = Path(directory)
     if not (root / CONFIG_FILE).is_file() or not (root / WEIGHTS_FILE).is_file():
         raise ModelLoadError(f"{root} is not a model directory (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
     load_config(root)
-    api = HfApi(token=token)
-    api.create_repo(repo_id, private=private, exist_ok=True)
-    info = api.upload_folder(
-        folder_path=str(root),
-        repo_id=repo_id,
-        revision=revision,
-        commit_message=commit_message,
-        allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, "*.tflite"],
-    )
+    if not is_hub_id(repo_id):
+        raise HubError(f"{repo_id!r} is not a Hub repository id: give it as 'org/name'")
+    try:
+        api = HfApi(token=token)
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        info = api.upload_folder(
+            folder_path=str(root),
+            repo_id=repo_id,
+            revision=revision,
+            commit_message=commit_message,
+            allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, "*.tflite"],
+        )
+    except OfflineModeIsEnabled:
+        raise HubError(f"cannot publish to {repo_id}: HF_HUB_OFFLINE is set (unset it to upload)") from None
+    except LocalTokenNotFoundError:
+        raise HubError(f"cannot publish to {repo_id}: not logged in (run `hf auth login`, or give a token)") from None
+    except HfHubHTTPError as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise HubError(f"the Hub refused publishing to {repo_id}: {first}") from err
+    except Exception as err:  # no network (the HTTP client's own errors), an invalid name or revision
+        raise HubError(f"cannot publish to {repo_id}: {type(err).__name__}: {err}") from err
     return str(info)

@@ -17,10 +17,11 @@ from numpy.typing import NDArray
 
 from facemotion.artifact import CONFIG_FILE, WEIGHTS_FILE, artifact_file, load_config, load_keras_model, runtime_file
 from facemotion.cpu import default_threads
-from facemotion.errors import FacemotionError, ModelLoadError
+from facemotion.errors import FacemotionError, ModelLoadError, OptionError
 from facemotion.extras import require
 from facemotion.hub import DEFAULT_MODEL, MODEL_NAMES, is_hub_id, resolve_model
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT, expected_affect
+from facemotion.options import is_whole_number
 from facemotion.preprocessing import to_model_input
 from facemotion.runtime_lite import load_interpreter
 
@@ -244,10 +245,10 @@ def _check_arguments(runtime: Any, mirror: Any, batch_size: Any, threads: Any) -
         raise FacemotionError(f"runtime={runtime!r} is not one of {', '.join(RUNTIMES)}")
     if mirror is not None and not isinstance(mirror, bool):
         raise FacemotionError(f"mirror={mirror!r} must be True, False or None (the model's own setting)")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise FacemotionError(f"batch_size={batch_size!r} must be a whole number of at least 1")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise FacemotionError(f"threads={threads!r} must be a whole number of at least 1, or None (every core)")
+    if not is_whole_number(batch_size, minimum=1):
+        raise OptionError(f"batch_size={batch_size!r} must be a whole number of at least 1")
+    if threads is not None and not is_whole_number(threads, minimum=1):
+        raise OptionError(f"threads={threads!r} must be a whole number of at least 1, or None (every core)")
 
 
 def _content_hash(*files: Path) -> str:

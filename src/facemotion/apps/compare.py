@@ -19,10 +19,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.apps.wording import bound
-from facemotion.errors import FacemotionError, ImageReadError
+from facemotion.errors import FacemotionError, ImageReadError, OptionError
 from facemotion.inputs import expand_inputs, is_video, no_inputs_message
 from facemotion.io import ImageLike, read_image_reduced, readable
 from facemotion.labels import EMOTIONS
+from facemotion.options import is_whole_number
 from facemotion.results import scaled_box
 
 log = logging.getLogger(__name__)
@@ -199,12 +200,12 @@ def check_test_settings(n_resamples: object, seed: object, confidence: object) -
     the permutation test does not see), ``seed`` a whole number 0 or more, ``confidence``
     a fraction from 0.5 to below 1.
     """
-    if not isinstance(n_resamples, (int, np.integer)) or isinstance(n_resamples, bool) or n_resamples < MIN_RESAMPLES:
-        raise FacemotionError(f"n_resamples must be a whole number of at least {MIN_RESAMPLES:,}, got {n_resamples!r}")
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise FacemotionError(f"seed must be a whole number 0 or more, got {seed!r}")
+    if not is_whole_number(n_resamples, minimum=MIN_RESAMPLES):
+        raise OptionError(f"n_resamples must be a whole number of at least {MIN_RESAMPLES:,}, got {n_resamples!r}")
+    if not is_whole_number(seed, minimum=0):
+        raise OptionError(f"seed must be a whole number 0 or more, got {seed!r}")
     if not (isinstance(confidence, float) and 0.5 <= confidence < 1):
-        raise FacemotionError(f"confidence must be a fraction from 0.5 to below 1 (0.95: 95 %), got {confidence!r}")
+        raise OptionError(f"confidence must be a fraction from 0.5 to below 1 (0.95: 95 %), got {confidence!r}")
 
 
 def compare_samples(

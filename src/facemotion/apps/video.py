@@ -16,7 +16,6 @@ import csv
 import json
 import logging
 import math
-import numbers
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,9 +32,10 @@ from numpy.typing import NDArray
 from facemotion.apps.tracking import IoUTracker, ShotCutDetector, TrackAppearance, appearance, link_tracks
 from facemotion.apps.wording import affect_words, left_out_sentence, video_sentence
 from facemotion.detection import DetectedFace
-from facemotion.errors import FacemotionError, VideoReadError
+from facemotion.errors import FacemotionError, OptionError, VideoReadError
 from facemotion.io import opencv_path, readable
 from facemotion.labels import EMOTIONS
+from facemotion.options import is_real_number
 from facemotion.results import rounded_affect
 
 log = logging.getLogger(__name__)
@@ -564,19 +564,14 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> Non
     tmp.replace(path)
 
 
-def _is_number(value: object) -> bool:
-    """A real number, not a bool (``True`` is not a frame rate)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def sample_step(fps: float, sample_fps: float) -> int:
     """Frames from one sampled frame to the next for ``sample_fps`` of a ``fps`` video.
 
     >>> sample_step(29.97, 5), sample_step(25, 100)
     (6, 1)
     """
-    if not (_is_number(sample_fps) and math.isfinite(sample_fps) and sample_fps > 0):
-        raise FacemotionError(f"sample_fps must be a finite number above 0, got {sample_fps!r}")
+    if not (is_real_number(sample_fps) and sample_fps > 0):
+        raise OptionError(f"sample_fps must be a finite number above 0, got {sample_fps!r}")
     return max(1, round(fps / sample_fps))
 
 

@@ -8,6 +8,7 @@
     facemotion video FILE --out DIR
     facemotion compare A B [--json]
     facemotion batch INPUT... --out DIR
+    facemotion publish MODEL_DIR ORG/NAME
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from facemotion.cli.analyze import add_analyze_commands
 from facemotion.cli.batch import add_batch_command
 from facemotion.cli.common import Terminated, raise_terminated
 from facemotion.cli.compare import add_compare_command
+from facemotion.cli.publish import add_publish_command
 from facemotion.cli.train import add_train_command
 from facemotion.cli.video import add_video_command
 from facemotion.errors import FacemotionError
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_video_command(sub)
     add_compare_command(sub)
     add_batch_command(sub)
+    add_publish_command(sub)
     return parser
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from facemotion.errors import FacemotionError
+from facemotion.errors import OutputError
 
 if TYPE_CHECKING:
     from facemotion.api import EmotionClassifier
@@ -28,13 +28,13 @@ def output_file(path: str, option: str) -> Path:
     """A file to append results to (its folder created); a clear error for a folder or an unwritable path."""
     file = Path(path)
     if file.is_dir():
-        raise FacemotionError(f"{option} {path}: that is a folder; give a file name such as {file / 'results.jsonl'}")
+        raise OutputError(f"{option} {path}: that is a folder; give a file name such as {file / 'results.jsonl'}")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         with file.open("a"):
             pass
     except OSError as err:
-        raise FacemotionError(f"{option} {path}: cannot write there ({err.strerror or err})") from None
+        raise OutputError(f"{option} {path}: cannot write there ({err.strerror or err})") from None
     return file
 
 
@@ -43,16 +43,16 @@ def output_folder(path: str, option: str) -> Path:
     a clear error when ``path`` is an existing file or cannot be written into."""
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
-        raise FacemotionError(f"{option} {path}: that is an existing file; give a folder to write into")
+        raise OutputError(f"{option} {path}: that is an existing file; give a folder to write into")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise FacemotionError(f"{option} {path}: cannot create that folder ({err.strerror or err})") from None
+        raise OutputError(f"{option} {path}: cannot create that folder ({err.strerror or err})") from None
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".facemotion-write-test-"):
             pass
     except OSError as err:
-        raise FacemotionError(f"{option} {path}: cannot write into that folder ({err.strerror or err})") from None
+        raise OutputError(f"{option} {path}: cannot write into that folder ({err.strerror or err})") from None
     return folder
 
 

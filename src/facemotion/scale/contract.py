@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from facemotion.errors import FacemotionError
+from facemotion.errors import FacemotionError, OutputError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -167,7 +167,7 @@ def refuse_other_settings(where: Path, stored: Iterable[dict[str, Any] | None], 
 RECORD_START = b'{"path": '
 
 
-class NotAResultsLog(FacemotionError):
+class NotAResultsLog(OutputError):
     """A file given for results holds something else (notes, a photo): it is neither cut nor replaced."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -14,11 +15,12 @@ from typing import Any, Literal
 import keras
 import numpy as np
 
-from facemotion.errors import DatasetError
+from facemotion.errors import DatasetError, OptionError
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.models import attach_heads, build_compact, build_vggface_resnet50
 from facemotion.models.compact import Blocks
 from facemotion.models.vggface import unfreeze_last
+from facemotion.options import is_real_number, is_whole_number
 from facemotion.preprocessing import Preprocessing
 from facemotion.training.augment import Augmentation
 from facemotion.training.datasets import FaceDataset
@@ -102,8 +104,43 @@ class TrainingConfig:
     the student sees, so that fine-tuning on a few faces keeps what the model knew. 0 = off."""
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.distill_initial <= 1.0:
-            raise ValueError(f"distill_initial must be in [0, 1], got {self.distill_initial}")
+        """Refuse values that would fail deep inside Keras or train silently wrong (an `OptionError`).
+
+        >>> TrainingConfig(batch_size=0)
+        Traceback (most recent call last):
+        ...
+        facemotion.errors.OptionError: TrainingConfig: batch_size must be a whole number of at least 1, got 0
+        """
+        wrong = [
+            f"{name} must be a whole number of at least {low}, got {getattr(self, name)!r}"
+            for name, low in (("epochs", 1), ("batch_size", 1), ("warmup_epochs", 0), ("seed", 0))
+            if not is_whole_number(getattr(self, name), minimum=low)
+        ]
+        if self.early_stopping is not None and not is_whole_number(self.early_stopping, minimum=1):
+            wrong.append(
+                f"early_stopping must be None or a whole number of epochs, 1 or more, got {self.early_stopping!r}"
+            )
+        ranges = {
+            "learning_rate": (0.0, math.inf, False),
+            "weight_decay": (0.0, math.inf, True),
+            "balance": (0.0, 1.0, True),
+            "va_loss_weight": (0.0, math.inf, True),
+            "warmup_fraction": (0.0, 1.0, True),
+            "distill_initial": (0.0, 1.0, True),
+        }
+        for name, (low, high, low_allowed) in ranges.items():
+            value = getattr(self, name)
+            if not (is_real_number(value) and (value >= low if low_allowed else value > low) and value <= high):
+                bound = f"{'from' if low_allowed else 'above'} {low:g}" + (f" to {high:g}" if high < math.inf else "")
+                wrong.append(f"{name} must be a number {bound}, got {value!r}")
+        if self.time_budget is not None and not (is_real_number(self.time_budget) and self.time_budget > 0):
+            wrong.append(f"time_budget must be None or a number of seconds above 0, got {self.time_budget!r}")
+        if self.optimizer not in ("adamw", "sgd"):
+            wrong.append(f"optimizer must be 'adamw' or 'sgd', got {self.optimizer!r}")
+        if not isinstance(self.augmentation, Augmentation):
+            wrong.append(f"augmentation must be an Augmentation, got {type(self.augmentation).__name__}")
+        if wrong:
+            raise OptionError("TrainingConfig: " + "; ".join(wrong))
 
 
 def frozen_copy(model: keras.Model) -> keras.Model:
@@ -217,6 +254,22 @@ def _best_so_far(history_csv: Path, monitor: str, mode: str) -> tuple[float | No
     return float(row[monitor]), int(row["epoch"])
 
 
+class ResumedEarlyStopping(keras.callbacks.EarlyStopping):  # type: ignore[misc]
+    """Early stopping whose patience also counts the epochs without progress before an interruption
+    (Keras's own starts counting afresh on every ``fit``, so a run resumed often would never stop)."""
+
+    def __init__(self, history_csv: Path, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.history_csv = history_csv
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        super().on_train_begin(logs)
+        best, best_epoch = _best_so_far(self.history_csv, self.monitor, self.mode)
+        if best is not None and best_epoch is not None:
+            self.best, self.best_epoch = best, best_epoch
+            self.wait = _rows(self.history_csv) - 1 - best_epoch
+
+
 #: The file in a work folder that says which data, settings and starting weights its run has.
 RUN_FINGERPRINT = "run.sha256"
 
@@ -238,7 +291,7 @@ def run_fingerprint(
         if data is not None:
             for array in (data.images, data.soft_labels, data.affect):
                 digest.update(np.ascontiguousarray(array).tobytes())
-    digest.update(repr((replace(config, epochs=0), teachers, teacher_weight, teacher_turns)).encode())
+    digest.update(repr((replace(config, epochs=1), teachers, teacher_weight, teacher_turns)).encode())
     return digest.hexdigest()
 
 
@@ -350,7 +403,9 @@ def finetune(
         best.best, best.best_epoch = _best_so_far(work / "history.csv", monitor, mode)
         callbacks.append(best)
         if config.early_stopping:
-            callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.early_stopping))
+            callbacks.append(
+                ResumedEarlyStopping(work / "history.csv", monitor=monitor, mode=mode, patience=config.early_stopping)
+            )
     if verbose is None:
         verbose = 1 if sys.stderr.isatty() else 2
     return trainer.fit(
