@@ -80,3 +80,17 @@ def test_outline_faces_draws_the_named_faces_labels_on_top() -> None:
     alone = (outline_faces(photo, [named]) == COLORS["happy"]).all(axis=2).sum()
     together = (outline_faces(photo, [named, *others]) == COLORS["happy"]).all(axis=2).sum()
     assert together >= 0.97 * alone
+
+
+def test_a_thumbnail_is_drawn_enlarged_with_its_whole_label() -> None:
+    """A 48-px face given as a photo: drawn at its own size, the label was cut to "surprise 7"."""
+    from facemotion.draw import COLORS, MIN_DRAWN_SIDE
+
+    photo = np.full((48, 64, 3), 90, np.uint8)
+    drawn = annotate(photo, [_face((8, 0, 48, 48), label="surprise")], legend=False)
+    factor = -(-MIN_DRAWN_SIDE // 64)
+    assert drawn.shape == (48 * factor, 64 * factor, 3)
+    ink = (drawn == COLORS["surprise"]).all(axis=2)
+    assert ink[:, 8 * factor].mean() > 0.5 and ink[:, 56 * factor].mean() > 0.5  # the box, scaled with the image
+    label_rows = ink[: 12 * factor // 2, 8 * factor + 4 :].any(axis=0)  # the label's background, right of the line
+    assert 60 < label_rows.sum() < drawn.shape[1] - 8 * factor - 4  # readable, and ends inside the picture

@@ -30,6 +30,8 @@ COLORS: dict[str, tuple[int, int, int]] = {
     "surprise": (230, 159, 0),
     "uncertain": (120, 120, 120),
 }
+#: `annotate` draws a smaller image (a thumbnail, a 48-px face) enlarged to at least this longer side.
+MIN_DRAWN_SIDE = 400
 
 
 def _label_box(shape: tuple[int, ...], text: str, org: tuple[int, int], scale: float) -> tuple[int, int, int, int]:
@@ -72,12 +74,18 @@ def annotate(
     marks grow with the image, so they stay readable on large photos, and labels are kept
     near their face's width, so a crowd's labels do not cover each other. With
     ``numbered=True`` each label starts with the face's number (as in `plot_affect_plane`).
+    An image with faces whose longer side is under `MIN_DRAWN_SIDE` pixels (a thumbnail, a
+    48-px face) is drawn enlarged a whole number of times, so its labels can be read.
 
     >>> import numpy as np
     >>> annotate(np.zeros((60, 80, 3), np.uint8), []).shape
     (60, 80, 3)
+    >>> annotate(np.zeros((48, 48, 3), np.uint8), [FaceAffect(0.5, 0.2, box=(0, 0, 48, 48))]).shape
+    (432, 432, 3)
     """
     out = np.ascontiguousarray(image.copy())
+    if faces and max(out.shape[:2]) < MIN_DRAWN_SIDE:
+        out, faces = _enlarged(out, faces)
     longest = max(out.shape[:2])
     scale = max(0.4, longest / 900)
     boxed = [
@@ -112,6 +120,16 @@ def annotate(
     for i, text, text_scale in labels:  # labels last: no box or mark covers one
         _text(out, text, where[i], text_scale, boxed[i][3])
     return out
+
+
+def _enlarged(
+    image: NDArray[np.uint8], faces: Sequence[FaceEmotion | FaceAffect]
+) -> tuple[NDArray[np.uint8], list[FaceEmotion | FaceAffect]]:
+    """``image`` enlarged a whole number of times to a longer side of at least `MIN_DRAWN_SIDE`, boxes alike."""
+    factor = -(-MIN_DRAWN_SIDE // max(image.shape[:2]))
+    big = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    moved = [dataclasses.replace(f, box=scaled_box(f.box, factor)) if f.box else f for f in faces]
+    return np.ascontiguousarray(big), moved
 
 
 def _place_labels(
