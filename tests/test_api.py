@@ -138,3 +138,58 @@ def test_a_face_crop_given_as_a_photo_is_still_a_face() -> None:
     assert all(len(faces) == 1 for faces in found)
     assert sum(faces[0].label == "happy" for faces in found) >= 24
     assert clf.predict(np.full((64, 64, 3), 128, np.uint8)) == []  # a flat square is not a face
+
+
+def test_a_detector_of_your_own_that_fails_is_a_detector_error(astronaut: np.ndarray) -> None:
+    """It crashed with a raw TypeError in facemotion's code, and one that raised bypassed errors="skip"."""
+    from facemotion import EmotionClassifier
+    from facemotion.errors import DetectorError
+
+    class ReturnsNone:
+        def detect(self, image: np.ndarray) -> None:
+            return None
+
+    class Raises:
+        def detect(self, image: np.ndarray) -> list[object]:
+            raise RuntimeError("lost its weights")
+
+    for detector, says in ((ReturnsNone(), "returned None; detect\\(\\) must return a list"), (Raises(), "lost its")):
+        clf = EmotionClassifier(detector=detector)
+        with pytest.raises(DetectorError, match=says):
+            clf.predict(astronaut)
+        skipped = clf.predict([astronaut, astronaut], errors="skip")
+        assert [len(f) for f in skipped] == [0, 0] and all(f.error for f in skipped)
+
+
+def test_a_failed_input_of_a_list_is_named_by_its_place(astronaut: np.ndarray) -> None:
+    from facemotion import EmotionClassifier
+    from facemotion.errors import ImageReadError
+
+    with pytest.raises(ImageReadError, match="^input 1 of 3: the array holds NaN"):
+        EmotionClassifier().predict([astronaut, np.full((9, 9), np.nan), astronaut])
+
+
+def test_what_a_notebook_user_gets_wrong_is_answered(astronaut: np.ndarray) -> None:
+    import copy
+    import io
+    import json
+    import pickle
+
+    from facemotion import EmotionClassifier
+    from facemotion.errors import FacemotionError
+
+    clf = EmotionClassifier()
+    with pytest.raises(ImageReadError, match=r"PIL.Image.open\(io.BytesIO\(data\)\)"):
+        clf.predict(io.BytesIO(b"\x89PNG"))
+    with pytest.raises(ImageReadError, match="None is what cv2.imread gives"):
+        clf.predict(None)  # type: ignore[arg-type]
+    for copier in (pickle.dumps, copy.deepcopy):
+        with pytest.raises(FacemotionError, match="make one in each worker process"):
+            copier(clf)
+    faces = clf.predict(astronaut)
+    record = json.loads(json.dumps(faces.to_dict()))
+    assert record["error"] is None and record["faces"][0]["label"] == faces[0].label
+    pytest.importorskip("pandas")
+    table = faces.to_pandas()
+    assert len(table) == 1 and table.loc[0, "p_happy"] == faces[0].probabilities["happy"]
+    assert list(type(faces)([]).to_pandas().columns) == list(table.columns)  # no face: the same columns

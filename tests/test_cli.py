@@ -65,6 +65,7 @@ def test_analyze_reads_large_photos_reduced_with_boxes_in_their_pixels(
     tmp_path: Path,
 ) -> None:
     """A photo over MAX_DECODED_PIXELS is never decoded at full size; boxes and drawing still fit it."""
+    import facemotion.draw
     import facemotion.io
 
     path = tmp_path / "big.jpg"
@@ -79,6 +80,7 @@ def test_analyze_reads_large_photos_reduced_with_boxes_in_their_pixels(
 
     monkeypatch.setattr(facemotion.io, "read_image", no_full_decode)
     monkeypatch.setattr(facemotion.io, "MAX_DECODED_PIXELS", 512 * 512 // 4)  # astronaut counts as large
+    monkeypatch.setattr(facemotion.draw, "MIN_DRAWN_SIDE", 256)  # a real reduced photo is never a thumbnail
     code, out, _ = _run(capsys, *args[:4], str(tmp_path / "ann_reduced"), *args[5:])
     (record,) = json.loads(out)
     assert code == 0 and record["error"] is None and len(record["faces"]) == 1

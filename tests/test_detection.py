@@ -566,3 +566,28 @@ def test_a_face_on_a_white_background_is_not_washed_out() -> None:
         canvas[height // 2 : height // 2 + height, width // 2 : width // 2 + width] = image
         found.append(bool(detector.detect(canvas)))
     assert np.mean(found) >= 0.95  # 21 of 30 when the mean grey decided
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"min_face_size": -1}, {"min_face_size": 20.0}, {"min_score": 2}, {"min_score": -1}, {"threads": 0}],
+)
+def test_detector_settings_that_would_hang_or_find_nothing_are_refused(settings: dict[str, object]) -> None:
+    """``min_face_size=-1`` made the tiled search loop forever; ``min_score=-1`` kept every anchor."""
+    from facemotion.detection import BlazeFaceDetector
+    from facemotion.errors import OptionError
+
+    with pytest.raises(OptionError, match=next(iter(settings))):
+        BlazeFaceDetector(**settings)  # type: ignore[arg-type]
+
+
+def test_detect_reads_its_input_as_predict_does(astronaut: np.ndarray) -> None:
+    """12-bit data found no face through `detect` (but one through `predict`); odd arrays crashed in OpenCV."""
+    from facemotion.detection import BlazeFaceDetector
+    from facemotion.errors import ImageReadError
+
+    detector = BlazeFaceDetector()
+    assert len(detector.detect(astronaut.astype(np.uint16) * 16)) == len(detector.detect(astronaut)) == 1
+    for bad in (np.zeros((0, 5, 3), np.uint8), np.zeros((5, 5, 5)), np.full((9, 9), np.nan), "missing.jpg"):
+        with pytest.raises(ImageReadError):
+            detector.detect(bad)  # type: ignore[arg-type]

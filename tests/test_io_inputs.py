@@ -295,3 +295,21 @@ def test_threads_read_files_alike(tmp_path: Path, astronaut: np.ndarray) -> None
         for _ in range(3):
             for got, want in zip(pool.map(read_image, paths), expected, strict=True):
                 np.testing.assert_array_equal(got, want)
+
+
+def test_a_float_image_overshooting_1_is_read_as_0_to_1(astronaut: np.ndarray) -> None:
+    """A cubic resize or a brightening of a 0..1 image goes a little over 1: read as 0..255 it was black,
+    and the photo's faces were silently lost."""
+    import cv2
+
+    from facemotion import EmotionClassifier
+
+    unit = astronaut.astype(np.float64) / 255
+    resized = np.maximum(cv2.resize(unit, (640, 640), interpolation=cv2.INTER_CUBIC), 0)
+    assert 1.0 < resized.max() < 1.2
+    for image in (resized, unit * 1.05):
+        assert read_image(image).mean() > 0.9 * astronaut.mean()
+    clf = EmotionClassifier()
+    assert len(clf.predict(resized)) == len(clf.predict(astronaut)) == 1
+    with pytest.raises(ImageReadError, match="normalised image"):
+        read_image(unit * 2 - 1)  # a [-1, 1] network input is not a photo: refused, not half black

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from facemotion.detection import DEFAULT_DETECTOR, DetectedFace, FaceDetector, crop_face, get_detector
 from facemotion.errors import DetectorError, FacemotionError, ImageReadError, OptionError
-from facemotion.io import ACCEPTED, ImageLike, read_image_reduced
+from facemotion.io import ACCEPTED, ImageLike, input_hint, read_image_reduced
 from facemotion.labels import EMOTIONS
 from facemotion.options import is_whole_number
 from facemotion.results import FaceAffect, FaceEmotion, Faces, GroupMood, rounded_affect
@@ -75,6 +75,12 @@ class _FacePipeline:
         self._detector_spec = detector
         self.min_face_size = int(min_face_size)
 
+    def __reduce__(self) -> Any:
+        raise FacemotionError(
+            f"{type(self).__name__} objects hold LiteRT interpreters and cannot be pickled or copied: make one in "
+            "each worker process (a multiprocessing Pool initializer), or share one between threads"
+        )
+
     @classmethod
     def from_pretrained(cls: type[SelfT], model: str | Path, revision: str | None = None, **kwargs: Any) -> SelfT:
         """Load a model directory or a Hub id (pin ``revision`` for reproducible results)."""
@@ -104,8 +110,23 @@ class _FacePipeline:
         """
         margin = self.model.config.preprocessing.margin
         smallest = self.min_face_size / scale  # min_face_size is in the input's pixels
-        faces = [f for f in self.detector.detect(image) if min(f.box[2:]) >= smallest]
+        faces = [f for f in self._detect(image) if min(f.box[2:]) >= smallest]
         return faces, [crop_face(image, f, margin) for f in faces]
+
+    def _detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
+        """The detector's faces; a detector of your own that fails or returns something else is a `DetectorError`."""
+        try:
+            found = self.detector.detect(image)
+        except FacemotionError:
+            raise
+        except Exception as err:
+            raise DetectorError(f"the {self.detector_name} detector failed: {type(err).__name__}: {err}") from err
+        if not isinstance(found, (list, tuple)) or not all(isinstance(f, DetectedFace) for f in found):
+            raise DetectorError(
+                f"the {self.detector_name} detector returned {_short_repr(found)}; detect() must return a list "
+                "of facemotion.detection.DetectedFace"
+            )
+        return list(found)
 
     def _analyze(
         self, images: Sequence[ImageLike], errors: Errors
@@ -114,11 +135,13 @@ class _FacePipeline:
         detections: list[list[DetectedFace]] = []
         failures: list[str | None] = []
         crops: list[NDArray[np.uint8]] = []
-        for source in images:
+        for number, source in enumerate(images):
             try:
                 image, scale = read_image_reduced(source)
                 faces, face_crops = self.detect_and_crop(image, scale=scale)
             except (ImageReadError, DetectorError) as err:
+                if errors == "raise" and len(images) > 1:  # say which of the inputs
+                    raise type(err)(f"input {number} of {len(images)}: {err}") from err
                 if errors == "raise":
                     raise
                 detections.append([])
@@ -143,7 +166,7 @@ class _FacePipeline:
         if not batch and not _is_image_like(images):
             raise ImageReadError(
                 f"cannot read an image from {type(images).__name__}; predict takes {ACCEPTED}, "
-                "or a list or tuple of these"
+                f"or a list or tuple of these{input_hint(images)}"
             )
         detections, failures, out = self._analyze(list(images) if batch else [images], errors)
         results: list[Faces[ResultT]] = []
@@ -165,12 +188,17 @@ class _FacePipeline:
         if not batch and not _is_image_like(crops):
             raise ImageReadError(
                 f"cannot read a face crop from {type(crops).__name__}; predict_faces takes {ACCEPTED}, "
-                "or a list or tuple of these"
+                f"or a list or tuple of these{input_hint(crops)}"
             )
         images = [read_image_reduced(c)[0] for c in (crops if batch else [crops])]
         out = self.model.run(images)
         results = [make(out, i, None) for i in range(len(images))]
         return results if batch else results[0]
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_batch(images: Any) -> bool:
@@ -242,7 +270,8 @@ class EmotionClassifier(_FacePipeline):
         """Detect faces and classify each, with one model call for all of them.
 
         Args:
-            images: one image (a path, a numpy array, a PIL image) or a list or tuple of them.
+            images: one image (a path, an RGB numpy array — convert OpenCV's BGR with
+                ``cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)`` —, a PIL image) or a list or tuple of them.
             errors: ``"raise"`` (default): an unreadable input raises `ImageReadError`.
                 ``"skip"``: it gives an empty `Faces` whose ``error`` says why; the others
                 keep their results.

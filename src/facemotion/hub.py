@@ -78,9 +78,10 @@ def resolve_model(
         return path
     text = str(model)
     if not is_hub_id(text):
+        hint = f" (names are lower-case: {text.lower()!r})" if text.lower() in MODEL_NAMES else ""
         raise ModelLoadError(
-            f"{text} is neither a model name ({', '.join(MODEL_NAMES)}), an existing model directory "
-            "nor a Hub id like 'org/name'"
+            f"{text} is neither a model name (bundled: {', '.join(bundled_models())}), an existing model "
+            f"directory nor a Hub id like 'org/name'{hint}"
         )
     return _download(text, revision, cache_dir)
 

@@ -16,7 +16,9 @@ Rules (every one of them is a guarantee, see ``docs/robustness.md``):
   and 16-bit / 32-bit TIFF and PNG files) are scaled by their bit depth, taken as the
   smallest of 8, 10, 12, 14 or 16 bits that holds the largest value (so 12-bit data in a
   uint16 array fills 0..255). Floats in 0..1 are scaled to 0..255; floats in 0..255 are
-  taken as is (a float image whose largest value is at most 1 counts as 0..1). Booleans,
+  taken as is (a float image whose largest value is at most 2 counts as 0..1, values over 1
+  clipped: a cubic resize or a brightening overshoots 1, and read as 0..255 it would be
+  black). Booleans,
   NaN, infinities, negative values and values beyond 16 bits (or 255.0 for floats) are
   refused with an `ImageReadError`: an image is never silently turned black or white.
 - Shapes: (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA; anything else is refused.
@@ -61,6 +63,9 @@ IMAGE_SUFFIXES = frozenset(
 #: Anything accepted as one image: a path, an (H, W[, C]) array, or a PIL image.
 ImageLike: TypeAlias = "str | os.PathLike[str] | NDArray[Any] | PILImage"
 
+#: A float image whose largest value is at most this is taken as 0..1 (values over 1 clipped).
+FLOAT_UNIT_RANGE_MAX = 2.0
+
 #: What the error messages say is accepted.
 ACCEPTED = "a path (str or os.PathLike), a numpy array (H×W×3 RGB, H×W grey or H×W×4 RGBA) or a PIL image"
 
@@ -89,6 +94,8 @@ def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[n
     255
     >>> int(read_image(np.full((2, 2), 0.5))[0, 0, 0])  # floats in 0..1
     128
+    >>> read_image(np.array([[0.5, 1.05]]))[0, :, 0].tolist()  # 0..1, overshooting a little: clipped
+    [128, 255]
     """
     return _read(source, MAX_PIXELS if max_pixels is None else max_pixels, None)[0]
 
@@ -121,7 +128,22 @@ def _read(source: ImageLike, limit: int, max_decoded: int | None) -> tuple[NDArr
             raise
         except Exception as err:  # closed, truncated, or a mode Pillow cannot convert
             raise ImageReadError(f"the PIL image cannot be read: {type(err).__name__}: {err}") from None
-    raise ImageReadError(f"cannot read an image from {type(source).__name__} {_short(source)}; pass {ACCEPTED}")
+    raise ImageReadError(
+        f"cannot read an image from {type(source).__name__} {_short(source)}; pass {ACCEPTED}{input_hint(source)}"
+    )
+
+
+def input_hint(value: object) -> str:
+    """What to do instead, for the inputs people pass by mistake ("" for others).
+
+    >>> input_hint(None)
+    ' (None is what cv2.imread gives for a file it cannot read)'
+    """
+    if value is None:
+        return " (None is what cv2.imread gives for a file it cannot read)"
+    if isinstance(value, (bytes, bytearray, memoryview)) or hasattr(value, "read"):
+        return " (for encoded image bytes or a file object: PIL.Image.open(io.BytesIO(data)) or PIL.Image.open(file))"
+    return ""
 
 
 def _file_path(source: str | os.PathLike[str]) -> Path:
@@ -231,15 +253,21 @@ def _integer_to_uint8(array: NDArray[Any], what: str) -> NDArray[np.uint8]:
 
 
 def _float_to_uint8(array: NDArray[Any], what: str) -> NDArray[np.uint8]:
-    values = array.astype(np.float32, copy=False) if array.dtype.itemsize < 4 else array
-    if not np.isfinite(values).all():
+    """Floats as uint8: 0..255 as is, 0..1 scaled. A largest value up to `FLOAT_UNIT_RANGE_MAX` counts as
+    0..1 with values over 1 clipped (a cubic resize or a brightening overshoots; read as 0..255 such an
+    image would be black)."""
+    if not np.isfinite(array).all():
         raise ImageReadError(f"{what} holds NaN or infinite values")
-    low, high = float(values.min()), float(values.max())
+    low, high = float(array.min()), float(array.max())
     if low < 0:
-        raise ImageReadError(f"{what} has negative values (down to {low:g}); expected floats in 0..1 or 0..255")
+        raise ImageReadError(
+            f"{what} has negative values (down to {low:g}); expected floats in 0..1 or 0..255 (a normalised "
+            "image? give its pixel values; a cubic resize undershoots: np.clip it)"
+        )
     if high > 255:
         raise ImageReadError(f"{what} has values up to {high:g}; expected floats in 0..1 or 0..255")
-    scaled: NDArray[Any] = values * 255.0 if high <= 1.0 else values
+    values = array.astype(np.float32, copy=False)  # float64 and longdouble: half the memory, precision to spare
+    scaled: NDArray[Any] = np.minimum(values, 1.0) * 255.0 if high <= FLOAT_UNIT_RANGE_MAX else values
     out: NDArray[np.uint8] = np.rint(scaled).astype(np.uint8)
     return out
 

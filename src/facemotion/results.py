@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
 from facemotion.labels import EMOTIONS
@@ -91,11 +91,21 @@ class Faces(list[FaceT]):
     >>> ok, failed = Faces([]), Faces([], error="x.jpg: no such file")
     >>> len(ok), ok.error, len(failed), failed.error
     (0, None, 0, 'x.jpg: no such file')
+    >>> failed.to_dict()
+    {'faces': [], 'error': 'x.jpg: no such file'}
     """
 
     def __init__(self, faces: Iterable[FaceT] = (), error: str | None = None) -> None:
         super().__init__(faces)
         self.error = error
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"faces": [each face's to_dict()], "error": error}``: JSON-ready."""
+        return {"faces": [face.to_dict() for face in self], "error": self.error}
+
+    def to_pandas(self) -> Any:
+        """One row per face (needs pandas): `faces_to_pandas`."""
+        return faces_to_pandas(self)
 
     def __repr__(self) -> str:
         return f"Faces({list.__repr__(self)}, error={self.error!r})" if self.error else list.__repr__(self)
@@ -150,7 +160,8 @@ class GroupMood:
 
 
 def faces_to_pandas(faces: Sequence[FaceEmotion | FaceAffect]) -> Any:
-    """A pandas DataFrame with one row per face and one column per label probability."""
+    """A pandas DataFrame with one row per face and one column per label probability
+    (no face: no row, and the columns of `FaceEmotion`)."""
     from facemotion.extras import require
 
     pd = require("pandas", "pandas")
@@ -159,4 +170,7 @@ def faces_to_pandas(faces: Sequence[FaceEmotion | FaceAffect]) -> Any:
         row = face.to_dict()
         row.update({f"p_{k}": v for k, v in row.pop("probabilities", {}).items()})
         rows.append(row)
+    if not rows:
+        columns = [f.name for f in fields(FaceEmotion) if f.name != "probabilities"] + [f"p_{k}" for k in EMOTIONS]
+        return pd.DataFrame(columns=columns)
     return pd.DataFrame(rows)

@@ -11,6 +11,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from facemotion.errors import OptionError
+from facemotion.options import is_real_number, is_whole_number
+
 Point = tuple[float, float]
 #: Landmark names a backend may give; ``left_eye`` is the eye on the image's left.
 LANDMARKS = ("left_eye", "right_eye", "nose", "mouth", "mouth_left", "mouth_right")
@@ -50,6 +53,23 @@ class FaceDetector(Protocol):
     """
 
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]: ...
+
+
+def check_detector_options(min_score: object, **whole_numbers: tuple[object, int]) -> None:
+    """Refuse detector settings that would hang, crash or quietly find nothing: ``min_score`` must be
+    in [0, 1], and each of ``whole_numbers`` (``name=(value, minimum)``) None or a whole number of at
+    least its minimum.
+
+    >>> check_detector_options(0.5, min_face_size=(-1, 0))
+    Traceback (most recent call last):
+    ...
+    facemotion.errors.OptionError: min_face_size=-1 must be a whole number of at least 0 (or None)
+    """
+    if not (is_real_number(min_score) and 0.0 <= float(min_score) <= 1.0):  # type: ignore[arg-type]
+        raise OptionError(f"min_score={min_score!r} must be a confidence from 0 to 1")
+    for name, (value, minimum) in whole_numbers.items():
+        if value is not None and not is_whole_number(value, minimum=minimum):
+            raise OptionError(f"{name}={value!r} must be a whole number of at least {minimum} (or None)")
 
 
 def clip_box(box: tuple[float, float, float, float], width: int, height: int) -> tuple[int, int, int, int] | None:

@@ -32,8 +32,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.detection.base import DetectedFace, clip_box
-from facemotion.preprocessing import to_uint8_rgb
+from facemotion.detection.base import DetectedFace, check_detector_options, clip_box
+from facemotion.io import read_image
 from facemotion.runtime_lite import load_interpreter
 
 DATA = Path(__file__).parent / "data"
@@ -422,6 +422,7 @@ class BlazeFaceDetector:
     def __init__(
         self, min_score: float = 0.5, threads: int = 2, short_range: bool = True, min_face_size: int | None = 32
     ) -> None:
+        check_detector_options(min_score, min_face_size=(min_face_size, 0), threads=(threads, 1))
         self.min_score = min_score
         self.min_face_size = min_face_size
         self._full = _BlazeFaceModel(MODEL_PATH, 192, ((4, 1),), threads)
@@ -545,7 +546,7 @@ class BlazeFaceDetector:
         return _joined(parts)
 
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
-        image = exposed(to_uint8_rgb(image))  # grey (H, W) and RGBA arrays too; RGB uint8 is not copied
+        image = exposed(read_image(image))  # any input `predict` takes, by the same rules; RGB uint8 is not copied
         height, width = image.shape[:2]
         if min(height, width) < MIN_BOX_SIDE:  # no box we would keep fits
             return []

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.detection.base import DetectedFace, as_landmarks, clip_box, scale_faces
+from facemotion.detection.base import DetectedFace, as_landmarks, check_detector_options, clip_box, scale_faces
 
 
 class MTCNNDetector:
@@ -29,6 +29,7 @@ class MTCNNDetector:
         from facemotion.extras import require
         from facemotion.runtime_lite import quiet_stderr
 
+        check_detector_options(min_score, min_face_size=(min_face_size, 1), max_side=(max_side, 1))
         with quiet_stderr():  # TensorFlow's start-up lines (absl, oneDNN), shown with --debug
             self._mtcnn = require("mtcnn", "mtcnn").MTCNN(device="CPU:0")
         self._lock = threading.Lock()
@@ -37,6 +38,9 @@ class MTCNNDetector:
         self.max_side = max_side
 
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
+        from facemotion.io import read_image
+
+        image = read_image(image)  # any input `predict` takes, by the same rules; RGB uint8 is not copied
         height, width = image.shape[:2]
         factor = max(1.0, max(height, width) / self.max_side)
         small = (

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.detection.base import DetectedFace, as_landmarks, clip_box
+from facemotion.detection.base import DetectedFace, as_landmarks, check_detector_options, clip_box
 from facemotion.errors import DetectorError
 
 _ENV_KEYS = ("TF_USE_LEGACY_KERAS",)
@@ -43,6 +43,7 @@ class RetinaFaceDetector:
     name = "retinaface"
 
     def __init__(self, min_score: float = 0.9) -> None:
+        check_detector_options(min_score)
         try:
             self._module = import_isolated("retinaface.RetinaFace")
         except ImportError as err:
@@ -53,7 +54,9 @@ class RetinaFaceDetector:
         self._lock = threading.Lock()
 
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
-        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        from facemotion.io import read_image
+
+        bgr = np.ascontiguousarray(read_image(image)[:, :, ::-1])
         try:
             with self._lock:
                 found = self._module.detect_faces(bgr, threshold=self.min_score)
