@@ -130,7 +130,8 @@ def test_shot_cuts_start_new_people_on_the_shared_clip() -> None:
 
 
 def test_live_stream_of_a_file_flushes_rows_and_keeps_them_on_ctrl_c(tmp_path: Path) -> None:
-    from facemotion.apps.video import analyze_stream
+    """A file read as a stream is interrupted by Ctrl-C (it said "complete" with a fifth of the video)."""
+    from facemotion.apps.video import AnalysisInterrupted, analyze_stream
 
     seconds: list[dict[str, object]] = []
 
@@ -141,7 +142,10 @@ def test_live_stream_of_a_file_flushes_rows_and_keeps_them_on_ctrl_c(tmp_path: P
             seconds.append({"stopped": True, "rows_on_disk": len(rows) - 1})
             raise KeyboardInterrupt  # the user presses Ctrl-C after five seconds
 
-    report = analyze_stream(str(need(VIDEO)), tmp_path, on_second=on_second)
+    with pytest.raises(AnalysisInterrupted) as interrupted:
+        analyze_stream(need(VIDEO), tmp_path, on_second=on_second)  # a Path: timed by the file's own clock
+    report = interrupted.value.report
+    assert report.status == "interrupted" and report.frames_not_reached > 0 and report.duration > 9
     stop = next(s for s in seconds if s.get("stopped"))
     assert int(stop["rows_on_disk"]) > 0  # type: ignore[call-overload]  # rows were on disk before the end
     assert [s["time"] for s in seconds if "time" in s][:5] == [0, 1, 2, 3, 4]

@@ -8,6 +8,7 @@ WebM files; those tests skip without it.
 
 from __future__ import annotations
 
+import json
 import struct
 import subprocess
 from pathlib import Path
@@ -19,6 +20,8 @@ import pytest
 
 from facemotion.apps import video
 from facemotion.apps.video import VideoReport, account_for_the_end, analyze_video, iter_frames
+
+from conftest import VIDEO, need
 
 #: A phone's variable rate: 20 frames at 20 fps, then 20 at 4 fps (6 s, an average of 6.67 fps).
 TIMES = [k / 20 for k in range(20)] + [1.0 + k / 4 for k in range(20)]
@@ -384,3 +387,86 @@ def test_a_file_read_live_is_timed_by_its_frames(
     assert report.duration == pytest.approx(TIMES[-1] + DURATION / len(TIMES))
     short = analyze_stream(str(path), tmp_path / "short", classifier, sample_fps=2, max_seconds=2.0)
     assert short.frame_times == pytest.approx([TIMES[i] for i in range(0, 22, 3)])  # frames before 2 s
+
+
+def _ffmpeg(*args: str) -> None:
+    ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="making trimmed and Matroska files needs imageio-ffmpeg")
+    subprocess.run([ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", *args], check=True)
+
+
+def test_a_video_trimmed_by_stream_copy_or_with_longer_audio_is_whole(tmp_path: Path) -> None:
+    """`ffmpeg -ss 1.5 -c copy` keeps frames before the cut that the MP4's edit list skips: OpenCV counts
+    them, the decoder does not deliver them, and the file was called cut short ("truncated")."""
+    from facemotion.apps.containers import file_is_whole
+
+    clip = need(VIDEO)
+    trimmed = tmp_path / "trimmed.mp4"
+    _ffmpeg("-ss", "1.5", "-i", str(clip), "-t", "3", "-c", "copy", str(trimmed))
+    cap = cv2.VideoCapture(str(trimmed))
+    stated, delivered = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0
+    while cap.grab():
+        delivered += 1
+    cap.release()
+    assert stated > delivered  # the edit list: what made it look cut
+    report = analyze_video(trimmed, sample_fps=5, progress=False)
+    assert (report.status, report.frames_unreadable) == ("complete", 0)
+    assert report.duration == pytest.approx(delivered / report.fps, abs=0.25)
+    assert not [w for w in report.warnings if "ends early" in w]
+
+    cut = tmp_path / "cut.mp4"  # the same file cut short: its last box runs past the end
+    cut.write_bytes(trimmed.read_bytes()[: trimmed.stat().st_size * 2 // 3])
+    assert (file_is_whole(trimmed), file_is_whole(cut)) == (True, False)
+
+    mkv = tmp_path / "long_audio.mkv"  # a Matroska file whose sound runs 3 s past its video
+    _ffmpeg(
+        "-i",
+        str(clip),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=12",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-t",
+        "12",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        str(mkv),
+    )
+    half = tmp_path / "half.mkv"
+    half.write_bytes(mkv.read_bytes()[: mkv.stat().st_size // 2])
+    assert (file_is_whole(mkv), file_is_whole(half)) == (True, False)
+    report = analyze_video(mkv, sample_fps=2, progress=False)
+    assert report.status == "complete" and report.duration < 10.5
+    assert analyze_video(half, sample_fps=2, progress=False).status == "truncated"
+
+
+def test_a_file_named_with_digits_is_a_file_and_fast_cameras_keep_their_rate(tmp_path: Path) -> None:
+    from facemotion.cli import main
+
+    fast = tmp_path / "2024"  # a high-speed camera's clip, named like a camera number
+    _ffmpeg(
+        "-i",
+        str(need(VIDEO)),
+        "-t",
+        "1",
+        "-vf",
+        "setpts=N/1200/TB",
+        "-r",
+        "1200",
+        "-c:v",
+        "libx264",
+        "-f",
+        "mp4",
+        str(fast),
+    )
+    assert video.video_info(fast)[0] == pytest.approx(1200)
+    assert main(["video", str(fast), "--out", str(tmp_path / "out")]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    frames = int(cv2.VideoCapture(str(fast)).get(cv2.CAP_PROP_FRAME_COUNT))
+    assert summary["duration"] == pytest.approx(frames / 1200, abs=0.01)  # was frames / 30: 40 times too long
+    assert summary["sample_fps"] == pytest.approx(5, rel=0.1)

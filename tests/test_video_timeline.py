@@ -128,3 +128,40 @@ def test_moments_rest_on_the_same_seconds_in_summary_sentence_and_report() -> No
     assert summary["peak_valence"] == 2 and summary["lowest_valence"] == 1
     assert "the most pleasant moment was 2–3 s" in summary["sentence"]
     assert {what: t for what, t, _, _ in key_moments(report.timeline())}["most pleasant"] == 2
+
+
+def test_sampling_slower_than_a_second_gives_rows_of_its_interval_never_no_data() -> None:
+    """At --fps 0.2 four seconds in five had no frame and were marked "no data" in a complete video."""
+    faces = [_face(k * 50, k * 5.0, 0, 0.5) for k in range(6)]  # a frame every 5 s of a 30-s slideshow
+    report = _report(faces, duration=30.0)
+    report.sample_fps = 0.2
+    rows = report.timeline()
+    assert [r["time"] for r in rows] == [0, 5, 10, 15, 20, 25]
+    assert not any(r["no_data"] for r in rows) and all(r["faces"] == 1 for r in rows)
+    ntsc = _report([_face(k * 30, k * 30 / 29.97, 0, 0.5) for k in range(1200)], duration=1201.2)
+    ntsc.sample_fps = 29.97 / 30  # --fps 1 of a 29.97-fps video: a frame every 1.001 s
+    assert not any(r["no_data"] for r in ntsc.timeline())  # second 1000 had none
+
+
+def test_seconds_on_screen_never_exceed_the_video() -> None:
+    report = _report([_face(0, 0.0, 0, 0.5), _face(1, 0.1, 0, 0.5)], duration=3.17)
+    report.sample_fps = 0.1  # each frame stands for 10 s of a 3-s clip
+    assert report.people()[0]["seconds_on_screen"] == pytest.approx(3.17)
+
+
+def test_results_written_whole_are_readable_by_others(tmp_path: Path) -> None:
+    """report.html and summary.json came out 0600 (a temporary file's mode), the CSVs 0644."""
+    import os
+
+    from facemotion.scale.contract import _umask, atomic_write
+
+    mask = os.umask(0o022)
+    _umask.cache_clear()  # read again under this umask
+    try:
+        atomic_write(tmp_path / "summary.json", b"{}")
+        (tmp_path / "plain.csv").write_text("x")
+    finally:
+        os.umask(mask)
+        _umask.cache_clear()
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes == {"summary.json": modes["plain.csv"], "plain.csv": 0o666 & ~0o022}

@@ -212,7 +212,10 @@ def _check_array(array: NDArray[Any], limit: int, what: str) -> NDArray[np.uint8
     if shape[0] < 1 or shape[1] < 1:
         raise ImageReadError(f"{what} has shape {shape}: it holds no pixels")
     if shape[0] * shape[1] > limit:
-        raise ImageReadError(f"{what} has {shape[0] * shape[1]:,} pixels, over the limit of {limit:,}")
+        raise ImageReadError(
+            f"{what} has {shape[0] * shape[1]:,} pixels, over the limit of {limit:,} "
+            "(resize it, or raise facemotion.io.MAX_PIXELS if it is genuine)"
+        )
     return to_uint8_rgb(to_uint8(array, what))
 
 

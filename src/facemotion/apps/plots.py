@@ -40,6 +40,23 @@ def bin_widths(timeline: Sequence[dict[str, Any]], duration: float | None = None
     return widths
 
 
+def _runs(flags: list[bool], starts: np.ndarray, widths: np.ndarray) -> list[tuple[float, float]]:
+    """``(start, stop)`` of each run of consecutive rows whose flag is set.
+
+    >>> _runs([True, True, False, True], np.arange(4.0), np.ones(4))
+    [(0.0, 2.0), (3.0, 4.0)]
+    """
+    runs: list[tuple[float, float]] = []
+    for flag, start, width in zip(flags, starts, widths, strict=True):
+        if not flag:
+            continue
+        if runs and abs(runs[-1][1] - start) < 1e-9:
+            runs[-1] = (runs[-1][0], float(start + width))
+        else:
+            runs.append((float(start), float(start + width)))
+    return runs
+
+
 def plot_timeline(
     timeline: Sequence[dict[str, Any]],
     path: str | Path | None = None,
@@ -109,11 +126,10 @@ def plot_timeline(
             bottom_acc += share
     for ti, wi in zip(t[~full], widths[~full], strict=True):
         shares_ax.bar(ti, 1, width=0.92 * wi, align="edge", fill=False, hatch="//", edgecolor="0.5", lw=0)
-    for r, wi in zip(timeline, widths, strict=True):
-        if r.get("no_data"):
-            for ax in axes:
-                ax.axvspan(r["time"], r["time"] + wi, color="0.85", zorder=0.5)
-            shares_ax.text(r["time"] + wi / 2, 0.5, "no data", ha="center", va="center", rotation=90, fontsize=8)
+    for start, stop in _runs([bool(r.get("no_data")) for r in timeline], t, widths):  # one span and label a run
+        for ax in axes:
+            ax.axvspan(start, stop, color="0.85", zorder=0.5)
+        shares_ax.text((start + stop) / 2, 0.5, "no data", ha="center", va="center", rotation=90, fontsize=8)
     shares_ax.set(ylim=(0, 1))
     shares_ax.set_ylabel("share of faces")
     shares_ax.set_title("Which emotions", loc="left", fontsize=11)
@@ -125,7 +141,9 @@ def plot_timeline(
             faces_ax.text(ti + wi / 2, n, f"{n:.0f}", ha="center", va="bottom", fontsize=8)
     faces_ax.set_ylim(0, max([*faces, 1]) * 1.35)
     faces_ax.set_ylabel("faces")
-    faces_ax.set_title("Faces read each second (what each point rests on)", loc="left", fontsize=11)
+    row = float(widths.max()) if len(widths) else 1.0  # one second, or the sampling interval when longer
+    each = "each second" if row <= 1.0 + 1e-6 else f"each {row:.3g} s"
+    faces_ax.set_title(f"Faces read {each} (what each point rests on)", loc="left", fontsize=11)
     faces_ax.set_xlabel("time in the video (s)")
     end = float((t + widths).max()) if len(t) else 1.0
     for ax in axes:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from os import PathLike
+from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from facemotion.apps.containers import file_is_whole
 from facemotion.apps.tracking import IoUTracker, ShotCutDetector, TrackAppearance, appearance, link_tracks
 from facemotion.apps.wording import affect_words, left_out_sentence, video_sentence
 from facemotion.detection import DetectedFace
@@ -320,8 +321,13 @@ class VideoReport:
             ),
         }
 
-    def timeline(self, step: float = 1.0, confidence: float = 0.95, seed: int = 0) -> list[dict[str, Any]]:
+    def timeline(self, step: float | None = None, confidence: float = 0.95, seed: int = 0) -> list[dict[str, Any]]:
         """One row per ``step`` seconds, from the faces the quality gate let through.
+
+        ``step`` defaults to one second, or to the time between two sampled frames when
+        frames are sampled less often than once a second (``sample_fps`` 0.2: 5-s rows),
+        so that a row without a frame always means frames are missing, never that the
+        sampling skipped it.
 
         Keys: ``time`` (start), ``end`` (the last row ends at the video's end:
         ``partial`` is true when it covers less than ``step``), ``no_data`` (no frame of
@@ -332,10 +338,12 @@ class VideoReport:
         ``confidence`` bootstrap interval over the faces (``None`` under 2 faces), and the
         share of each emotion.
         """
+        if step is None:
+            step = max(1.0, 1 / self.sample_fps) if self.sample_fps > 0 else 1.0
         bins: dict[int, list[FrameFace]] = defaultdict(list)
         for f in self.faces:
-            bins[int(f.time // step)].append(f)
-        frames = Counter(int(t // step) for t in self.frame_times)
+            bins[_row_of(f.time, step)].append(f)
+        frames = Counter(_row_of(t, step) for t in self.frame_times)
         rng = np.random.default_rng(seed)
         rows = []
         for b in range(math.ceil(self.duration / step - 1e-9) if self.duration > 0 else 0):
@@ -396,7 +404,8 @@ class VideoReport:
                     "shots": sorted({f.shot for f in faces}),
                     "first_seen": min(f.time for f in faces),
                     "last_seen": max(f.time for f in faces),
-                    "seconds_on_screen": round(len({f.frame for f in used}) * per_sample, 3),
+                    # a frame stands for 1 / sample_fps of video, but never for more than the video
+                    "seconds_on_screen": round(min(len({f.frame for f in used}) * per_sample, self.duration), 3),
                     "frames": len(faces),
                     "faces_used": len(used),
                     "valence": float(np.mean([f.valence for f in used])),
@@ -515,6 +524,15 @@ class VideoReport:
 #: A second can be a moment (most or least pleasant, most excited, biggest rise or drop: in
 #: ``summary.json``, the sentence and the report) only with this many readable faces: one
 #: face is an anecdote, not a reaction.
+def _row_of(time: float, step: float) -> int:
+    """The timeline row of a time: a frame sampled every ``step`` seconds lands in its own row, despite rounding.
+
+    >>> _row_of(30 * 7 / 29.97, 30 / 29.97), _row_of(0.99, 1.0)
+    (7, 0)
+    """
+    return int(time / step + 1e-9)
+
+
 MOMENT_MIN_FACES = 3
 #: ... and this much video (a partial last second of 0.2 s is not a moment).
 MOMENT_MIN_SECONDS = 0.5
@@ -564,6 +582,10 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> Non
     tmp.replace(path)
 
 
+#: The largest `sample_step`: a ``sample_fps`` so small that one frame is taken (1e-307 overflowed).
+MAX_SAMPLE_STEP = 1 << 62
+
+
 def sample_step(fps: float, sample_fps: float) -> int:
     """Frames from one sampled frame to the next for ``sample_fps`` of a ``fps`` video.
 
@@ -572,7 +594,8 @@ def sample_step(fps: float, sample_fps: float) -> int:
     """
     if not (is_real_number(sample_fps) and sample_fps > 0):
         raise OptionError(f"sample_fps must be a finite number above 0, got {sample_fps!r}")
-    return max(1, round(fps / sample_fps))
+    ratio = fps / sample_fps
+    return max(1, round(ratio)) if ratio < MAX_SAMPLE_STEP else MAX_SAMPLE_STEP
 
 
 def sampled_frame_count(total_frames: int, step: int, start: int = 0, stop: int | None = None) -> int:
@@ -773,14 +796,21 @@ def _animated(path: str | Path) -> bool:
             cap.release()
 
 
+#: The highest frame rate a file is believed to state (high-speed cameras reach tens of thousands).
+MAX_STATED_FPS = 100_000.0
+
+
 def _rate_and_count(cap: Any) -> tuple[float, int]:
     """``(fps, frame count)`` a capture states; 30 fps and 0 (unknown) where it states nothing sensible.
 
     A WebM written as it was recorded (a browser's ``MediaRecorder``, a stream) has no
-    length: OpenCV then gives a negative frame count.
+    length: OpenCV then gives a negative frame count. A high-speed camera's rate (1,200 fps)
+    is kept; with a rate that is no rate (0, NaN, over `MAX_STATED_FPS`) the count is
+    unknown too, so the length comes from the frames' own times, never from count / 30.
     """
     fps, count = cap.get(cv2.CAP_PROP_FPS), cap.get(cv2.CAP_PROP_FRAME_COUNT)
-    fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else 30.0
+    if not (math.isfinite(fps) and 0 < fps <= MAX_STATED_FPS):
+        return 30.0, 0
     return fps, int(count) if math.isfinite(count) and 0 < count < 1e10 else 0
 
 
@@ -800,6 +830,11 @@ def _capture(path: str | Path) -> Iterator[Any]:
         cap = cv2.VideoCapture(name)
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # a phone's portrait video upright (OpenCV's default; said here)
         try:
+            if not cap.isOpened() and file_is_whole(path) is False:
+                raise VideoReadError(
+                    f"{path} is cut short (its container runs past the end of the file: a copy or download broken "
+                    "off) and OpenCV cannot open what is left"
+                )
             if not cap.isOpened():
                 raise VideoReadError(
                     f"{path} is not a video OpenCV can decode: it holds no video (a sound file?), a codec OpenCV "
@@ -991,10 +1026,12 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
     ``facemotion video`` (one pass) and ``facemotion batch`` (chunks merged) both settle
     their counts and warnings here.
 
-    Only a container that states its frame count (MP4, MOV) is taken at its word to the
-    last frame: others (WebM, Matroska, AVI, MPEG) give a length that counts a video
-    starting late or audio running on (`END_SLACK_SECONDS`), so frames missing within
-    that of the end are not in the file, and the duration ends with the last frame.
+    Frames missing at the end of a file whose container is whole
+    (`facemotion.apps.containers.file_is_whole`: an MP4 trimmed by stream copy, whose
+    edit list skips frames its header counts; a Matroska file whose audio runs on) are not
+    in the file: the duration ends with the last frame. A container cut short is
+    truncated. Where the container cannot tell (MPEG-TS, AVI, a WebM recorded live), frames
+    missing within `END_SLACK_SECONDS` of the end are taken as not in the file, more as a cut.
 
     >>> report = VideoReport("clip.avi", 10.0, 4.0, frames_expected=20, frames_analyzed=12, frames_skipped=8)
     >>> report.frame_times = [0.2 * k for k in range(12)]
@@ -1010,7 +1047,8 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
         if report.frames_expected
         else 0.0
     )
-    if after > 0 and report.duration - last <= END_SLACK_SECONDS + interval and not _states_its_frames(report.path):
+    whole = file_is_whole(report.path)
+    if after > 0 and (whole or (whole is None and report.duration - last <= END_SLACK_SECONDS + interval)):
         report.frames_expected -= min(after, report.frames_expected - report.frames_analyzed)
         report.duration = min(report.duration, last + interval)
         if "duration" in report.metadata:
@@ -1031,25 +1069,11 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
         report.warnings.append(_damaged_warning(report.name, report.frames_skipped))
 
 
-#: Seconds at the end of a video whose container does not state its frame count
+#: Seconds at the end of a video whose container cannot tell whether it is whole
 #: (`account_for_the_end`) that may hold no frame without the file being cut short: the
 #: length it states runs from the first packet of any stream, so a video that starts late
 #: (0.8 s in the shared clip converted to WebM) or audio that runs on counts in it.
 END_SLACK_SECONDS = 1.0
-
-
-def _states_its_frames(path: str | Path) -> bool:
-    """Whether ``path`` is an MP4/MOV file (ISO base media: ``ftyp`` box), whose index lists every frame.
-
-    Anything that cannot be read counts as stating them (a missing frame is then taken as
-    a cut, as for any file).
-    """
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(12)
-    except OSError:
-        return True
-    return head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
 
 
 def _about_the_frames(warning: str, name: str) -> bool:
@@ -1163,7 +1187,7 @@ def analyze_video(
 
 def open_source(source: str | int) -> Any:
     """An OpenCV capture of a camera index (``0`` or ``"0"``), a stream URL, or a file."""
-    if isinstance(source, str) and source.isdigit():
+    if isinstance(source, str) and source.isdigit() and not Path(source).is_file():
         source = int(source)
     if isinstance(source, int):
         cap = cv2.VideoCapture(source)
@@ -1177,7 +1201,7 @@ def open_source(source: str | int) -> Any:
 
 
 def analyze_stream(
-    source: str | int,
+    source: str | int | PathLike[str],
     out_dir: str | Path,
     classifier: Any = None,
     *,
@@ -1188,46 +1212,58 @@ def analyze_stream(
     """Analyse a live source (camera, stream URL, or a file read as a stream) until it ends or Ctrl-C.
 
     Each analysed frame's faces are appended to ``out_dir/frames.csv`` at once (flushed),
-    and ``on_second`` gets a summary of every finished second (``time``, ``faces``,
-    ``valence``, ``top`` emotion; readable faces only). On Ctrl-C (the way to stop a
-    camera) or the end of the stream everything so far is kept and the data files are written (`VideoReport.save`); the report is rendered by the caller.
+    and ``on_second`` gets a summary of every finished second (``time``, ``frames``
+    analysed, ``faces``, ``valence``, ``top`` emotion; readable faces only; ``faces`` is
+    ``None`` for a second with no analysed frame). On Ctrl-C (the way to stop a
+    camera) or the end of the stream everything so far is kept and the data files are
+    written (`VideoReport.save`); the report is rendered by the caller. A video file read
+    this way is interrupted by Ctrl-C, as in `analyze_video`: its data files are written
+    with status ``"interrupted"`` and `AnalysisInterrupted` is raised, holding the report.
 
     >>> analyze_stream(0, "live/", on_second=print)  # doctest: +SKIP
     {'time': 0, 'faces': 3, 'valence': 0.41, 'top': 'happy'}
     """
     from facemotion.api import checked_classifier
 
+    if isinstance(source, PathLike):
+        source = fspath(source)
     clf = checked_classifier(classifier, "analyze_stream")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise FacemotionError(f"out_dir {out} is an existing file; give a folder to write into")
     out.mkdir(parents=True, exist_ok=True)
     cap = open_source(source)
-    fps = _rate_and_count(cap)[0]
+    fps, total = _rate_and_count(cap)
     every = sample_step(fps, sample_fps)
-    report = VideoReport(str(source), fps, 0.0, sample_fps=fps / every)
+    timed = isinstance(source, str) and Path(source).is_file()  # a file's frames carry their times (`frame_time`)
+    report = VideoReport(
+        str(source), fps, 0.0, sample_fps=fps / every, frames_expected=sampled_frame_count(total, every) if timed else 0
+    )
     report.metadata = video_metadata(str(source), clf, fps / every, sample_fps)
     analyzer = FrameAnalyzer(clf, report, batch_frames=1)  # no batching: rows are written as they come
     second: list[FrameFace] = []
-    current = 0
+    current, frames_in_second = 0, 0
 
     def finish_second() -> None:
+        nonlocal frames_in_second
         if on_second is not None:
             used = [f for f in second if f.used]
             probs = np.mean([f.probabilities for f in used], axis=0) if used else None
             on_second(
                 {
                     "time": current,
-                    "faces": len(used),
+                    "frames": frames_in_second,
+                    "faces": len(used) if frames_in_second else None,
                     "valence": round(float(np.mean([f.valence for f in used])), 3) if used else None,
                     "top": EMOTIONS[int(np.argmax(probs))] if probs is not None else None,
                 }
             )
         second.clear()
+        frames_in_second = 0
 
     index, end = 0, 0.0
     last: tuple[int, float] | None = None
-    timed = isinstance(source, str) and Path(source).is_file()  # a file's frames carry their times (`frame_time`)
+    stopped: KeyboardInterrupt | None = None
     try:
         (out / "report.html").unlink(missing_ok=True)  # an earlier run's page never sits beside these frames
         with (out / "frames.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
@@ -1255,13 +1291,20 @@ def analyze_stream(
                 writer.writerows(f.to_row() for f in faces)
                 handle.flush()
                 second.extend(faces)
-    except KeyboardInterrupt:  # how a live source is stopped: not an interrupted analysis
+                frames_in_second += 1
+    except KeyboardInterrupt as err:  # how a camera or stream is stopped; a file's analysis is interrupted
         log.warning("stopped: keeping the %d faces analysed so far", len(report.faces))
+        stopped = err if timed else None
     finally:
         cap.release()
     finish_second()
-    report.duration = end
+    if stopped is None or not total:
+        report.duration = end
+    else:  # a file's stated length: the seconds not reached have no data
+        report.duration = max(end, total / fps)
     report.metadata["duration"] = report.duration
-    analyzer.finish()
+    analyzer.finish(interrupted=stopped is not None)
     report.save(out)
+    if stopped is not None:
+        raise AnalysisInterrupted(report, stopped)
     return report

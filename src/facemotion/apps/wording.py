@@ -123,7 +123,16 @@ def left_out_sentence(n: int, left_out: dict[str, int], seen: int | None = None)
 
 def _seconds(row: dict[str, Any]) -> str:
     end = row.get("end", row["time"] + 1)
-    return f"{row['time']:.0f}–{end:.3g} s"
+    return f"{row['time']:.0f}–{seconds_text(end)} s"
+
+
+def seconds_text(value: float) -> str:
+    """A time in seconds to three figures under 100 s, in whole seconds above (never ``1.65e+03``).
+
+    >>> seconds_text(3.1698), seconds_text(1650.2), seconds_text(1350.0)
+    ('3.17', '1,650', '1,350')
+    """
+    return f"{value:.3g}" if value < 100 else f"{value:,.0f}"
 
 
 def _top(row: dict[str, Any]) -> str:
@@ -143,11 +152,11 @@ def video_sentence(summary: dict[str, Any], timeline: Sequence[dict[str, Any]]) 
     'Over 1.2 s of video, the faces of 2 people read as mildly pleasant and neither calm nor excited overall; \
 the most pleasant moment was 1–1.2 s (mostly happy) and the least pleasant 0–1 s (mostly sad).'
     """
-    duration = f"{summary['duration']:.3g} s"
+    duration = f"{seconds_text(summary['duration'])} s"
     status = summary.get("status", "complete")
     if status != "complete" and summary.get("seconds_with_data") is not None:
         why = "was analysed before the interrupt" if status == "interrupted" else "could be read"
-        duration = f"{summary['seconds_with_data']:.3g} s (of {duration}) that {why}"
+        duration = f"{seconds_text(summary['seconds_with_data'])} s (of {duration}) that {why}"
     if not summary.get("faces_used"):
         if summary.get("faces"):
             return f"No face in the {duration} of video was clear enough to read."

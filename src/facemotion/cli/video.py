@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from facemotion.cli.common import add_model_options, classifier_from_args, output_folder, positive_float
+from facemotion.errors import FacemotionError
 
 if TYPE_CHECKING:
     from facemotion.apps.video import VideoReport
@@ -23,25 +24,37 @@ WRITTEN = ("report.html", "summary.json", "timeline.csv", "frames.csv", "people.
 def cmd_video(args: argparse.Namespace) -> int:
     from facemotion.apps.video import AnalysisInterrupted, analyze_stream, analyze_video
 
+    new_folder = not Path(args.out).exists()
     out = output_folder(args.out, "--out")
-    clf = classifier_from_args(args)
-    if args.live or args.file.isdigit() or "://" in args.file:
-        report = analyze_stream(args.file, out, clf, sample_fps=args.fps, on_second=_print_second)
-        _render(report, out)
-    else:
-        try:
+    live = args.live or _camera_or_url(args.file)
+    try:
+        clf = classifier_from_args(args)
+        if live:
+            report = analyze_stream(args.file, out, clf, sample_fps=args.fps, on_second=_print_second)
+            _render(report, out)
+        else:
             report = analyze_video(args.file, clf, sample_fps=args.fps)
-        except AnalysisInterrupted as stop:
-            _write(stop.report, out)  # a second Ctrl-C does not cut the partial results in half
-            print(_video_text(stop.report.summary(), out), file=sys.stderr)
-            print(f"facemotion: partial results (status 'interrupted') written to {out}", file=sys.stderr)
-            raise stop.interrupt or KeyboardInterrupt from None
+    except (FacemotionError, OSError):  # nothing analysed (no such file, not a video): no empty folder left
+        if new_folder and not any(out.iterdir()):
+            out.rmdir()
+        raise
+    except AnalysisInterrupted as stop:
+        _write(stop.report, out)  # a second Ctrl-C does not cut the partial results in half
+        print(_video_text(stop.report.summary(), out), file=sys.stderr)
+        print(f"facemotion: partial results (status 'interrupted') written to {out}", file=sys.stderr)
+        raise stop.interrupt or KeyboardInterrupt from None
+    if not live:
         if sys.stderr.isatty():  # after the progress bar: the report's pictures take a while on a long video
             print(f"facemotion: writing the report into {out} ...", file=sys.stderr, flush=True)
         _write(report, out)
     summary = report.summary()
     print(json.dumps(summary, indent=2) if args.json else _video_text(summary, out))
     return 0
+
+
+def _camera_or_url(source: str) -> bool:
+    """A camera number (``0``) or a stream URL; a file that happens to be called ``2024`` is a file."""
+    return (source.isdigit() and not Path(source).is_file()) or "://" in source
 
 
 def _write(report: VideoReport, out: Path) -> None:
@@ -82,8 +95,12 @@ def _deferred_signals() -> Iterator[None]:
 
 
 def _print_second(s: dict[str, Any]) -> None:
+    if s["faces"] is None:
+        print(f"{s['time']:>6d} s  no frame analysed in this second", flush=True)
+        return
     valence = "   -  " if s["valence"] is None else f"{s['valence']:+.2f}"
-    print(f"{s['time']:>6d} s  {s['faces']:>3d} faces  valence {valence}  {s['top'] or '-'}", flush=True)
+    faces = f"{s['faces']:>3d} face{'s' if s['faces'] != 1 else ' '}"
+    print(f"{s['time']:>6d} s  {faces}  valence {valence}  {s['top'] or '-'}", flush=True)
 
 
 def _video_text(s: dict[str, Any], out: Path) -> str:

@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -256,10 +257,15 @@ def _line(record: dict[str, Any]) -> str:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it and rename it over ``path``."""
+    """Write ``data`` to a temporary file beside ``path``, fsync it and rename it over ``path``.
+
+    The file gets the permissions any other new file gets (``0o666`` less the umask), not
+    the temporary file's private ``0o600``: a report on a shared server stays readable.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -268,6 +274,14 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@functools.cache
+def _umask() -> int:
+    """The process's umask (read once: reading it means setting it for an instant)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def resume(
