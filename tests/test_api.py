@@ -165,7 +165,7 @@ def test_a_failed_input_of_a_list_is_named_by_its_place(astronaut: np.ndarray) -
     from facemotion import EmotionClassifier
     from facemotion.errors import ImageReadError
 
-    with pytest.raises(ImageReadError, match="^input 1 of 3: the array holds NaN"):
+    with pytest.raises(ImageReadError, match=r"^input 1 of 3: the array holds NaN"):
         EmotionClassifier().predict([astronaut, np.full((9, 9), np.nan), astronaut])
 
 
@@ -181,7 +181,7 @@ def test_what_a_notebook_user_gets_wrong_is_answered(astronaut: np.ndarray) -> N
     clf = EmotionClassifier()
     with pytest.raises(ImageReadError, match=r"PIL.Image.open\(io.BytesIO\(data\)\)"):
         clf.predict(io.BytesIO(b"\x89PNG"))
-    with pytest.raises(ImageReadError, match="None is what cv2.imread gives"):
+    with pytest.raises(ImageReadError, match=r"None is what cv2\.imread gives"):
         clf.predict(None)  # type: ignore[arg-type]
     for copier in (pickle.dumps, copy.deepcopy):
         with pytest.raises(FacemotionError, match="make one in each worker process"):

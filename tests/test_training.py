@@ -440,7 +440,7 @@ def test_a_fine_tuned_model_is_calibrated_on_a_large_enough_hold_out(
 
     train = _copy_fer("train", tmp_path / "train", 0, 8)
     val = _copy_fer("val", tmp_path / "val", 0, 40)  # 120 faces: enough to fit a temperature on
-    assert 3 * 40 >= CALIBRATION_MINIMUM
+    assert CALIBRATION_MINIMUM <= 3 * 40
     args = ["train", str(train), "--init", "default", "--epochs", "1"]
     assert main([*args, "--val", str(val), "--out", str(tmp_path / "m")]) == 0
     out = capsys.readouterr().out

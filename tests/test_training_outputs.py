@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from facemotion.cli import main
-from facemotion.errors import DatasetError, FacemotionError, ModelLoadError, OptionError, OutputError
+from facemotion.errors import DatasetError, ModelLoadError, OptionError, OutputError
 
 from conftest import random_faces
 
@@ -160,5 +160,5 @@ def test_training_config_takes_numpy_numbers_and_names_every_wrong_field() -> No
 
     config = TrainingConfig(epochs=np.int64(3), learning_rate=np.float32(1e-3), early_stopping=None)
     assert config.epochs == 3
-    with pytest.raises(OptionError, match="batch_size.*warmup_fraction"):
+    with pytest.raises(OptionError, match=r"batch_size.*warmup_fraction"):
         TrainingConfig(batch_size=0, warmup_fraction=2.0)
