@@ -470,3 +470,15 @@ def test_a_file_named_with_digits_is_a_file_and_fast_cameras_keep_their_rate(tmp
     frames = int(cv2.VideoCapture(str(fast)).get(cv2.CAP_PROP_FRAME_COUNT))
     assert summary["duration"] == pytest.approx(frames / 1200, abs=0.01)  # was frames / 30: 40 times too long
     assert summary["sample_fps"] == pytest.approx(5, rel=0.1)
+
+
+def test_a_photo_named_like_a_video_is_refused_as_a_photo(tmp_path: Path) -> None:
+    """A JPEG renamed ``x.mp4`` was analysed as a 0.2-s video of one frame."""
+    from PIL import Image
+
+    from facemotion.errors import VideoReadError
+
+    fake = tmp_path / "holiday.mp4"
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(fake, format="JPEG")
+    with pytest.raises(VideoReadError, match="is a JPEG image named like a video"):
+        analyze_video(fake, progress=False)

@@ -165,3 +165,12 @@ def test_results_written_whole_are_readable_by_others(tmp_path: Path) -> None:
         _umask.cache_clear()
     modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
     assert modes == {"summary.json": modes["plain.csv"], "plain.csv": 0o666 & ~0o022}
+
+
+def test_a_sliver_after_the_last_frame_is_not_a_no_data_row() -> None:
+    """A 1.001-s video sampled at 5 fps ended with a 1-ms row marked "no data"."""
+    report = _report([_face(k * 6, k * 0.2002, 0, 0.5) for k in range(5)], duration=1.001)
+    rows = report.timeline()
+    assert len(rows) == 1 and rows[0]["end"] == pytest.approx(1.001) and not rows[0]["no_data"]
+    cut = _report([_face(0, 0.0, 0, 0.5)], duration=2.5)  # frames missing for 1.5 s: that is no data
+    assert [r["no_data"] for r in cut.timeline()] == [False, True, True]

@@ -330,7 +330,8 @@ class VideoReport:
         sampling skipped it.
 
         Keys: ``time`` (start), ``end`` (the last row ends at the video's end:
-        ``partial`` is true when it covers less than ``step``), ``no_data`` (no frame of
+        ``partial`` is true when it covers less than ``step``; a last sliver shorter than
+        the time between two sampled frames belongs to the row before), ``no_data`` (no frame of
         it was analysed: the file ended early, frames were damaged or the analysis was
         interrupted; its ``faces`` and means are ``None``, never 0), ``frames``
         (analysed), ``faces`` (used), ``faces_left_out``, ``people`` (distinct persons
@@ -368,6 +369,10 @@ class VideoReport:
             for label in EMOTIONS:
                 row[label] = sum(f.label == label for f in faces) / len(faces) if faces else None
             rows.append(row)
+        interval = 1 / self.sample_fps if self.sample_fps > 0 else 0.0
+        if len(rows) > 1 and rows[-1]["no_data"] and rows[-1]["end"] - rows[-1]["time"] < interval - 1e-9:
+            sliver = rows.pop()  # after the last frame (a 1.001-s video): no sampled frame could fall in it
+            rows[-1]["end"] = sliver["end"]
         return rows
 
     def people(self, min_seconds: float = MIN_PERSON_SECONDS) -> list[dict[str, Any]]:
@@ -770,8 +775,25 @@ def _video_frames(path: str | Path) -> tuple[float, int]:
                 "convert it to one of these (`facemotion analyze` reads its first frame)"
             )
         raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
+    if Path(path).is_file() and (still := _still_image_format(path)):
+        raise VideoReadError(
+            f"{path} is a {still} image named like a video, not a video; use `facemotion analyze` for photos"
+        )
     with _capture(path) as cap:  # a missing file: "no such file"
         return _rate_and_count(cap)
+
+
+def _still_image_format(path: str | Path) -> str | None:
+    """The format of a file that holds one still picture whatever its name (``"JPEG"`` for a photo renamed
+    ``x.mp4``), else ``None``. Only the header is read."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            still = image.format in ("JPEG", "PNG", "BMP", "TIFF", "WEBP") and getattr(image, "n_frames", 1) == 1
+            return str(image.format) if still else None
+    except Exception:  # not an image: a video, or something OpenCV will judge
+        return None
 
 
 def _pillow_frames(path: str | Path) -> int:
