@@ -19,7 +19,8 @@ once for each ``--distill-initial`` weight of the starting model's own predictio
 (0.5 is the default, 0 the user's labels only; ``--seed`` also seeds training), (b) the docs'
 from-scratch recipe (``build_model`` + ``finetune``, 30 epochs; not with ``--no-scratch``).
 All are scored on FER+ ``val`` (9-class and 8-class accuracy, macro-F1: what the bundled model
-knows), on the user's own 20 % hold-out (the faces ``finetune_pretrained`` held out: what the run
+knows; the expected calibration error without and with the model's temperature, which a run
+fits on its hold-out when that has 100 faces or more), on the user's own 20 % hold-out (the faces ``finetune_pretrained`` held out: what the run
 summary prints) and, for ``portraits``, on the other people (8-class accuracy, macro-F1).
 Prints a Markdown table.
 """
@@ -52,7 +53,7 @@ from facemotion.training import (
     split_validation,
 )
 from facemotion.training.datasets import identity_split, list_image_folder
-from facemotion.training.evaluate import classification_report
+from facemotion.training.evaluate import apply_temperature, classification_report, expected_calibration_error
 from facemotion.training.run import batch_size_for
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -96,8 +97,12 @@ def main() -> None:
     others: FaceDataset | None = None
 
     def scored(name: str, model: Any, holdout_accuracy: float | None) -> None:
-        r = classification_report(model.run(list(val.images)).probabilities, val.labels)
-        cells = [f"{r.accuracy:.3f} / {r.accuracy_8:.3f} / {r.macro_f1:.3f}"]
+        probabilities = model.run(list(val.images)).probabilities
+        r = classification_report(probabilities, val.labels)
+        temperature = model.config.temperature
+        raw = apply_temperature(probabilities, 1 / temperature)  # softmax(logits): temperature 1
+        ece = f"{expected_calibration_error(raw, val.labels):.3f} → {expected_calibration_error(probabilities, val.labels):.3f}"
+        cells = [f"{r.accuracy:.3f} / {r.accuracy_8:.3f} / {r.macro_f1:.3f}", f"{temperature:.2f}: {ece}"]
         cells.append("" if holdout_accuracy is None else f"{holdout_accuracy:.3f}")
         if others is not None:
             p = model.run(list(others.images)).probabilities.copy()
@@ -135,7 +140,10 @@ def main() -> None:
         scored("the bundled model, not fine-tuned", bundled, held.accuracy)
     print(f"user's set: {what}; batch {batch}; FER+ val: {len(val)} faces")
     print(f"CPU: {cpu_description()}; Keras {keras.__version__} ({keras.backend.backend()})\n")
-    header = f"| model | FER+ val: 9-class / 8-class accuracy / macro-F1 | user's hold-out ({len(holdout)} faces) |"
+    header = (
+        "| model | FER+ val: 9-class / 8-class accuracy / macro-F1 | temperature: FER+ val ECE at 1 → at it "
+        f"| user's hold-out ({len(holdout)} faces) |"
+    )
     if others is not None:
         header += f" other people ({len(others)} faces): 8-class accuracy / macro-F1 |"
     print(header)

@@ -165,7 +165,7 @@ def test_a_failed_input_of_a_list_is_named_by_its_place(astronaut: np.ndarray) -
     from facemotion import EmotionClassifier
     from facemotion.errors import ImageReadError
 
-    with pytest.raises(ImageReadError, match=r"^input 1 of 3: the array holds NaN"):
+    with pytest.raises(ImageReadError, match=r"^input 2 of 3: the array holds NaN"):
         EmotionClassifier().predict([astronaut, np.full((9, 9), np.nan), astronaut])
 
 

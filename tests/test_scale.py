@@ -182,3 +182,37 @@ def test_batch_merge_takes_a_webm_length_back_to_its_last_frame(tmp_path: Path) 
     assert status["status"] == "complete" and status["warnings"] == []
     assert status["frames_expected"] == 15 == status["frames"] + status["frames_skipped"] + status["frames_unreadable"]
     assert status["duration"] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("chunk_seconds", [1.0, 60.0])
+def test_batch_settles_a_trimmed_video_as_one_pass_does(chunk_seconds: float, tmp_path: Path) -> None:
+    """Each chunk settled its own end: a stream-copy trim came out 3.67 s long with a false "no data" second
+    in `batch` (3.00 s in `video`); a chunk cannot know where the file ends, the merge can."""
+    import subprocess
+
+    ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="trimming a video needs imageio-ffmpeg")
+    trimmed = tmp_path / "trimmed.mp4"
+    clip = str(need(VIDEO))
+    subprocess.run(
+        [
+            ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-ss",
+            "1.5",
+            "-i",
+            clip,
+            "-t",
+            "3",
+            "-c",
+            "copy",
+            str(trimmed),
+        ],
+        check=True,
+    )
+    one_pass = analyze_video(trimmed, progress=False).summary()
+    run_batch([str(trimmed)], tmp_path / "out", chunk_seconds=chunk_seconds)
+    merged = json.loads(next((tmp_path / "out" / "videos").glob("trimmed-*/summary.json")).read_text())
+    for key in ("status", "frames_expected", "frames_analyzed", "frames_unreadable", "frames_skipped"):
+        assert merged[key] == one_pass[key], key
+    assert merged["status"] == "complete" and merged["duration"] == pytest.approx(one_pass["duration"], abs=1e-6)

@@ -424,36 +424,6 @@ def test_head_turns_of_a_dataset(astronaut: np.ndarray) -> None:
     assert turns.shape == (2,) and 0.0 <= turns[0] < 0.2 and np.isnan(turns[1])
 
 
-def _copy_fer(split: str, into: Path, start: int, per_class: int) -> Path:
-    for label in ("happy", "sad", "anger"):
-        (into / label).mkdir(parents=True)
-        for f in sorted(need(DATA / "ferplus" / split / label).iterdir())[start : start + per_class]:
-            shutil.copy(f, into / label / f.name)
-    return into
-
-
-def test_a_fine_tuned_model_is_calibrated_on_a_large_enough_hold_out(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from facemotion.cli import main
-    from facemotion.training.run import CALIBRATION_MINIMUM
-
-    train = _copy_fer("train", tmp_path / "train", 0, 8)
-    val = _copy_fer("val", tmp_path / "val", 0, 40)  # 120 faces: enough to fit a temperature on
-    assert CALIBRATION_MINIMUM <= 3 * 40
-    args = ["train", str(train), "--init", "default", "--epochs", "1"]
-    assert main([*args, "--val", str(val), "--out", str(tmp_path / "m")]) == 0
-    out = capsys.readouterr().out
-    config = json.loads((tmp_path / "m" / "config.json").read_text())
-    temperature = config["temperature"]
-    assert 0.05 <= temperature <= 20 and temperature != 1.0
-    assert config["metrics"]["calibration_temperature"] == round(temperature, 4)
-    assert f"calibration: temperature {temperature:.2f} fitted on the hold-out" in out
-    assert main([*args, "--out", str(tmp_path / "small")]) == 0  # 20 % of 24 faces: too few to fit on
-    assert "calibration: none (fewer than 100 hold-out faces" in capsys.readouterr().out
-    assert json.loads((tmp_path / "small" / "config.json").read_text())["temperature"] == 1.0
-
-
 def test_early_stopping_counts_the_epochs_before_an_interruption(tmp_path: Path) -> None:
     from facemotion.training.recipe import ResumedEarlyStopping
 

@@ -389,11 +389,6 @@ def test_a_file_read_live_is_timed_by_its_frames(
     assert short.frame_times == pytest.approx([TIMES[i] for i in range(0, 22, 3)])  # frames before 2 s
 
 
-def _ffmpeg(*args: str) -> None:
-    ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="making trimmed and Matroska files needs imageio-ffmpeg")
-    subprocess.run([ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", *args], check=True)
-
-
 def test_a_video_trimmed_by_stream_copy_or_with_longer_audio_is_whole(tmp_path: Path) -> None:
     """`ffmpeg -ss 1.5 -c copy` keeps frames before the cut that the MP4's edit list skips: OpenCV counts
     them, the decoder does not deliver them, and the file was called cut short ("truncated")."""
@@ -401,7 +396,7 @@ def test_a_video_trimmed_by_stream_copy_or_with_longer_audio_is_whole(tmp_path: 
 
     clip = need(VIDEO)
     trimmed = tmp_path / "trimmed.mp4"
-    _ffmpeg("-ss", "1.5", "-i", str(clip), "-t", "3", "-c", "copy", str(trimmed))
+    _run("-ss", "1.5", "-i", str(clip), "-t", "3", "-c", "copy", str(trimmed))
     cap = cv2.VideoCapture(str(trimmed))
     stated, delivered = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0
     while cap.grab():
@@ -418,7 +413,7 @@ def test_a_video_trimmed_by_stream_copy_or_with_longer_audio_is_whole(tmp_path: 
     assert (file_is_whole(trimmed), file_is_whole(cut)) == (True, False)
 
     mkv = tmp_path / "long_audio.mkv"  # a Matroska file whose sound runs 3 s past its video
-    _ffmpeg(
+    _run(
         "-i",
         str(clip),
         "-f",
@@ -449,7 +444,7 @@ def test_a_file_named_with_digits_is_a_file_and_fast_cameras_keep_their_rate(tmp
     from facemotion.cli import main
 
     fast = tmp_path / "2024"  # a high-speed camera's clip, named like a camera number
-    _ffmpeg(
+    _run(
         "-i",
         str(need(VIDEO)),
         "-t",

@@ -170,7 +170,10 @@ def test_results_written_whole_are_readable_by_others(tmp_path: Path) -> None:
 def test_a_sliver_after_the_last_frame_is_not_a_no_data_row() -> None:
     """A 1.001-s video sampled at 5 fps ended with a 1-ms row marked "no data"."""
     report = _report([_face(k * 6, k * 0.2002, 0, 0.5) for k in range(5)], duration=1.001)
+    report.sample_fps = 29.97 / 6  # every 6th frame of a 29.97-fps video: the next one was due at 1.001 s
     rows = report.timeline()
     assert len(rows) == 1 and rows[0]["end"] == pytest.approx(1.001) and not rows[0]["no_data"]
     cut = _report([_face(0, 0.0, 0, 0.5)], duration=2.5)  # frames missing for 1.5 s: that is no data
     assert [r["no_data"] for r in cut.timeline()] == [False, True, True]
+    late = _report([_face(k * 2, k * 0.2, 0, 0.5) for k in range(50)], duration=10.1)  # 9.8 s last; 10.0 was due
+    assert late.timeline()[-1]["time"] == 10 and late.timeline()[-1]["no_data"]

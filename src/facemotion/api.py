@@ -141,7 +141,7 @@ class _FacePipeline:
                 faces, face_crops = self.detect_and_crop(image, scale=scale)
             except (ImageReadError, DetectorError) as err:
                 if errors == "raise" and len(images) > 1:  # say which of the inputs
-                    raise type(err)(f"input {number} of {len(images)}: {err}") from err
+                    raise type(err)(f"input {number + 1} of {len(images)}: {err}") from err
                 if errors == "raise":
                     raise
                 detections.append([])

@@ -249,11 +249,8 @@ def save_pretrained(
     *,
     recipe: str = "compact",
     card: ModelCard | None = None,
-    temperature: float = 1.0,
 ) -> Path:
     """Write ``model`` as a facemotion model directory and return its path.
-
-    ``temperature`` calibrates its probabilities: ``softmax(logits / temperature)``.
 
     >>> from facemotion.training import build_model, recipe_preprocessing
     >>> path = save_pretrained(build_model(width=4), "tiny-model", recipe_preprocessing("compact"))  # doctest: +SKIP
@@ -266,9 +263,7 @@ def save_pretrained(
         raise ModelLoadError(
             "the model must have an 'emotion' and/or 'valence_arousal' output (see facemotion.models.attach_heads)"
         )
-    config = ModelConfig(
-        tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard(), temperature=temperature
-    )
+    config = ModelConfig(tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard())
     if getattr(model, "optimizer", None) is not None:  # ship weights only, not the training state
         model = _without_optimizer(model)
     model.save(out / WEIGHTS_FILE)

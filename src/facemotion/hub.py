@@ -163,6 +163,8 @@ def push_to_hub(
     try:
         api = HfApi(token=token)
         api.create_repo(repo_id, private=private, exist_ok=True)
+        if revision is not None:  # a new branch is made; an existing one gets a new commit
+            api.create_branch(repo_id, branch=revision, exist_ok=True)
         info = api.upload_folder(
             folder_path=str(root),
             repo_id=repo_id,

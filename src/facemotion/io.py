@@ -18,7 +18,7 @@ Rules (every one of them is a guarantee, see ``docs/robustness.md``):
   uint16 array fills 0..255). Floats in 0..1 are scaled to 0..255; floats in 0..255 are
   taken as is (a float image whose largest value is at most 2 counts as 0..1, values over 1
   clipped: a cubic resize or a brightening overshoots 1, and read as 0..255 it would be
-  black). Booleans,
+  black; a 0..255 image that dark, nothing over 2 of 255, shows nothing either way). Booleans,
   NaN, infinities, negative values and values beyond 16 bits (or 255.0 for floats) are
   refused with an `ImageReadError`: an image is never silently turned black or white.
 - Shapes: (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA; anything else is refused.

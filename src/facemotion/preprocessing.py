@@ -58,13 +58,13 @@ class Preprocessing:
 
 
 def to_uint8_rgb(image: NDArray[Any]) -> NDArray[np.uint8]:
-    """Convert a grey, RGB or RGBA array of any integer/float dtype to RGB uint8."""
+    """Convert a grey, RGB or RGBA array of any integer/float dtype to RGB uint8 (pixel values by the
+    rules of `facemotion.io.to_uint8`, the same for a crop as for a photo)."""
     array = np.asarray(image)
-    if array.dtype == np.uint16:
-        array = (array >> 8).astype(np.uint8)
-    elif array.dtype != np.uint8:
-        scale = 255.0 if array.size and float(np.nanmax(array)) <= 1.0 else 1.0
-        array = np.clip(np.nan_to_num(array.astype(np.float32)) * scale, 0, 255).astype(np.uint8)
+    if array.dtype != np.uint8:
+        from facemotion.io import to_uint8  # io builds on this module
+
+        array = to_uint8(array, "the face crop")
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim == 2:

@@ -141,7 +141,7 @@ def plot_timeline(
             faces_ax.text(ti + wi / 2, n, f"{n:.0f}", ha="center", va="bottom", fontsize=8)
     faces_ax.set_ylim(0, max([*faces, 1]) * 1.35)
     faces_ax.set_ylabel("faces")
-    row = float(widths.max()) if len(widths) else 1.0  # one second, or the sampling interval when longer
+    row = float(np.median(widths[full])) if full.any() else 1.0  # a second, or the sampling interval when longer
     each = "each second" if row <= 1.0 + 1e-6 else f"each {row:.3g} s"
     faces_ax.set_title(f"Faces read {each} (what each point rests on)", loc="left", fontsize=11)
     faces_ax.set_xlabel("time in the video (s)")

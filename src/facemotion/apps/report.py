@@ -25,7 +25,7 @@ import numpy as np
 
 from facemotion.apps.report_images import face_crop, figure_uri, image_uri, read_frames
 from facemotion.apps.video import MOMENT_MIN_FACES, moment_seconds
-from facemotion.apps.wording import arousal_word, bound, valence_word
+from facemotion.apps.wording import arousal_word, bound, seconds_text, valence_word
 from facemotion.io import readable
 from facemotion.labels import EMOTIONS
 
@@ -261,7 +261,7 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
         n = row.get("faces") or 0
         text = f"The faces looked {valence_word(valence)} ({valence:+.2f})"
         if change is not None:
-            text += f", {'up' if change > 0 else 'down'} {abs(change):.2f} from the second before"
+            text += f", {'up' if change > 0 else 'down'} {abs(change):.2f} from the {_row_words(timeline)[0]} before"
         low, high = row.get("valence_low"), row.get("valence_high")
         sure = f", 95 % band {bound(low)} to {bound(high)}" if low is not None and high is not None else ""
         text += f"; based on {n} face reading{'s' if n != 1 else ''}{sure}"
@@ -382,22 +382,37 @@ def _people_text(summary: Mapping[str, Any], n: int, shown: int) -> str:
     return text
 
 
+def _row_words(timeline: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """What one timeline row is, singular and plural: ``("second", "seconds")``, or ``("5-s stretch",
+    "5-s stretches")`` when frames were sampled less than once a second.
+
+    >>> _row_words([{"time": 0, "end": 5}, {"time": 5, "end": 7, "partial": True}])
+    ('5-s stretch', '5-s stretches')
+    """
+    lengths = [r["end"] - r["time"] for r in timeline if not r.get("partial") and "end" in r]
+    step = float(np.median(lengths)) if lengths else 1.0
+    if step <= 1.0 + 1e-6:
+        return "second", "seconds"
+    return f"{seconds_text(step)}-s stretch", f"{seconds_text(step)}-s stretches"
+
+
 def _timeline_text(timeline: Sequence[dict[str, Any]], shot_cuts: Sequence[float]) -> str:
     faces = [r["faces"] for r in timeline if not r.get("no_data")]
     seen = [n for n in faces if n]
     band = any(r.get("valence_low") is not None for r in timeline)
-    text = "Each point is the average of the faces read in that second"
+    one, many = _row_words(timeline)
+    text = f"Each point is the average of the faces read in that {one}"
     text += (
         "; the shaded band is its 95 % confidence band (narrow: many faces that agree; wide: few faces, or faces "
         "that disagree; none: a single face)."
         if band
-        else ". No confidence band could be computed (too few faces per second), so read each point with care."
+        else f". No confidence band could be computed (too few faces per {one}), so read each point with care."
     )
     if seen:
         text += (
-            f" The bottom row shows how many faces each second rests on: {min(seen)} to {max(seen)}"
+            f" The bottom row shows how many faces each {one} rests on: {min(seen)} to {max(seen)}"
             f" (median {float(np.median(seen)):g})"
-            + (f"; {faces.count(0)} second{'s' if faces.count(0) != 1 else ''} had none" if 0 in faces else "")
+            + (f"; {faces.count(0)} {one if faces.count(0) == 1 else many} had none" if 0 in faces else "")
             + "."
         )
     for r in timeline:
@@ -406,9 +421,9 @@ def _timeline_text(timeline: Sequence[dict[str, Any]], shot_cuts: Sequence[float
                 f" The last bar, from {r['time']:.0f} s, covers only {r['end'] - r['time']:.1f} s of video: it is drawn "
                 "narrow and hatched, its point hollow."
             )
-    no_data = sum(1 for r in timeline if r.get("no_data"))
+    no_data = sum(r["end"] - r["time"] for r in timeline if r.get("no_data"))
     if no_data:
-        text += f" {no_data} second{'s' if no_data != 1 else ''} could not be read at all (grey: no data)."
+        text += f" {seconds_text(no_data)} s of video could not be read at all (grey: no data)."
     if shot_cuts:
         text += f" Dotted lines mark the {len(shot_cuts)} shot cut{'s' if len(shot_cuts) != 1 else ''}."
     return text

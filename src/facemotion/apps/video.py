@@ -347,12 +347,12 @@ class VideoReport:
         frames = Counter(_row_of(t, step) for t in self.frame_times)
         rng = np.random.default_rng(seed)
         rows = []
-        for b in range(math.ceil(self.duration / step - 1e-9) if self.duration > 0 else 0):
+        for b in range(max(1, math.ceil(self.duration / step - 1e-9)) if self.duration > 0 else 0):
             start = b * step
             end = min(self.duration, start + step)
             faces = [f for f in bins.get(b, []) if f.used]
             row: dict[str, Any] = {
-                "time": start,
+                "time": round(start, 6),
                 "end": round(end, 6),
                 "partial": end - start < step - 1e-6,
                 "no_data": frames[b] == 0,
@@ -370,7 +370,7 @@ class VideoReport:
                 row[label] = sum(f.label == label for f in faces) / len(faces) if faces else None
             rows.append(row)
         interval = 1 / self.sample_fps if self.sample_fps > 0 else 0.0
-        if len(rows) > 1 and rows[-1]["no_data"] and rows[-1]["end"] - rows[-1]["time"] < interval - 1e-9:
+        if len(rows) > 1 and rows[-1]["no_data"] and interval and _no_frame_due(rows[-1], interval):
             sliver = rows.pop()  # after the last frame (a 1.001-s video): no sampled frame could fall in it
             rows[-1]["end"] = sliver["end"]
         return rows
@@ -526,9 +526,15 @@ class VideoReport:
         return out
 
 
-#: A second can be a moment (most or least pleasant, most excited, biggest rise or drop: in
-#: ``summary.json``, the sentence and the report) only with this many readable faces: one
-#: face is an anecdote, not a reaction.
+def _no_frame_due(row: dict[str, Any], interval: float) -> bool:
+    """Whether no frame sampled every ``interval`` seconds (from 0) falls due within ``row``.
+
+    >>> _no_frame_due({"time": 1.0, "end": 1.001}, 0.2002), _no_frame_due({"time": 10.0, "end": 10.1}, 0.2)
+    (True, False)
+    """
+    return bool(math.ceil(row["time"] / interval - 1e-9) * interval >= row["end"] - 1e-9)
+
+
 def _row_of(time: float, step: float) -> int:
     """The timeline row of a time: a frame sampled every ``step`` seconds lands in its own row, despite rounding.
 
@@ -538,6 +544,9 @@ def _row_of(time: float, step: float) -> int:
     return int(time / step + 1e-9)
 
 
+#: A second can be a moment (most or least pleasant, most excited, biggest rise or drop: in
+#: ``summary.json``, the sentence and the report) only with this many readable faces: one
+#: face is an anecdote, not a reaction.
 MOMENT_MIN_FACES = 3
 #: ... and this much video (a partial last second of 0.2 s is not a moment).
 MOMENT_MIN_SECONDS = 0.5
@@ -986,8 +995,13 @@ class FrameAnalyzer:
     def _shot_of(self, time: float) -> int:
         return sum(cut <= time for cut in self.report.shot_cuts)
 
-    def finish(self, interrupted: bool = False, log_warnings: bool = True) -> VideoReport:
-        """Flush, link the tracks into people, and account for every sampled frame."""
+    def finish(self, interrupted: bool = False, log_warnings: bool = True, settle_end: bool = True) -> VideoReport:
+        """Flush, link the tracks into people, and account for every sampled frame.
+
+        ``settle_end=False`` (a chunk of a video) counts every sampled frame not analysed as
+        skipped and leaves the end to whoever merges the chunks (`account_for_the_end` over
+        the whole video): a chunk cannot know whether the file ends after it.
+        """
         self.flush()
         report = self.report
         last = max(report.frame_times, default=0.0)
@@ -1011,8 +1025,12 @@ class FrameAnalyzer:
                 report.warnings.append(_damaged_warning(report.name, report.frames_skipped))
         # unknown, or a container that under-states its length: never fewer than were read
         report.frames_expected = max(report.frames_expected, read)
-        if not interrupted:  # the broken frames at the end and those never delivered: the file ends there
+        if (
+            not interrupted and settle_end
+        ):  # the broken frames at the end and those never delivered: the file ends there
             account_for_the_end(report, self._trailing_skips + report.frames_expected - read)
+        elif not interrupted:
+            report.frames_skipped = report.frames_expected - report.frames_analyzed
         for warning in report.warnings if log_warnings else ():
             log.warning("%s", warning)
         return report
@@ -1048,12 +1066,13 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
     ``facemotion video`` (one pass) and ``facemotion batch`` (chunks merged) both settle
     their counts and warnings here.
 
-    Frames missing at the end of a file whose container is whole
-    (`facemotion.apps.containers.file_is_whole`: an MP4 trimmed by stream copy, whose
-    edit list skips frames its header counts; a Matroska file whose audio runs on) are not
-    in the file: the duration ends with the last frame. A container cut short is
-    truncated. Where the container cannot tell (MPEG-TS, AVI, a WebM recorded live), frames
-    missing within `END_SLACK_SECONDS` of the end are taken as not in the file, more as a cut.
+    Frames missing within `WHOLE_FILE_SLACK_SECONDS` of the end of a file whose container
+    is whole (`facemotion.apps.containers.file_is_whole`: an MP4 trimmed by stream copy,
+    whose edit list skips frames its header counts; a Matroska file whose audio runs on)
+    are not in the file: the duration ends with the last frame. A container cut short is
+    truncated. Where the container cannot tell (MPEG-TS, AVI, a WebM recorded live), the
+    same holds within `END_SLACK_SECONDS`. More frames missing is a cut or a decode that
+    broke off: truncated.
 
     >>> report = VideoReport("clip.avi", 10.0, 4.0, frames_expected=20, frames_analyzed=12, frames_skipped=8)
     >>> report.frame_times = [0.2 * k for k in range(12)]
@@ -1069,8 +1088,9 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
         if report.frames_expected
         else 0.0
     )
-    whole = file_is_whole(report.path)
-    if after > 0 and (whole or (whole is None and report.duration - last <= END_SLACK_SECONDS + interval)):
+    missing = report.duration - last  # seconds after the last frame read
+    slack = {True: WHOLE_FILE_SLACK_SECONDS, None: END_SLACK_SECONDS, False: -math.inf}[file_is_whole(report.path)]
+    if after > 0 and missing <= slack + interval:
         report.frames_expected -= min(after, report.frames_expected - report.frames_analyzed)
         report.duration = min(report.duration, last + interval)
         if "duration" in report.metadata:
@@ -1090,6 +1110,12 @@ def account_for_the_end(report: VideoReport, after: int) -> None:
     if report.frames_skipped:
         report.warnings.append(_damaged_warning(report.name, report.frames_skipped))
 
+
+#: Seconds at the end of a whole MP4 or Matroska file (`account_for_the_end`) that may hold no
+#: frame without the file being damaged: a trim by stream copy keeps the frames from the key
+#: frame before its cut, which the edit list skips but the frame count counts, at most one
+#: key-frame interval (x264's default: 250 frames, 8.3 s at 30 fps). More is a decode that broke off.
+WHOLE_FILE_SLACK_SECONDS = 10.0
 
 #: Seconds at the end of a video whose container cannot tell whether it is whole
 #: (`account_for_the_end`) that may hold no frame without the file being cut short: the
@@ -1120,6 +1146,7 @@ def analyze_frames(
     on_frame: Callable[[int], object] | None = None,
     link_people: bool = True,
     log_warnings: bool = True,
+    settle_end: bool = True,
 ) -> VideoReport:
     """Add the faces of ``frames`` (from `iter_frames`) to ``report`` (see `FrameAnalyzer`).
 
@@ -1127,7 +1154,8 @@ def analyze_frames(
     ``report.frames_expected`` first (`sampled_frame_count`) to have frames the file
     never gives counted as unreadable. Ctrl-C raises `AnalysisInterrupted` holding the
     finished part. ``log_warnings=False`` leaves the report's warnings unlogged (a chunk of a
-    video, whose warnings only the merge of all chunks can settle).
+    video, whose warnings only the merge of all chunks can settle); ``settle_end=False`` leaves
+    the end of the video to that merge too (`FrameAnalyzer.finish`).
     """
     analyzer = FrameAnalyzer(classifier, report, batch_frames, link_people=link_people)
     try:
@@ -1137,7 +1165,7 @@ def analyze_frames(
             analyzer.add(frame, time, image)
     except KeyboardInterrupt as interrupt:
         raise AnalysisInterrupted(analyzer.finish(interrupted=True, log_warnings=log_warnings), interrupt) from None
-    return analyzer.finish(log_warnings=log_warnings)
+    return analyzer.finish(log_warnings=log_warnings, settle_end=settle_end)
 
 
 def analyze_video(
@@ -1207,6 +1235,11 @@ def analyze_video(
     return report
 
 
+#: The highest frame rate a camera or stream is believed to state: FFmpeg gives some RTSP streams'
+#: 90 kHz clock (90,000 fps for a 15-fps camera), which would sample a frame every ten minutes.
+MAX_STREAM_FPS = 1000.0
+
+
 def open_source(source: str | int) -> Any:
     """An OpenCV capture of a camera index (``0`` or ``"0"``), a stream URL, or a file."""
     if isinstance(source, str) and source.isdigit() and not Path(source).is_file():
@@ -1256,8 +1289,10 @@ def analyze_stream(
     out.mkdir(parents=True, exist_ok=True)
     cap = open_source(source)
     fps, total = _rate_and_count(cap)
-    every = sample_step(fps, sample_fps)
     timed = isinstance(source, str) and Path(source).is_file()  # a file's frames carry their times (`frame_time`)
+    if not timed and fps > MAX_STREAM_FPS:  # an RTSP camera stating its 90 kHz clock as its rate
+        fps = 30.0
+    every = sample_step(fps, sample_fps)
     report = VideoReport(
         str(source), fps, 0.0, sample_fps=fps / every, frames_expected=sampled_frame_count(total, every) if timed else 0
     )

@@ -100,7 +100,8 @@ class TaskAnalyzer:
             frames_expected=sampled_frame_count(total, step, task.start, task.stop),
         )
         frames = iter_frames(local, self.sample_fps, task.start, task.stop)
-        analyze_frames(frames, self.classifier, report, log_warnings=False)  # the merge logs the video's warnings
+        # the merge settles the video's end and logs its warnings: one chunk cannot know where the file ends
+        analyze_frames(frames, self.classifier, report, log_warnings=False, settle_end=False)
         status.update(
             status=report.status,
             frames=report.frames_analyzed,

@@ -259,13 +259,18 @@ def _line(record: dict[str, Any]) -> str:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, fsync it and rename it over ``path``.
 
-    The file gets the permissions any other new file gets (``0o666`` less the umask), not
-    the temporary file's private ``0o600``: a report on a shared server stays readable.
+    The file keeps the permissions it had, or gets those of any other new file (``0o666``
+    less the umask), not the temporary file's private ``0o600``: a report on a shared
+    server stays readable, and one a user made private stays private.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -8,7 +8,7 @@ import logging
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -291,7 +291,10 @@ def run_fingerprint(
         if data is not None:
             for array in (data.images, data.soft_labels, data.affect):
                 digest.update(np.ascontiguousarray(array).tobytes())
-    digest.update(repr((replace(config, epochs=1), teachers, teacher_weight, teacher_turns)).encode())
+    # the settings but epochs, spelled as before TrainingConfig checked its values (epochs=0 is refused now),
+    # so that a run interrupted under an earlier release still resumes
+    settings = repr(config).replace(f"TrainingConfig(epochs={config.epochs!r},", "TrainingConfig(epochs=0,", 1)
+    digest.update(f"({settings}, {teachers!r}, {teacher_weight!r}, {teacher_turns!r})".encode())
     return digest.hexdigest()
 
 

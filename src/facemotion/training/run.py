@@ -18,13 +18,7 @@ from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, EMOTIONS
 from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.datasets import FaceDataset
-from facemotion.training.evaluate import (
-    EvaluationReport,
-    apply_temperature,
-    classification_report,
-    expected_calibration_error,
-    fit_temperature,
-)
+from facemotion.training.evaluate import EvaluationReport, classification_report
 from facemotion.training.recipe import TrainingConfig, absent_classes, finetune
 
 log = logging.getLogger(__name__)
@@ -33,26 +27,6 @@ log = logging.getLogger(__name__)
 SCRATCH_MINIMUM = 1000
 #: Below this, training from scratch works poorly; fine-tuning a trained model is better.
 SCRATCH_ADVISED = 5000
-#: Hold-out faces needed to fit a calibration temperature on; with fewer the model keeps temperature 1.
-CALIBRATION_MINIMUM = 100
-
-
-def calibrate(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, tuple[float, float] | None]:
-    """The temperature that calibrates ``probabilities`` (temperature scaling on the hold-out), and the
-    expected calibration error before and after it; ``(1.0, None)`` below `CALIBRATION_MINIMUM` faces.
-
-    >>> rng = np.random.default_rng(0)
-    >>> labels = rng.integers(0, 9, 200)
-    >>> overconfident = np.full((200, 9), 0.001); overconfident[np.arange(200), (labels + (rng.random(200) < 0.4)) % 9] = 1
-    >>> t, (before, after) = calibrate(overconfident / overconfident.sum(1, keepdims=True), labels)
-    >>> t > 1, after < before
-    (True, True)
-    """
-    if len(labels) < CALIBRATION_MINIMUM:
-        return 1.0, None
-    temperature = fit_temperature(probabilities, labels)
-    after = expected_calibration_error(apply_temperature(probabilities, temperature), labels)
-    return temperature, (expected_calibration_error(probabilities, labels), after)
 
 
 def batch_size_for(n_train: int, largest: int) -> int:
@@ -129,30 +103,21 @@ class TrainingRun:
     """The model fine-tuning started from (empty when trained from scratch)."""
     before: EvaluationReport | None = None
     """That model's figures on the same hold-out, before fine-tuning."""
-    temperature: float = 1.0
-    """The calibration temperature written into the model's config (fitted on the hold-out)."""
-    calibration_error: tuple[float, float] | None = None
-    """Expected calibration error on the hold-out before and after ``temperature`` (None: not fitted)."""
 
     def metrics(self) -> dict[str, Any]:
         """The figures recorded in the model card."""
         r = self.report
-        return (
-            {
-                "holdout": self.holdout,
-                "holdout_faces": r.n,
-                "holdout_accuracy": round(r.accuracy, 4),
-                "holdout_macro_f1": round(r.macro_f1, 4),
-                "holdout_accuracy_8": None if r.accuracy_8 is None else round(r.accuracy_8, 4),
-                "training_faces": sum(self.train_counts.values()),
-                "epochs_run": self.epochs_run,
-                "epoch_kept": self.epoch_kept,
-                "classes_not_trained": ", ".join(self.absent) or "none",
-                "calibration_temperature": round(self.temperature, 4),
-            }
-            | ({"holdout_accuracy_before": round(self.before.accuracy, 4)} if self.before else {})
-            | ({"holdout_ece_after_temperature": round(self.calibration_error[1], 4)} if self.calibration_error else {})
-        )
+        return {
+            "holdout": self.holdout,
+            "holdout_faces": r.n,
+            "holdout_accuracy": round(r.accuracy, 4),
+            "holdout_macro_f1": round(r.macro_f1, 4),
+            "holdout_accuracy_8": None if r.accuracy_8 is None else round(r.accuracy_8, 4),
+            "training_faces": sum(self.train_counts.values()),
+            "epochs_run": self.epochs_run,
+            "epoch_kept": self.epoch_kept,
+            "classes_not_trained": ", ".join(self.absent) or "none",
+        } | ({"holdout_accuracy_before": round(self.before.accuracy, 4)} if self.before else {})
 
     def summary(self) -> str:
         """A few lines for the terminal: data, schedule, the epoch kept and why, hold-out figures, files."""
@@ -189,14 +154,6 @@ class TrainingRun:
         if r.n and predicted.max() >= 0.8 * r.n and len(r.per_class) > 1:
             top = EMOTIONS[int(predicted.argmax())]
             lines.append(f"WARNING: the model says {top!r} for {predicted.max() / r.n:.0%} of the hold-out faces")
-        if self.calibration_error is not None:
-            before, after = self.calibration_error
-            lines.append(
-                f"calibration: temperature {self.temperature:.2f} fitted on the hold-out "
-                f"(expected calibration error {before:.3f} -> {after:.3f})"
-            )
-        else:
-            lines.append(f"calibration: none (fewer than {CALIBRATION_MINIMUM} hold-out faces; temperature 1)")
         if r.n < 100:
             lines.append(f"  (only {r.n} hold-out faces: these figures are rough; keep a test set of your own)")
         if self.absent:
@@ -288,9 +245,7 @@ def train_and_save(
         because = f"best hold-out accuracy, {max(accuracies):.3f}"
         if len(rows) < config.epochs:
             because += f"; stopped after {len(rows) - epoch_kept} epochs without progress"
-    probabilities = emotion_probabilities(kept, val, prep)
-    report = classification_report(probabilities, val.labels)
-    temperature, calibration_error = calibrate(probabilities, val.labels)
+    report = classification_report(emotion_probabilities(kept, val, prep), val.labels)
     run = TrainingRun(
         out=out,
         work=work,
@@ -307,14 +262,12 @@ def train_and_save(
         backend=keras.backend.backend(),
         started_from=started_from,
         before=before,
-        temperature=temperature,
-        calibration_error=calibration_error,
     )
     card = card or ModelCard()
     card.metrics = {**card.metrics, **run.metrics()}
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    save_pretrained(kept, partial, prep, recipe=recipe, card=card, temperature=temperature)
+    save_pretrained(kept, partial, prep, recipe=recipe, card=card)
     samples = normalize(val.images.astype(np.float32), prep)
     if len(samples) < 16:  # too few faces to check an export on: add the training faces
         samples = np.concatenate([samples, normalize(train.images[:64].astype(np.float32), prep)])
