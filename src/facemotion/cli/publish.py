@@ -27,7 +27,7 @@ def add_publish_command(sub: Any) -> None:
     )
     p.add_argument("model_dir", help="the model folder, as written by `facemotion train --out`")
     p.add_argument("repo_id", help="the Hub repository, 'org/name'")
-    p.add_argument("--revision", default=None, help="branch to upload to (default: main)")
+    p.add_argument("--revision", default=None, help="branch to upload to, made if needed (default: main)")
     p.add_argument("--private", action="store_true", help="create the repository as private")
     p.add_argument("--message", default="Upload facemotion model", help="commit message")
     p.set_defaults(func=cmd_publish)
