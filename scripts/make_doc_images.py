@@ -91,7 +91,7 @@ def main() -> None:
     photo = args.media / "group_photos" / "voc_2007_007763.jpg"
     image = read_image(photo)
     mood = analyze_group(image, clf)
-    save_image(annotate(image, mood.faces), args.out / "group_annotated.png")
+    save_image(annotate(image, mood.faces, numbered=True), args.out / "group_annotated.png")  # as --annotate draws
     group_figure(image, mood.faces, mood.emotion_shares).savefig(args.out / "group_mood.png", dpi=90)
 
     plt = _pyplot()

@@ -93,8 +93,10 @@ def annotate(
         for number, face in enumerate(faces, 1)
         if face.box is not None
     ]
-    for _, _, (x, y, w, h), color in boxed:
-        cv2.rectangle(out, (x, y), (x + w, y + h), color, max(2, round(scale * 2)))
+    thickness = max(2, round(scale * 2))
+    for _, _, (x, y, w, h), color in boxed:  # a dark edge first: a light grey box shows on a light background too
+        cv2.rectangle(out, (x, y), (x + w, y + h), (30, 30, 30), thickness + 2)
+        cv2.rectangle(out, (x, y), (x + w, y + h), color, thickness)
     marks: list[tuple[int, int, int, int]] = []
     for _, face, (x, y, w, h), _ in boxed:
         # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
@@ -243,10 +245,10 @@ def _affect_square(
 
 def _affect_legend(img: NDArray[np.uint8], scale: float) -> tuple[int, int, int, int] | None:
     """A key in the bottom-left corner: what the square under each face means; where it is (None: no room)."""
-    side = round(28 * scale)
-    pad = round(6 * scale)
+    size = max(0.4, 0.45 * scale)  # readable on a photo of 900 px or less too
+    side = round(28 * size / 0.45)
+    pad = round(6 * size / 0.45)
     lines = ["dot in the square:", "right = pleasant (valence)", "up = excited (arousal)"]
-    size = 0.45 * scale
     thick = max(1, round(scale))
     (tw, th), _ = cv2.getTextSize(max(lines, key=len), cv2.FONT_HERSHEY_SIMPLEX, size, thick)
     height = max(side, len(lines) * (th + pad)) + 2 * pad

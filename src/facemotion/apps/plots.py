@@ -133,8 +133,13 @@ def plot_timeline(
     shares_ax.set(ylim=(0, 1))
     shares_ax.set_ylabel("share of faces")
     shares_ax.set_title("Which emotions", loc="left", fontsize=11)
-    if bottom_acc.any():
-        shares_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    if bottom_acc.any():  # full colours (a first bar of few faces is faint), and what faint means
+        from matplotlib.patches import Patch
+
+        drawn = [label for label in EMOTIONS if np.nan_to_num(_column(timeline, label)).any()]
+        handles = [Patch(color=np.array(COLORS[label]) / 255, label=label) for label in drawn]
+        handles.append(Patch(color="0.5", alpha=0.3, label="faint: under 5 faces"))
+        shares_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     faces_ax.bar(t, faces, width=0.92 * widths, align="edge", color=np.where(full, "0.45", "0.75"))
     for r, ti, wi, n in zip(timeline, t, widths, faces, strict=True):
         if not r.get("no_data") and len(timeline) <= 40:  # a long video: the bars alone

@@ -173,6 +173,10 @@ GENERAL_CAVEATS = (
 # ----------------------------------------------------------------------------------------------- video
 
 
+#: The title of the one key moment of a video with a single second that can be one.
+ONLY_MOMENT = "the only moment with enough faces"
+
+
 def key_moments(
     timeline: Sequence[dict[str, Any]], min_faces: int = MOMENT_MIN_FACES
 ) -> list[tuple[str, float, float, float | None]]:
@@ -186,11 +190,13 @@ def key_moments(
     >>> [(w, t, c) for w, t, _, c in key_moments(line)]
     [('most pleasant', 1, None), ('least pleasant', 2, None), ('biggest rise', 4, 0.5), ('biggest drop', 2, -0.8)]
     >>> [w for w, *_ in key_moments([{"time": 0, "valence": 0.9, "faces": 1}, {"time": 1, "valence": 0.1, "faces": 5}])]
-    ['most pleasant', 'least pleasant']
+    ['the only moment with enough faces']
     """
     seen = [(r["time"], r["valence"]) for r in moment_seconds(timeline, min_faces)]
     if not seen:
         return []
+    if len(seen) == 1:  # not both the most and the least pleasant
+        return [(ONLY_MOMENT, *seen[0], None)]
     out: list[tuple[str, float, float, float | None]] = [
         ("most pleasant", *max(seen, key=lambda r: r[1]), None),
         ("least pleasant", *min(seen, key=lambda r: r[1]), None),
@@ -247,10 +253,13 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
     for second, (what, valence, change) in merged.items():
         row = rows[second]
         end = row.get("end", second + 1)
-        sign = 1 if what.startswith(("most pleasant", "biggest rise")) else -1
+        sign = 1 if what.startswith(("most pleasant", "biggest rise")) or (what == ONLY_MOMENT and valence >= 0) else -1
         frame = _moment_frame([f for f in report.faces if second <= f.time < end], sign)
         shown = [f for f in report.faces if f.frame == frame]
-        drivers = sorted((f for f in shown if _left_out(f) is None), key=lambda f: -sign * f.valence)[:DRIVERS]
+        counted = [f for f in shown if _left_out(f) is None]
+        middle = float(np.mean([f.valence for f in counted])) if counted else 0.0
+        pulling = [f for f in counted if sign * (f.valence - middle) >= -1e-9]  # a pleasant face never drives a low
+        drivers = sorted(pulling, key=lambda f: -sign * f.valence)[:DRIVERS]
         number = {id(f): i for i, f in enumerate(drivers, 1)}
         marks = [
             (f.box, f"{number[id(f)]} {f.label} {f.score:.0%}", f.label)
@@ -261,7 +270,7 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
         n = row.get("faces") or 0
         text = f"The faces looked {valence_word(valence)} ({valence:+.2f})"
         if change is not None:
-            text += f", {'up' if change > 0 else 'down'} {abs(change):.2f} from the {_row_words(timeline)[0]} before"
+            text += f", {'up' if change > 0 else 'down'} {abs(change):.2f} from {_before(timeline, second)}"
         low, high = row.get("valence_low"), row.get("valence_high")
         sure = f", 95 % band {bound(low)} to {bound(high)}" if low is not None and high is not None else ""
         text += f"; based on {n} face reading{'s' if n != 1 else ''}{sure}"
@@ -382,6 +391,25 @@ def _people_text(summary: Mapping[str, Any], n: int, shown: int) -> str:
     return text
 
 
+def _before(timeline: Sequence[dict[str, Any]], second: float) -> str:
+    """Where a rise or drop is measured from: the last row before ``second`` that can be a moment, named.
+
+    >>> line = [{"time": t, "end": t + 1, "valence": 0.1, "faces": n} for t, n in enumerate([5, 1, 5])]
+    >>> _before(line, 2)
+    '0–1 s (the second between had too few faces to count)'
+    """
+    eligible = [r for r in moment_seconds(timeline) if r["time"] < second]
+    if not eligible:
+        return "the start"
+    row = eligible[-1]
+    between = sum(1 for r in timeline if row["time"] < r["time"] < second)
+    one, many = _row_words(timeline)
+    skipped = (
+        f" (the {one if between == 1 else f'{between} {many}'} between had too few faces to count)" if between else ""
+    )
+    return f"{row['time']:.0f}–{seconds_text(row['end'])} s{skipped}"
+
+
 def _row_words(timeline: Sequence[dict[str, Any]]) -> tuple[str, str]:
     """What one timeline row is, singular and plural: ``("second", "seconds")``, or ``("5-s stretch",
     "5-s stretches")`` when frames were sampled less than once a second.
@@ -403,10 +431,10 @@ def _timeline_text(timeline: Sequence[dict[str, Any]], shot_cuts: Sequence[float
     one, many = _row_words(timeline)
     text = f"Each point is the average of the faces read in that {one}"
     text += (
-        "; the shaded band is its 95 % confidence band (narrow: many faces that agree; wide: few faces, or faces "
-        "that disagree; none: a single face)."
+        "; the shaded band is its 95 % confidence band over the people behind it (narrow: many people who "
+        "agree; wide: few people, or people who disagree; none: a single person, however many of their faces)."
         if band
-        else f". No confidence band could be computed (too few faces per {one}), so read each point with care."
+        else f". No confidence band could be computed (fewer than two people in each {one}), so read each point with care."
     )
     if seen:
         text += (
@@ -426,6 +454,10 @@ def _timeline_text(timeline: Sequence[dict[str, Any]], shot_cuts: Sequence[float
         text += f" {seconds_text(no_data)} s of video could not be read at all (grey: no data)."
     if shot_cuts:
         text += f" Dotted lines mark the {len(shot_cuts)} shot cut{'s' if len(shot_cuts) != 1 else ''}."
+    text += (
+        f" Key moments are chosen among the {many} with at least {MOMENT_MIN_FACES} readable faces, so a higher or"
+        " lower point resting on fewer faces is not one."
+    )
     return text
 
 

@@ -151,7 +151,7 @@ def _analyze_files(
         record["faces"], record["error"] = [_face_json(f) for f in found], found.error
         if args.annotate and found.error is None:
             try:
-                save_image(annotate_source(path, found), Path(args.annotate) / annotated[path])
+                save_image(annotate_source(path, found, numbered=True), Path(args.annotate) / annotated[path])
             except (FacemotionError, OSError) as err:  # the faces stand; only the picture is missing
                 not_drawn.append(path)
                 print(f"facemotion: {path}: annotated picture not written: {err}", file=sys.stderr)
