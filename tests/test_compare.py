@@ -8,7 +8,7 @@ import pytest
 
 from facemotion.apps.compare import GroupSample, compare_groups, compare_samples, format_p
 
-from conftest import GROUP_PHOTOS, need
+from conftest import GROUP_PHOTOS, VIDEO, need
 
 
 def _sample(values: np.ndarray) -> GroupSample:
@@ -202,3 +202,68 @@ def test_an_animated_gif_is_compared_as_a_video_a_still_one_as_a_photo(gifs: Pat
     assert (moving.unit, moving.n) == ("person", 1)
     assert moving.examples and moving.examples[0].source.startswith("loop.gif ")  # a frame, at its time
     assert (still.unit, still.n) == ("face", 1)
+
+
+def test_a_small_sample_difference_is_claimed_only_when_the_test_confirms_it() -> None:
+    """With five faces a side, the percentile interval alone claimed a difference from noise about one time
+    in seven (simulated: 14 % for 5 vs 5 drawn alike); the permutation test has to agree."""
+    from facemotion.apps.compare import GroupSample, compare_samples
+
+    a = np.array([0.18, 0.05, -0.02, -0.05, 0.21])
+    b = np.array([-0.45, -0.03, 0.01, -0.29, 0.07])  # both drawn from one normal distribution
+    result = compare_samples(*(GroupSample(x, np.zeros(5), ("neutral",) * 5) for x in (a, b)), n_resamples=2000)
+    assert result.ci_high is not None and result.ci_high < 0  # the interval alone says "less happy"
+    assert result.p_value is not None and result.p_value >= 0.05 and result.direction() == 0
+    assert result.sentence.startswith("No clear difference in mood between A and B") and "p = 0.1" in result.sentence
+    rng = np.random.default_rng(7)
+    claims = 0
+    for _ in range(60):  # alike groups: a claim is a false one
+        x, y = rng.normal(0, 0.2, (2, 5))
+        r = compare_samples(GroupSample(x, np.zeros(5), ("neutral",) * 5), GroupSample(y, np.zeros(5), ("neutral",) * 5),
+                            n_resamples=1000, seed=int(rng.integers(1000)))  # fmt: skip
+        claims += r.direction() != 0
+    assert claims <= 6  # about 5 % expected; the interval alone made about 14 %
+
+
+def test_a_cafe_folder_of_photos_and_a_door_video_counts_both(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Videos inside a folder were passed over in silence (only the photos' faces were compared)."""
+    from facemotion.apps.compare import MIXED
+
+    photos = sorted(need(GROUP_PHOTOS).glob("*.jpg"))
+    entering, leaving = tmp_path / "entering", tmp_path / "leaving"
+    entering.mkdir()
+    leaving.mkdir()
+    for photo in photos[:4]:
+        shutil.copy(photo, entering / photo.name)
+    for photo in photos[4:8]:
+        shutil.copy(photo, leaving / photo.name)
+    shutil.copy(need(VIDEO), leaving / "door.mp4")
+    result = compare_groups(entering, leaving, n_resamples=1000)
+    photos_only = compare_groups(entering, [str(p) for p in photos[4:8]], n_resamples=1000)
+    assert result.units == ("face", MIXED) and result.n_b > photos_only.n_b  # the door camera's people count
+    assert result.counted_as == "people or faces"
+    twice = compare_groups(entering, [*map(str, photos[4:8]), str(photos[4])], n_resamples=1000)
+    assert twice.n_b == photos_only.n_b  # a photo given twice counts once
+    with caplog.at_level("WARNING"):
+        same = compare_groups(entering, str(entering), n_resamples=1000)
+    assert same.metadata["files_in_both_groups"] == 4 and "in both groups" in caplog.text
+
+
+def test_compare_says_in_its_exit_status_when_something_was_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from facemotion.cli import main
+
+    photos = sorted(need(GROUP_PHOTOS).glob("*.jpg"))
+    for side, chosen in (("a", photos[:3]), ("b", photos[3:6])):
+        (tmp_path / side).mkdir()
+        for photo in chosen:
+            shutil.copy(photo, tmp_path / side / photo.name)
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    (tmp_path / "b" / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 1  # a skipped file
+    assert "skipped in b: broken.jpg" in capsys.readouterr().err
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--report", str(blocked / "r.html")]) == 2
+    assert "cannot create its folder" in capsys.readouterr().err  # before any analysis

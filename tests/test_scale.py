@@ -73,13 +73,23 @@ def test_video_chunks_give_the_frames_of_the_whole_video(local_run: Path, inputs
 
 
 def test_ray_engine_gives_the_local_rows(local_run: Path, inputs: Path, tmp_path: Path) -> None:
+    import cv2
+
     ray = pytest.importorskip("ray", reason="the Ray engine needs the extra: pip install 'facemotion[ray]'")
+    nobody = tmp_path / "empty_doorway.avi"  # chunks with no face: Ray's batch made a 2-D array of its times
+    writer = cv2.VideoWriter(str(nobody), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for _ in range(30):
+        writer.write(np.full((48, 64, 3), 120, np.uint8))
+    writer.release()
+    out = tmp_path / "out"
     try:
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        run_batch([str(inputs)], tmp_path, engine="ray", workers=2, chunk_seconds=4.0)
+        run_batch([str(inputs), str(nobody)], out, engine="ray", workers=2, chunk_seconds=4.0)
     finally:
         ray.shutdown()
-    ray_faces, ray_status = _read(tmp_path)
+    ray_faces, ray_status = _read(out)
+    empty = ray_status.pop(next(k for k in ray_status if "empty_doorway" in k))
+    assert (empty["status"], empty["error"], empty["faces"], empty["frames"]) == ("complete", None, 0, 15)
     local_faces, local_status = _read(local_run)
     assert {k: v["error"] is None for k, v in ray_status.items()} == {
         k: v["error"] is None for k, v in local_status.items()
@@ -216,3 +226,33 @@ def test_batch_settles_a_trimmed_video_as_one_pass_does(chunk_seconds: float, tm
     for key in ("status", "frames_expected", "frames_analyzed", "frames_unreadable", "frames_skipped"):
         assert merged[key] == one_pass[key], key
     assert merged["status"] == "complete" and merged["duration"] == pytest.approx(one_pass["duration"], abs=1e-6)
+
+
+def test_results_inside_the_input_folder_are_not_inputs_and_one_writer_at_a_time(tmp_path: Path) -> None:
+    """`batch photos --out photos/out` analysed its own report pictures on the next run; two runs into one
+    --out removed each other's video reports."""
+    import fcntl
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from facemotion.errors import FacemotionError
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for photo in sorted(need(GROUP_PHOTOS).glob("*.jpg"))[:2]:
+        shutil.copy(photo, photos / photo.name)
+    (photos / "broken.jpg").write_bytes(b"not a photo")
+    shutil.copy(need(VIDEO), photos / "clip.mp4")
+    out = photos / "out"
+    first = run_batch([str(photos)], out, chunk_seconds=60.0)
+    again = run_batch([str(photos)], out, chunk_seconds=60.0)  # out/videos/clip-*/timeline.png is a result
+    assert first["inputs"] == again["inputs"] == 4 and again["analysed"] == 0
+    rows = pq.read_table(out / "inputs.parquet").to_pylist()
+    assert not any("/out/" in str(r["path"]) for r in rows)
+    for r in rows:  # every row adds up, a photo that could not be read too
+        assert r["frames"] + r["frames_skipped"] + r["frames_unreadable"] == r["frames_expected"], r["path"]
+    with open(out / ".lock", "w") as held:  # another run holds the folder
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(FacemotionError, match="another facemotion batch is writing into"):
+            run_batch([str(photos)], out, chunk_seconds=60.0)

@@ -137,7 +137,8 @@ def plot_timeline(
         from matplotlib.patches import Patch
 
         drawn = [label for label in EMOTIONS if np.nan_to_num(_column(timeline, label)).any()]
-        handles = [Patch(color=np.array(COLORS[label]) / 255, label=label) for label in drawn]
+        rgb = {label: (r / 255, g / 255, b / 255) for label, (r, g, b) in COLORS.items()}
+        handles = [Patch(color=rgb[label], label=label) for label in drawn]
         handles.append(Patch(color="0.5", alpha=0.3, label="faint: under 5 faces"))
         shares_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     faces_ax.bar(t, faces, width=0.92 * widths, align="edge", color=np.where(full, "0.45", "0.75"))

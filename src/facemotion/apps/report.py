@@ -605,17 +605,18 @@ def _interval(delta: float | None, low: float | None, high: float | None) -> tup
     return f"{delta:+.2f}", ("too few faces" if low is None or high is None else f"{bound(low)} to {bound(high)}")
 
 
-def _difference_words(
-    what: str, more: str, less: str, delta: float | None, low: float | None, high: float | None
-) -> str:
+def _difference_words(result: GroupComparison, what: str, more: str, less: str) -> str:
+    """The words of one difference: clear only when its interval and its permutation test agree."""
+    delta, low = (
+        (result.delta_valence, result.ci_low) if what == "pleasant" else (result.delta_arousal, result.arousal_ci_low)
+    )
     if delta is None:
         return "no comparison possible"
-    if low is None or high is None:
+    if low is None:
         return "too few faces to tell"
-    if low > 0:
-        return f"{more}: a clear difference"
-    if high < 0:
-        return f"{less}: a clear difference"
+    direction = result.direction("valence" if what == "pleasant" else "arousal")
+    if direction:
+        return f"{more if direction > 0 else less}: a clear difference"
     return f"no clear difference in how {what} the faces looked"
 
 
@@ -645,8 +646,8 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
     for (what, delta, low, high), words in zip(
         rows,
         (
-            _difference_words("pleasant", f"{b} looked more pleasant", f"{b} looked less pleasant", *rows[0][1:]),
-            _difference_words("excited", f"{b} looked more excited", f"{b} looked calmer", *rows[1][1:]),
+            _difference_words(result, "pleasant", f"{b} looked more pleasant", f"{b} looked less pleasant"),
+            _difference_words(result, "excited", f"{b} looked more excited", f"{b} looked calmer"),
         ),
         strict=True,
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from facemotion.cli.common import add_model_options, classifier_from_args, whole_number
@@ -29,8 +30,11 @@ def group_names(text: str | None) -> tuple[str, str] | None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """Exit status 0, or 1 when an input was skipped or no comparison was possible (as `analyze` and `batch`)."""
     from facemotion.apps.compare import compare_groups
 
+    if args.report:  # checked before the analysis, which may take minutes
+        report_file(args.report)
     clf = classifier_from_args(args)
     result = compare_groups(
         args.a, args.b, clf, names=args.names, crops=args.crops, seed=args.seed, n_resamples=args.resamples
@@ -42,16 +46,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.report:
         from facemotion.apps.report import comparison_report_html
 
-        if args.report.is_dir():
-            raise FacemotionError(f"--report {args.report}: that is a folder; give the HTML file to write")
         path = comparison_report_html(result, args.report)
         print(f"report: {path}", file=sys.stderr if args.json else sys.stdout)
-    return 0
+    return 1 if result.skipped_a or result.skipped_b or result.delta_valence is None else 0
+
+
+def report_file(path: Path) -> None:
+    """Refuse a ``--report`` path that is a folder, or whose folder cannot be made or written into."""
+    import os
+
+    if path.is_dir():
+        raise FacemotionError(f"--report {path}: that is a folder; give the HTML file to write")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise FacemotionError(f"--report {path}: cannot create its folder ({err.strerror or err})") from None
+    if not os.access(folder, os.W_OK):
+        raise FacemotionError(f"--report {path}: cannot write into {folder}")
 
 
 def add_compare_command(sub: Any) -> None:
-    from pathlib import Path
-
     p = sub.add_parser(
         "compare",
         help="mood of group B minus group A (e.g. leaving minus entering), with confidence intervals",

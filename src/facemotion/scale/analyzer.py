@@ -52,15 +52,13 @@ class TaskAnalyzer:
             "error": task.error,
         }
         if task.error is not None:
-            status["status"] = "failed"
-            return [], status
+            return [], _failed(status)
         try:
             with LocalCopy(task.path) as local:
                 rows = self._image(task, local) if task.kind == "image" else self._video(task, local, status)
         except (FacemotionError, OSError) as err:
             status["error"] = str(err)
-            status["status"] = "failed"
-            return [], status
+            return [], _failed(status)
         status["faces"] = len(rows)
         if task.kind == "image":
             status["frames"] = 1
@@ -146,3 +144,12 @@ class TaskAnalyzer:
             rows.extend({"row": "face", **r} for r in faces)
             rows.append({"row": "input", "chunk": task.chunk, **status})
         return columns(rows)
+
+
+def _failed(status: dict[str, Any]) -> dict[str, Any]:
+    """A status row of an input that could not be analysed: a photo's one frame is unreadable, so that
+    ``frames + frames_skipped + frames_unreadable = frames_expected`` holds for every row."""
+    status["status"] = "failed"
+    if status["kind"] == "image":
+        status["frames_unreadable"] = status["frames_expected"]
+    return status

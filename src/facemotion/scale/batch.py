@@ -6,9 +6,11 @@ import itertools
 import json
 import logging
 import math
+import os
 import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +21,8 @@ from facemotion.scale.contract import RecordLog, parquet_rows, resume, run_setti
 from facemotion.scale.planning import SUFFIXES, expand_batch_inputs, input_id, plan_tasks
 from facemotion.scale.reports import report_folder, write_video_report
 from facemotion.scale.rows import FACE_COLUMNS, INPUT_COLUMNS, schema, utf8_paths
+
+log = logging.getLogger(__name__)
 
 Engine = Literal["local", "ray"]
 JOURNAL = "progress.jsonl"
@@ -69,6 +73,11 @@ def _account_for_the_end(status: dict[str, Any]) -> None:
         frames_unreadable=report.frames_unreadable,
         warnings=report.warnings,
     )
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list field of a status (frame times, warnings) as a list: None is empty, an array is listed."""
+    return [] if value is None else list(value)
 
 
 def chunk_gap(chunks: Sequence[dict[str, Any]], sample_fps: float) -> tuple[float, float] | None:
@@ -166,14 +175,14 @@ class BatchWriter:
     def _finish(self, ident: str) -> None:
         chunks = [status for _, status in sorted(self.statuses.pop(ident).items())]
         status = dict(chunks[0])
-        status["frame_times"] = list(status.get("frame_times") or [])
-        status["warnings"] = list(status.get("warnings") or [])
+        status["frame_times"] = _listed(status.get("frame_times"))
+        status["warnings"] = _listed(status.get("warnings"))
         for chunk in chunks[1:]:
             for k in _SUMMED:
                 status[k] = (status.get(k) or 0) + (chunk.get(k) or 0)
             status["error"] = status["error"] or chunk.get("error")
-            status["frame_times"] += list(chunk.get("frame_times") or [])
-            status["warnings"] += list(chunk.get("warnings") or [])
+            status["frame_times"] += _listed(chunk.get("frame_times"))
+            status["warnings"] += _listed(chunk.get("warnings"))
         states = {c.get("status") for c in chunks}
         status["status"] = next((s for s in ("failed", "truncated") if s in states), "complete")
         if status["error"] is None and status["kind"] == "video":
@@ -188,7 +197,7 @@ class BatchWriter:
                 )
                 status["warnings"].append(warning)
             for warning in status["warnings"]:  # once the merge has settled them (the chunks log none)
-                logging.getLogger(__name__).warning("%s", warning)
+                log.warning("%s", warning)
             if not status["frames"]:
                 status["error"] = f"no frame of {status['path']} could be read ({status['frames_expected']} expected)"
                 status["status"] = "failed"
@@ -265,7 +274,53 @@ def run_batch(
             raise FacemotionError(f"{name} must be a finite number above 0, got {value!r}")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with _only_writer(out_dir):
+        return _run_batch(inputs, out_dir, engine, workers, address, model, revision, detector, mirror, sample_fps,
+                          chunk_seconds, overwrite)  # fmt: skip
+
+
+@contextmanager
+def _only_writer(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir/.lock`` while a run writes there: a second run into the same folder is refused (two
+    writers would remove each other's video reports and interleave the journal)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one run at a time is the user's to keep
+        yield
+        return
+    with open(out_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise FacemotionError(
+                f"another facemotion batch is writing into {out_dir}; wait for it, or give another --out"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_batch(
+    inputs: Sequence[str],
+    out_dir: Path,
+    engine: Engine,
+    workers: int,
+    address: str | None,
+    model: str | None,
+    revision: str | None,
+    detector: str | None,
+    mirror: bool | None,
+    sample_fps: float,
+    chunk_seconds: float,
+    overwrite: bool,
+) -> dict[str, int]:
     found = expand_batch_inputs(inputs)
+    results = os.path.realpath(out_dir) + os.sep
+    inside = [p for p in found.paths if "://" not in p and os.path.realpath(p).startswith(results)]
+    if inside:  # --out inside an input folder: its own pictures are results, not inputs
+        log.info("left out %d file(s) inside %s, the results folder", len(inside), out_dir)
+        found.paths = [p for p in found.paths if p not in inside]
     if not found.paths:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in found.skipped)
         raise FacemotionError(no_inputs_message(inputs, SUFFIXES) + (f"; skipped {reasons}" if reasons else ""))

@@ -125,11 +125,13 @@ def utf8_paths(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def plain(value: Any) -> Any:
     """numpy scalars and NaN (Ray's batches) back to Python values.
 
-    >>> plain(np.float32(0.5)), plain(float("nan"))
-    (0.5, None)
+    >>> plain(np.float32(0.5)), plain(float("nan")), plain(np.array([0.0, 0.2]))
+    (0.5, None, [0.0, 0.2])
     """
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, np.ndarray):  # a list (frame times, warnings) as Ray hands it back
+        return [plain(v) for v in value.tolist()]
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
@@ -140,6 +142,18 @@ REPORT_FIELDS = ["frame_times", "sample_fps", "warnings"]
 
 
 def columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rows (faces tagged ``row="face"``, statuses ``row="input"``) as Ray Data's column batch."""
+    """Rows (faces tagged ``row="face"``, statuses ``row="input"``) as Ray Data's column batch: one object per
+    row in every column, even where all rows hold lists (a chunk with no face: its status row alone, whose
+    ``frame_times`` numpy would otherwise make a second axis of).
+
+    >>> columns([{"row": "input", "frame_times": [0.0, 0.2], "warnings": []}])["frame_times"].shape
+    (1,)
+    """
     keys = ["row", *FACE_COLUMNS, *(k for k in INPUT_COLUMNS if k not in FACE_COLUMNS), *REPORT_FIELDS]
-    return {k: np.array([r.get(k) for r in rows], dtype=object) for k in keys}
+    out: dict[str, Any] = {}
+    for k in keys:
+        column = np.empty(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            column[i] = row.get(k)
+        out[k] = column
+    return out
