@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from facemotion.draw import COLORS, _pyplot
-from facemotion.labels import EMOTIONS
+from facemotion.labels import ANCHORS, EMOTIONS
 
 #: Where the words of the valence and arousal axes sit.
 VALENCE_TICKS = {-1.0: "very unpleasant", -0.5: "unpleasant", 0.0: "neutral", 0.5: "pleasant", 1.0: "very pleasant"}
@@ -66,7 +66,9 @@ def plot_timeline(
     duration: float | None = None,
 ) -> Any:
     """The audience's reaction per second: how pleasant (with its confidence band), how excited,
-    which emotions, and how many faces each second rests on. Shot cuts are dotted lines."""
+    which emotions, and how many faces each second rests on. Shot cuts are dotted lines. The
+    hatched parts of the valence and arousal panels are beyond the emotions' anchors
+    (`facemotion.labels.ANCHORS`), which no face can reach: arousal stops at surprise's +0.39."""
     plt = _pyplot()
     fig, axes = plt.subplots(
         4, 1, figsize=(11, 8.6), sharex=True, height_ratios=[1.5, 1.1, 1.1, 0.6], layout="constrained"
@@ -74,7 +76,8 @@ def plot_timeline(
     top, mid, shares_ax, faces_ax = axes
     t = np.array([r["time"] for r in timeline], float)
     widths = bin_widths(timeline, duration)
-    full = widths >= 0.999 * (widths.max() if len(widths) else 1.0)
+    step = float(np.median(widths)) if len(widths) else 1.0  # a row's length (the last may hold a sliver more)
+    full = np.array([not r.get("partial") for r in timeline], bool) & (widths >= 0.999 * step)
     centre = t + widths / 2
     faces = np.array([r.get("faces") or 0 for r in timeline], float)
     for ax, key, ticks, color in (
@@ -85,6 +88,10 @@ def plot_timeline(
         low, high = _column(timeline, f"{key}_low"), _column(timeline, f"{key}_high")
         ax.axhspan(0, 1, color="#e8f5e9" if key == "valence" else "#fff3e0", zorder=0)
         ax.axhspan(-1, 0, color="#fdecea" if key == "valence" else "#e3f2fd", zorder=0)
+        reach = ANCHORS[:, 0 if key == "valence" else 1]  # the model places faces between its emotions' anchors
+        for k, (start, stop) in enumerate(((-1.0, float(reach.min())), (float(reach.max()), 1.0))):
+            ax.axhspan(start, stop, facecolor="0.93", edgecolor="0.8", hatch="///", lw=0, zorder=0.2,
+                       label="beyond the model's scale" if k else None)  # fmt: skip
         ax.axhline(0, color="0.6", lw=1)
         if np.isfinite(low).any():
             ax.fill_between(centre, low, high, color=color, alpha=0.22, lw=0, label="95% confidence band", step=None)
