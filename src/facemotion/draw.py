@@ -34,6 +34,19 @@ COLORS: dict[str, tuple[int, int, int]] = {
 MIN_DRAWN_SIDE = 400
 
 
+def percent(score: float) -> str:
+    """A probability as a whole percentage that never claims certainty it does not have.
+
+    >>> percent(0.996), percent(1.0), percent(0.004), percent(0.5)
+    ('99%', '100%', '<1%', '50%')
+    """
+    if 0.99 < score < 1.0:
+        return "99%"
+    if 0.0 < score < 0.005:
+        return "<1%"
+    return f"{score:.0%}"
+
+
 def _label_box(shape: tuple[int, ...], text: str, org: tuple[int, int], scale: float) -> tuple[int, int, int, int]:
     """Where `_text` draws ``text`` at ``org`` (its baseline's left end) in an image of ``shape``: x0, y0, x1, y1."""
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, round(scale * 2)))
@@ -111,7 +124,7 @@ def annotate(
     for i, (number, face, (_, _, w, _), _) in enumerate(boxed):
         label = getattr(face, "label", None)
         text = (
-            f"{label} {face.score:.0%}"
+            f"{label} {percent(face.score)}"
             if isinstance(face, FaceEmotion)
             else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
         )
@@ -361,7 +374,7 @@ def group_figure(image: NDArray[np.uint8], faces: Sequence[FaceEmotion], shares:
     )
     ax_img.imshow(annotate(image, faces, numbered=True))
     ax_img.set_axis_off()
-    ax_img.set_title(f"{len(faces)} face(s)")
+    ax_img.set_title(f"{len(faces)} face{'s' if len(faces) != 1 else ''}")
     plot_affect_plane(faces, ax_plane, title="Faces on the valence–arousal plane")
     plot_emotion_shares(shares, ax_bars)
     return fig

@@ -26,6 +26,7 @@ import numpy as np
 from facemotion.apps.report_images import face_crop, figure_uri, image_uri, read_frames
 from facemotion.apps.video import MOMENT_MIN_FACES, moment_seconds
 from facemotion.apps.wording import arousal_word, bound, seconds_text, valence_word
+from facemotion.draw import percent
 from facemotion.io import readable
 from facemotion.labels import EMOTIONS
 
@@ -262,7 +263,7 @@ def _moments(report: VideoReport, timeline: Sequence[dict[str, Any]]) -> list[di
         drivers = sorted(pulling, key=lambda f: -sign * f.valence)[:DRIVERS]
         number = {id(f): i for i, f in enumerate(drivers, 1)}
         marks = [
-            (f.box, f"{number[id(f)]} {f.label} {f.score:.0%}", f.label)
+            (f.box, f"{number[id(f)]} {f.label} {percent(f.score)}", f.label)
             if id(f) in number
             else (f.box, f"left out: {f.left_out}" if f.left_out else "", None)
             for f in shown
@@ -547,7 +548,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
     subtitle = " · ".join(
         [
             f"{_seconds(report.duration)} of video",
-            f"{report.frames_analyzed} frames analysed" + (f" ({float(rate):.3g} a second)" if rate else ""),
+            f"{report.frames_analyzed} frames analysed" + (f" ({float(rate):.2g} a second)" if rate else ""),
             f"{summary['faces_used']} face readings used, {summary['faces_left_out']} left out",
             f"{summary['people']} {who}",
         ]

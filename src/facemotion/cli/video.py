@@ -130,7 +130,7 @@ def _video_text(s: dict[str, Any], out: Path) -> str:
     for seg in s["segments"]:
         lines.append(
             f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: "
-            + ("no data" if seg["no_data"] else f"{seg['dominant_emotion'] or '-'} ({seg['faces']} faces)")
+            + ("no data" if seg["no_data"] else f"{seg['dominant_emotion'] or '-'} ({_count(seg['faces'], 'face')})")
         )
     lines.append(f"written: {out / WRITTEN[0]}, {', '.join(WRITTEN[1:])}")
     return "\n".join(lines)
