@@ -256,3 +256,14 @@ def test_results_inside_the_input_folder_are_not_inputs_and_one_writer_at_a_time
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(FacemotionError, match="another facemotion batch is writing into"):
             run_batch([str(photos)], out, chunk_seconds=60.0)
+
+
+def test_a_batch_of_the_current_folder_into_itself_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cd photos && facemotion batch . --out .`: every photo was dropped as "inside the results folder"."""
+    import shutil
+
+    for photo in sorted(need(GROUP_PHOTOS).glob("*.jpg"))[:2]:
+        shutil.copy(photo, tmp_path / photo.name)
+    monkeypatch.chdir(tmp_path)
+    assert run_batch(["."], ".", chunk_seconds=60.0)["analysed"] == 2
+    assert run_batch(["."], ".", chunk_seconds=60.0)["skipped"] == 2

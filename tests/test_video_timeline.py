@@ -52,7 +52,9 @@ def test_confidence_band_over_faces_and_partial_last_second() -> None:
     report = _report(faces, duration=2.2)
     first, second, last = report.timeline()
     assert first["valence_low"] < first["valence"] < first["valence_high"]
-    assert first["valence_high"] - first["valence_low"] < 0.25  # 30 faces that roughly agree: a narrow band
+    ten = [_face(i, 0.1 * (i % 10), i % 10, float(v)) for i, v in enumerate(rng.normal(0.3, 0.2, 30))]
+    wide = _report(ten, duration=1.0).timeline()[0]  # the same 30 faces from ten people: a band over more people
+    assert wide["valence_high"] - wide["valence_low"] < first["valence_high"] - first["valence_low"]
     assert first["people"] == 3 and first["faces"] == 30
     assert second["faces"] == 1 and second["valence_low"] is None  # no band from one face
     assert last["partial"] and last["end"] == pytest.approx(2.2) and not first["partial"]

@@ -208,7 +208,8 @@ class GroupComparison:
             elif isinstance(value, tuple):
                 value = [list(v) if isinstance(v, tuple) else v for v in value]
             out[name] = value
-        return {**out, "p_text": self.p_text, "sentence": self.sentence}
+        verdicts = {"direction_valence": self.direction("valence"), "direction_arousal": self.direction("arousal")}
+        return {**out, **verdicts, "p_text": self.p_text, "sentence": self.sentence}
 
 
 def _mean(x: NDArray[np.float64]) -> float | None:
@@ -459,7 +460,8 @@ def collect_group(
                     raise FacemotionError("a video, not a face crop (--crops)")
                 parts.append(_sample_of_video(video, classifier, sample_fps))
             except FacemotionError as err:
-                parts.append(GroupSample(np.zeros(0), np.zeros(0), (), skipped=((_source_name(video, 0), str(err)),)))
+                why = _why(video, 0, str(err))  # never a full path in a report
+                parts.append(GroupSample(np.zeros(0), np.zeros(0), (), skipped=((_source_name(video, 0), why),)))
         sample = _joined(parts)
         return replace(sample, skipped=passed_over + sample.skipped)
     return _sample_of_images(_distinct(list(source)), classifier, crops=crops)
@@ -546,7 +548,8 @@ def compare_groups(
     sa, sb = collect_group(a, clf, crops=crops), collect_group(b, clf, crops=crops)
     shared = _files(a) & _files(b)
     if shared:
-        log.warning("%d file(s) are in both groups: the comparison is not between two groups of people", len(shared))
+        listed = ", ".join(sorted(readable(Path(f).name) for f in shared)[:5]) + (", ..." if len(shared) > 5 else "")
+        log.warning("%d file(s) are in both groups (%s): the comparison is not between two groups", len(shared), listed)
     return compare_samples(
         sa,
         sb,

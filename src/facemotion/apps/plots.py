@@ -68,7 +68,8 @@ def plot_timeline(
     """The audience's reaction per second: how pleasant (with its confidence band), how excited,
     which emotions, and how many faces each second rests on. Shot cuts are dotted lines. The
     hatched parts of the valence and arousal panels are beyond the emotions' anchors
-    (`facemotion.labels.ANCHORS`), which no face can reach: arousal stops at surprise's +0.39."""
+    (`facemotion.labels.ANCHORS`), which the model was trained within and faces rarely pass:
+    arousal's top anchor is surprise's +0.39."""
     plt = _pyplot()
     fig, axes = plt.subplots(
         4, 1, figsize=(11, 8.6), sharex=True, height_ratios=[1.5, 1.1, 1.1, 0.6], layout="constrained"
@@ -91,7 +92,7 @@ def plot_timeline(
         reach = ANCHORS[:, 0 if key == "valence" else 1]  # the model places faces between its emotions' anchors
         for k, (start, stop) in enumerate(((-1.0, float(reach.min())), (float(reach.max()), 1.0))):
             ax.axhspan(start, stop, facecolor="0.93", edgecolor="0.8", hatch="///", lw=0, zorder=0.2,
-                       label="beyond the model's scale" if k else None)  # fmt: skip
+                       label="beyond the emotions' anchors (rare)" if k else None)  # fmt: skip
         ax.axhline(0, color="0.6", lw=1)
         if np.isfinite(low).any():
             ax.fill_between(centre, low, high, color=color, alpha=0.22, lw=0, label="95% confidence band", step=None)
@@ -194,12 +195,15 @@ def plot_share_pair(
     return fig
 
 
-def plot_differences(rows: Sequence[tuple[str, float | None, float | None, float | None]]) -> Any:
-    """``(what, difference, low, high)`` rows as dots with their confidence interval, around a zero line."""
+def plot_differences(
+    rows: Sequence[tuple[str, float | None, float | None, float | None]], directions: Sequence[int]
+) -> Any:
+    """``(what, difference, low, high)`` rows as dots with their confidence interval, around a zero line,
+    green or red only where the difference is clear (``directions``: `GroupComparison.direction`), grey else."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(10, 0.8 + 0.7 * len(rows)), layout="constrained")
-    for i, (_, delta, low, high) in enumerate(rows):
-        color = "#27ae60" if low is not None and low > 0 else "#c0392b" if high is not None and high < 0 else "0.4"
+    for i, ((_, delta, low, high), direction) in enumerate(zip(rows, directions, strict=True)):
+        color = {1: "#27ae60", -1: "#c0392b"}.get(direction, "0.4")
         if low is not None and high is not None:
             ax.plot([low, high], [i, i], color=color, lw=5, alpha=0.45, solid_capstyle="round")
         if delta is not None:

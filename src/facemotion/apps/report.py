@@ -739,7 +739,16 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
         differences=differences,
         p_text=p_text,
         differences_uri=(
-            figure_uri(plot_differences([r for r in rows if r[1] is not None]))
+            figure_uri(
+                plot_differences(
+                    [r for r in rows if r[1] is not None],
+                    [
+                        result.direction(k)
+                        for k, r in zip(("valence", "arousal"), rows, strict=True)
+                        if r[1] is not None
+                    ],
+                )
+            )
             if result.delta_valence is not None
             else None
         ),

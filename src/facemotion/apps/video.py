@@ -336,7 +336,8 @@ class VideoReport:
         interrupted; its ``faces`` and means are ``None``, never 0), ``frames``
         (analysed), ``faces`` (used), ``faces_left_out``, ``people`` (distinct persons
         behind the faces), ``valence``/``arousal`` (means) with ``*_low``/``*_high``, the
-        ``confidence`` bootstrap interval over the faces (``None`` under 2 faces), and the
+        ``confidence`` interval over the people behind them (``None`` under 2 people;
+        `_bootstrap_interval`), and the
         share of each emotion.
         """
         if step is None:
@@ -428,7 +429,7 @@ class VideoReport:
         ``left_out_sentence`` ("9 faces too dark or blurred to read were left out");
         ``shots``, ``shot_cuts``, ``face_tracks``, ``people`` (rows of `people`),
         ``people_left_out``, ``people_linked``, ``people_min_seconds``; ``mean_valence``/
-        ``mean_arousal`` with ``*_low``/``*_high`` (95 % bootstrap interval over faces),
+        ``mean_arousal`` with ``*_low``/``*_high`` (95 % interval over the people, `_bootstrap_interval`),
         ``valence_words``/``arousal_words`` (``"mildly pleasant"``, ``"calm"``),
         ``sentence`` (what happened, in one sentence); ``peak_valence``,
         ``lowest_valence``, ``peak_arousal`` (start of the second, among `moment_seconds`;
@@ -577,30 +578,35 @@ def _joined(values: list[int]) -> str:
 def _bootstrap_interval(
     values: NDArray[np.float64], people: Sequence[int], confidence: float, rng: np.random.Generator
 ) -> tuple[float | None, float | None]:
-    """The percentile bootstrap interval of the mean of ``values``, resampling whole people; ``(None, None)``
+    """A ``confidence`` interval of the mean of ``values`` over the people behind them; ``(None, None)``
     under 2 people.
 
     One person's faces in consecutive frames are one reading of that person, not independent
     ones: resampling faces made the band narrower the more frames were sampled (a band of
-    +0.72 to +0.83 from one person's frames at 30 fps). Resampling people (a cluster
-    bootstrap) keeps it as wide as the people behind it allow.
+    +0.72 to +0.83 from one person's frames at 30 fps). So the standard error comes from
+    resampling whole people (a cluster bootstrap), and the interval is the mean plus or minus
+    Student's t for the number of people times it: with a handful of people a percentile
+    interval is about the range of their means and held the true mean in 51 % (2 people) to
+    82 % (5 people) of simulated cases instead of 95 %. Clipped to the scale, [-1, 1].
 
     >>> rng = np.random.default_rng(0)
     >>> _bootstrap_interval(np.array([0.5, 0.6, 0.7]), [4, 4, 4], 0.95, rng)  # one person: no band
     (None, None)
     >>> low, high = _bootstrap_interval(np.array([0.1, 0.2, 0.8, 0.9]), [1, 1, 2, 2], 0.95, rng)
-    >>> round(low, 2), round(high, 2)
-    (0.15, 0.85)
+    >>> round(low, 2), round(high, 2)  # two people: as wide as two readings deserve
+    (-1.0, 1.0)
     """
+    from scipy import stats
+
     ids, index = np.unique(np.asarray(people), return_inverse=True)
     if len(ids) < 2:
         return None, None
     sums, counts = np.bincount(index, weights=values), np.bincount(index)
     picks = rng.integers(0, len(ids), (BOOTSTRAP_RESAMPLES, len(ids)))
     means = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(ids) - 1)) * float(means.std(ddof=1))
+    mean = float(values.mean())
+    return max(-1.0, mean - half), min(1.0, mean + half)
 
 
 def commonest_label(faces: Sequence[FrameFace]) -> str:
@@ -653,7 +659,7 @@ def _rate_warning(name: str, fps: float, step: int, asked: float) -> list[str]:
     got = fps / step
     if abs(got - asked) <= 0.1 * asked:
         return []
-    every = "every frame" if step == 1 else f"every {step}th frame"
+    every = "every frame" if step == 1 else f"one frame in {step}"
     return [
         f"{name}: sampled at {got:.3g} frames a second ({every} of this {fps:.4g}-fps video), the nearest to the {asked:g} asked"
     ]

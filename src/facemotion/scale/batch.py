@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import logging
@@ -291,7 +292,11 @@ def _only_writer(out_dir: Path) -> Iterator[None]:
     with open(out_dir / ".lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as err:
+            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):  # a file system without locks (NFS)
+                log.warning("cannot lock %s (%s): make sure no other batch writes there", out_dir, err.strerror or err)
+                yield
+                return
             raise FacemotionError(
                 f"another facemotion batch is writing into {out_dir}; wait for it, or give another --out"
             ) from None
@@ -316,10 +321,10 @@ def _run_batch(
     overwrite: bool,
 ) -> dict[str, int]:
     found = expand_batch_inputs(inputs)
-    results = os.path.realpath(out_dir) + os.sep
+    results = os.path.realpath(out_dir / "videos") + os.sep  # the only pictures a run writes
     inside = [p for p in found.paths if "://" not in p and os.path.realpath(p).startswith(results)]
-    if inside:  # --out inside an input folder: its own pictures are results, not inputs
-        log.info("left out %d file(s) inside %s, the results folder", len(inside), out_dir)
+    if inside:  # --out inside an input folder: its own report pictures are results, not inputs
+        log.warning("left out %d picture(s) of earlier runs' video reports in %s", len(inside), out_dir / "videos")
         found.paths = [p for p in found.paths if p not in inside]
     if not found.paths:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in found.skipped)
