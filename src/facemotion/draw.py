@@ -37,14 +37,15 @@ MIN_DRAWN_SIDE = 400
 def percent(score: float) -> str:
     """A probability as a whole percentage that never claims certainty it does not have.
 
-    >>> percent(0.996), percent(1.0), percent(0.004), percent(0.5)
+    >>> percent(0.996), percent(1.0), percent(0.005), percent(0.5)
     ('99%', '100%', '<1%', '50%')
     """
-    if 0.99 < score < 1.0:
+    text = f"{score:.0%}"
+    if text == "100%" and score < 1.0:
         return "99%"
-    if 0.0 < score < 0.005:
+    if text == "0%" and score > 0.0:
         return "<1%"
-    return f"{score:.0%}"
+    return text
 
 
 def _label_box(shape: tuple[int, ...], text: str, org: tuple[int, int], scale: float) -> tuple[int, int, int, int]:

@@ -445,6 +445,8 @@ def collect_group(
         if not Path(source).exists():
             raise FacemotionError(f"{source}: no such file or folder")
         if is_video(source):  # an animated GIF too
+            if crops:
+                raise FacemotionError(f"{source} is a video: crops=True (--crops) compares folders of face crops")
             return _sample_of_video(source, classifier, sample_fps)
         found = expand_inputs([source], IMAGE_SUFFIXES | VIDEO_SUFFIXES)
         passed_over = tuple((_source_name(s.path, 0), _why(s.path, 0, s.reason)) for s in found.skipped)
