@@ -266,4 +266,4 @@ def test_compare_says_in_its_exit_status_when_something_was_left_out(
     blocked = tmp_path / "file"
     blocked.write_text("x")
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--report", str(blocked / "r.html")]) == 2
-    assert "cannot create its folder" in capsys.readouterr().err  # before any analysis
+    assert "file: that is an existing file" in capsys.readouterr().err  # its folder is a file: before any analysis

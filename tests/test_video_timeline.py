@@ -155,18 +155,21 @@ def test_results_written_whole_are_readable_by_others(tmp_path: Path) -> None:
     """report.html and summary.json came out 0600 (a temporary file's mode), the CSVs 0644."""
     import os
 
-    from facemotion.scale.contract import _umask, atomic_write
+    pa = pytest.importorskip("pyarrow", reason="Parquet needs the [batch] extra")
+
+    from facemotion.scale.contract import _umask, atomic_write, write_parquet
 
     mask = os.umask(0o022)
     _umask.cache_clear()  # read again under this umask
     try:
         atomic_write(tmp_path / "summary.json", b"{}")
+        write_parquet(pa.table({"faces": [3]}), tmp_path / "inputs.parquet")  # was 0600 too
         (tmp_path / "plain.csv").write_text("x")
     finally:
         os.umask(mask)
         _umask.cache_clear()
     modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
-    assert modes == {"summary.json": modes["plain.csv"], "plain.csv": 0o666 & ~0o022}
+    assert modes == dict.fromkeys(("summary.json", "inputs.parquet", "plain.csv"), 0o666 & ~0o022)
 
 
 def test_a_sliver_after_the_last_frame_is_not_a_no_data_row() -> None:

@@ -624,12 +624,12 @@ def commonest_label(faces: Sequence[FrameFace]) -> str:
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
+    from facemotion.scale.contract import replacing  # the package's one atomic write, imported when used
+
+    with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    tmp.replace(path)
 
 
 #: The largest `sample_step`: a ``sample_fps`` so small that one frame is taken (1e-307 overflowed).
@@ -831,43 +831,32 @@ def _video_frames(path: str | Path) -> tuple[float, int]:
 
     suffix = Path(path).suffix.lower()
     if Path(path).is_file() and suffix in IMAGE_SUFFIXES and not (suffix == ".gif" and _animated(path)):
-        if suffix != ".gif" and _pillow_frames(path) > 1:
+        if suffix != ".gif" and _pillow_image(path) in (("WEBP", False), ("PNG", False)):
             raise VideoReadError(
                 f"{path} is an animated {suffix[1:].upper()}: facemotion reads video files and animated GIFs; "
                 "convert it to one of these (`facemotion analyze` reads its first frame)"
             )
         raise VideoReadError(f"{path} is a still image, not a video; use `facemotion analyze` for photos")
-    if Path(path).is_file() and (still := _still_image_format(path)):
+    image_format, still = _pillow_image(path) if Path(path).is_file() else (None, False)
+    if still and image_format in ("JPEG", "PNG", "BMP", "TIFF", "WEBP"):
         raise VideoReadError(
-            f"{path} is a {still} image named like a video, not a video; use `facemotion analyze` for photos"
+            f"{path} is a {image_format} image named like a video, not a video; use `facemotion analyze` for photos"
         )
     with _capture(path) as cap:  # a missing file: "no such file"
         return _rate_and_count(cap)
 
 
-def _still_image_format(path: str | Path) -> str | None:
-    """The format of a file that holds one still picture whatever its name (``"JPEG"`` for a photo renamed
-    ``x.mp4``), else ``None``. Only the header is read."""
+def _pillow_image(path: str | Path) -> tuple[str | None, bool]:
+    """``(format, still)`` of a file as Pillow reads its header whatever its name (``("JPEG", True)`` for a
+    photo renamed ``x.mp4``; ``("WEBP", False)`` for an animated WebP); ``(None, False)`` for what Pillow
+    cannot open (a video, or something OpenCV will judge)."""
     from PIL import Image
 
     try:
         with Image.open(path) as image:
-            still = image.format in ("JPEG", "PNG", "BMP", "TIFF", "WEBP") and getattr(image, "n_frames", 1) == 1
-            return str(image.format) if still else None
-    except Exception:  # not an image: a video, or something OpenCV will judge
-        return None
-
-
-def _pillow_frames(path: str | Path) -> int:
-    """How many frames an animated WebP or PNG holds; 1 for other images (a camera's MPO JPEG or a
-    multi-page TIFF holds several pictures, not an animation) and when unsure."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as image:
-            return int(getattr(image, "n_frames", 1)) if image.format in ("WEBP", "PNG") else 1
-    except Exception:  # unreadable: the still-image message stands
-        return 1
+            return str(image.format), int(getattr(image, "n_frames", 1)) == 1
+    except Exception:
+        return None, False
 
 
 def _animated(path: str | Path) -> bool:
@@ -882,18 +871,22 @@ def _animated(path: str | Path) -> bool:
 
 #: The highest frame rate a file is believed to state (high-speed cameras reach tens of thousands).
 MAX_STATED_FPS = 100_000.0
+#: The highest frame rate a camera or stream is believed to state: FFmpeg gives some RTSP streams'
+#: 90 kHz clock (90,000 fps for a 15-fps camera), which would sample a frame every ten minutes.
+MAX_STREAM_FPS = 1000.0
 
 
-def _rate_and_count(cap: Any) -> tuple[float, int]:
+def _rate_and_count(cap: Any, max_fps: float = MAX_STATED_FPS) -> tuple[float, int]:
     """``(fps, frame count)`` a capture states; 30 fps and 0 (unknown) where it states nothing sensible.
 
     A WebM written as it was recorded (a browser's ``MediaRecorder``, a stream) has no
     length: OpenCV then gives a negative frame count. A high-speed camera's rate (1,200 fps)
-    is kept; with a rate that is no rate (0, NaN, over `MAX_STATED_FPS`) the count is
-    unknown too, so the length comes from the frames' own times, never from count / 30.
+    is kept; with a rate that is no rate (0, NaN, over ``max_fps``: `MAX_STATED_FPS` for a file,
+    `MAX_STREAM_FPS` for a camera or stream) the count is unknown too, so the length comes
+    from the frames' own times, never from count / 30.
     """
     fps, count = cap.get(cv2.CAP_PROP_FPS), cap.get(cv2.CAP_PROP_FRAME_COUNT)
-    if not (math.isfinite(fps) and 0 < fps <= MAX_STATED_FPS):
+    if not (math.isfinite(fps) and 0 < fps <= max_fps):
         return 30.0, 0
     return fps, int(count) if math.isfinite(count) and 0 < count < 1e10 else 0
 
@@ -919,7 +912,7 @@ def _capture(path: str | Path) -> Iterator[Any]:
                     f"{path} is cut short (its container runs past the end of the file: a copy or download broken "
                     "off) and OpenCV cannot open what is left"
                 )
-            if not cap.isOpened():
+            if not cap.isOpened():  # whole, or a container that cannot tell
                 raise VideoReadError(
                     f"{path} is not a video OpenCV can decode: it holds no video (a sound file?), a codec OpenCV "
                     "lacks, or it is damaged (an MP4 cut short before its index, which MP4s often keep at the end)"
@@ -1078,11 +1071,11 @@ class FrameAnalyzer:
                 report.warnings.append(_damaged_warning(report.name, report.frames_skipped))
         # unknown, or a container that under-states its length: never fewer than were read
         report.frames_expected = max(report.frames_expected, read)
-        if (
-            not interrupted and settle_end
-        ):  # the broken frames at the end and those never delivered: the file ends there
+        if interrupted:
+            pass
+        elif settle_end:  # the broken frames at the end and those never delivered: the file ends there
             account_for_the_end(report, self._trailing_skips + report.frames_expected - read)
-        elif not interrupted:
+        else:  # a chunk: everything not analysed is skipped until the merge settles the end
             report.frames_skipped = report.frames_expected - report.frames_analyzed
         for warning in report.warnings if log_warnings else ():
             log.warning("%s", warning)
@@ -1289,11 +1282,6 @@ def analyze_video(
     return report
 
 
-#: The highest frame rate a camera or stream is believed to state: FFmpeg gives some RTSP streams'
-#: 90 kHz clock (90,000 fps for a 15-fps camera), which would sample a frame every ten minutes.
-MAX_STREAM_FPS = 1000.0
-
-
 def open_source(source: str | int) -> Any:
     """An OpenCV capture of a camera index (``0`` or ``"0"``), a stream URL, or a file."""
     if isinstance(source, str) and source.isdigit() and not Path(source).is_file():
@@ -1342,10 +1330,8 @@ def analyze_stream(
         raise FacemotionError(f"out_dir {out} is an existing file; give a folder to write into")
     out.mkdir(parents=True, exist_ok=True)
     cap = open_source(source)
-    fps, total = _rate_and_count(cap)
     timed = isinstance(source, str) and Path(source).is_file()  # a file's frames carry their times (`frame_time`)
-    if not timed and fps > MAX_STREAM_FPS:  # an RTSP camera stating its 90 kHz clock as its rate
-        fps = 30.0
+    fps, total = _rate_and_count(cap, MAX_STATED_FPS if timed else MAX_STREAM_FPS)
     every = sample_step(fps, sample_fps)
     report = VideoReport(
         str(source), fps, 0.0, sample_fps=fps / every, frames_expected=sampled_frame_count(total, every) if timed else 0

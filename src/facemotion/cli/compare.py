@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from facemotion.cli.common import add_model_options, classifier_from_args, whole_number
+from facemotion.cli.common import add_model_options, classifier_from_args, output_folder, whole_number
 from facemotion.errors import FacemotionError
 
 #: `facemotion.apps.compare.MIN_RESAMPLES`, not imported: the parser stays free of numpy and OpenCV.
@@ -52,18 +52,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def report_file(path: Path) -> None:
-    """Refuse a ``--report`` path that is a folder, or whose folder cannot be made or written into."""
-    import os
-
+    """Refuse a ``--report`` path that is a folder, or whose folder cannot be made or written into
+    (`facemotion.cli.common.output_folder`)."""
     if path.is_dir():
         raise FacemotionError(f"--report {path}: that is a folder; give the HTML file to write")
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise FacemotionError(f"--report {path}: cannot create its folder ({err.strerror or err})") from None
-    if not os.access(folder, os.W_OK):
-        raise FacemotionError(f"--report {path}: cannot write into {folder}")
+    output_folder(str(path.parent), "--report")
 
 
 def add_compare_command(sub: Any) -> None:

@@ -32,7 +32,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -256,10 +257,12 @@ def _line(record: dict[str, Any]) -> str:
     return json.dumps({"path": record["path"], **record}) + "\n"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it and rename it over ``path``.
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write in the block; then it is fsynced and renamed over
+    ``path``, or removed if the block fails, so ``path`` is whole or as it was.
 
-    The file keeps the permissions it had, or gets those of any other new file (``0o666``
+    It keeps the permissions ``path`` had, or gets those of any other new file (``0o666``
     less the umask), not the temporary file's private ``0o600``: a report on a shared
     server stays readable, and one a user made private stays private.
     """
@@ -268,17 +271,24 @@ def atomic_write(path: Path, data: bytes) -> None:
         mode = path.stat().st_mode & 0o777
     except OSError:
         mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
         os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        yield tmp
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (`replacing`)."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
 
 
 @functools.cache
@@ -325,20 +335,11 @@ def resume(
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``path`` through a temporary name in the same folder, then rename it."""
+    """Write ``table`` to ``path`` whole or not at all (`replacing`)."""
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp:
+        pq.write_table(table, str(tmp))
 
 
 def parquet_rows(path: Path) -> int | None:
