@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 from facemotion.apps import video
+from facemotion.apps.frames import iter_frames
 from facemotion.apps.report import video_report_html
-from facemotion.apps.video import FrameFace, VideoReport, iter_frames
+from facemotion.apps.video import FrameFace, VideoReport
 
 #: The frames faces are put on: one in each of five seconds, most of them where seeking misses.
 FACE_FRAMES = [45, 70, 100, 130, 155]

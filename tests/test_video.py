@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from facemotion.apps.frames import iter_frames
 from facemotion.apps.tracking import IoUTracker
-from facemotion.apps.video import analyze_video, iter_frames
+from facemotion.apps.video import analyze_video
 from facemotion.detection.base import iou
 from facemotion.errors import VideoReadError
 from facemotion.labels import EMOTIONS

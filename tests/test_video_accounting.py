@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from facemotion.apps import video
-from facemotion.apps.video import AnalysisInterrupted, analyze_video, sample_step
+from facemotion.apps.frames import sample_step
+from facemotion.apps.video import AnalysisInterrupted, analyze_video
 from facemotion.cli import main
 from facemotion.errors import FacemotionError, VideoReadError
 

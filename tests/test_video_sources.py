@@ -18,8 +18,9 @@ import cv2
 import numpy as np
 import pytest
 
-from facemotion.apps import video
-from facemotion.apps.video import VideoReport, account_for_the_end, analyze_video, iter_frames
+from facemotion.apps import frames
+from facemotion.apps.frames import iter_frames, video_info
+from facemotion.apps.video import VideoReport, account_for_the_end, analyze_video
 
 from conftest import VIDEO, need
 
@@ -84,7 +85,7 @@ def classifier() -> Any:
 
 def _reporting(monkeypatch: pytest.MonkeyPatch, **stated: Any) -> None:
     kind = type("Stated", (_Reporting,), stated)
-    monkeypatch.setattr(video.cv2, "VideoCapture", kind)
+    monkeypatch.setattr(frames.cv2, "VideoCapture", kind)
 
 
 def test_a_variable_frame_rate_video_is_timed_by_its_frames(
@@ -237,13 +238,13 @@ def test_an_animated_gif_is_a_video_and_a_still_one_is_not(tmp_path: Path, astro
 
     from facemotion.errors import VideoReadError
 
-    frames = [Image.fromarray(np.roll(astronaut, 8 * i, axis=1)[::2, ::2]) for i in range(12)]
-    frames[0].save(tmp_path / "loop.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    frames[0].save(tmp_path / "still.gif")
-    assert video.video_info(tmp_path / "loop.gif") == pytest.approx((10.0, 1.2))
+    pictures = [Image.fromarray(np.roll(astronaut, 8 * i, axis=1)[::2, ::2]) for i in range(12)]
+    pictures[0].save(tmp_path / "loop.gif", save_all=True, append_images=pictures[1:], duration=100, loop=0)
+    pictures[0].save(tmp_path / "still.gif")
+    assert video_info(tmp_path / "loop.gif") == pytest.approx((10.0, 1.2))
     assert [i for i, _, _ in iter_frames(tmp_path / "loop.gif", 5)] == [0, 2, 4, 6, 8, 10]
     with pytest.raises(VideoReadError, match="still image, not a video"):
-        video.video_info(tmp_path / "still.gif")
+        video_info(tmp_path / "still.gif")
 
 
 def test_an_empty_file_and_a_sound_file_say_what_they_are(tmp_path: Path) -> None:
@@ -251,10 +252,10 @@ def test_an_empty_file_and_a_sound_file_say_what_they_are(tmp_path: Path) -> Non
 
     (tmp_path / "empty.mp4").write_bytes(b"")
     with pytest.raises(VideoReadError, match=r"empty \(0 bytes\)"):
-        video.video_info(tmp_path / "empty.mp4")
+        video_info(tmp_path / "empty.mp4")
     (tmp_path / "talk.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A " + bytes(200))
     with pytest.raises(VideoReadError, match="holds no video"):
-        video.video_info(tmp_path / "talk.m4a")
+        video_info(tmp_path / "talk.m4a")
 
 
 def test_a_folder_or_a_fifo_is_not_called_missing(tmp_path: Path) -> None:
@@ -264,7 +265,7 @@ def test_a_folder_or_a_fifo_is_not_called_missing(tmp_path: Path) -> None:
 
     (tmp_path / "clips").mkdir()
     with pytest.raises(VideoReadError, match="is a folder; give one video file"):
-        video.video_info(tmp_path / "clips")
+        video_info(tmp_path / "clips")
     if hasattr(os, "mkfifo"):
         os.mkfifo(tmp_path / "pipe.mp4")
         with pytest.raises(VideoReadError, match="not a regular file"):  # never opened: a FIFO would hang
@@ -290,7 +291,7 @@ def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The report's pictures: in a variable-frame-rate phone video OpenCV's seek lands on other frames; frames_at does not."""
-    from facemotion.apps.video import frames_at
+    from facemotion.apps.frames import frames_at
 
     from conftest import VIDEO, need
 
@@ -323,7 +324,7 @@ def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(
     assert any(wrong)
     assert dict(frames_at(path, [999])) == {}
     timed = {i: t for i, t, _ in iter_frames(path, 1000) if i in wanted}
-    monkeypatch.setattr(video, "SEEK_AHEAD", 2)  # seek, find the timestamps differ, decode forward instead
+    monkeypatch.setattr(frames, "SEEK_AHEAD", 2)  # seek, find the timestamps differ, decode forward instead
     got = dict(frames_at(path, wanted, timed))
     assert sorted(got) == sorted(wanted)
     for i in wanted:
@@ -333,7 +334,7 @@ def test_frames_at_gives_the_analysed_frames_where_seeking_does_not(
 def test_frames_at_reads_on_past_a_damaged_frame_as_the_analysis_does(tmp_path: Path) -> None:
     """A frame that cannot be grabbed mid-file is one damaged frame for `iter_frames`; the report's pictures of
     the frames after it must still come (they were all dropped: the report lost its later pictures, silently)."""
-    from facemotion.apps.video import frames_at
+    from facemotion.apps.frames import frames_at
 
     data = bytearray(_avi(tmp_path / "whole.avi", 60).read_bytes())
     chunks = [k for k in range(len(data)) if data[k : k + 4] == b"00dc"]
@@ -350,11 +351,11 @@ def test_frames_at_reads_on_past_a_damaged_frame_as_the_analysis_does(tmp_path: 
 
 
 def test_frames_at_seeks_where_the_timestamps_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from facemotion.apps.video import frames_at
+    from facemotion.apps.frames import frames_at
 
     path = _avi(tmp_path / "steady.avi", 60)
     every = {i: (t, image) for i, t, image in iter_frames(path, 1000)}
-    monkeypatch.setattr(video, "SEEK_AHEAD", 5)
+    monkeypatch.setattr(frames, "SEEK_AHEAD", 5)
     sought: list[int] = []
     real_set = cv2.VideoCapture.set
 
@@ -364,7 +365,7 @@ def test_frames_at_seeks_where_the_timestamps_agree(tmp_path: Path, monkeypatch:
                 sought.append(int(value))
             return bool(real_set(self._cap, prop, value))
 
-    monkeypatch.setattr(video.cv2, "VideoCapture", Counting)
+    monkeypatch.setattr(frames.cv2, "VideoCapture", Counting)
     got = dict(frames_at(path, [2, 30, 31, 55], {i: every[i][0] for i in (2, 30, 31, 55)}))
     assert sought == [30, 55]  # far ahead: sought, and the frames' times agree
     for i, image in got.items():
@@ -459,11 +460,11 @@ def test_a_file_named_with_digits_is_a_file_and_fast_cameras_keep_their_rate(tmp
         "mp4",
         str(fast),
     )
-    assert video.video_info(fast)[0] == pytest.approx(1200)
+    assert video_info(fast)[0] == pytest.approx(1200)
     assert main(["video", str(fast), "--out", str(tmp_path / "out")]) == 0
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    frames = int(cv2.VideoCapture(str(fast)).get(cv2.CAP_PROP_FRAME_COUNT))
-    assert summary["duration"] == pytest.approx(frames / 1200, abs=0.01)  # was frames / 30: 40 times too long
+    count = int(cv2.VideoCapture(str(fast)).get(cv2.CAP_PROP_FRAME_COUNT))
+    assert summary["duration"] == pytest.approx(count / 1200, abs=0.01)  # was count / 30: 40 times too long
     assert summary["sample_fps"] == pytest.approx(5, rel=0.1)
 
 

@@ -41,9 +41,9 @@ def is_video(path: str | Path) -> bool:
     suffix = Path(path).suffix.lower()
     if suffix != ".gif":
         return suffix in VIDEO_SUFFIXES
-    from facemotion.apps.video import _animated  # the one test `facemotion video` uses
+    from facemotion.apps.frames import animated  # the one test `facemotion video` uses
 
-    return Path(path).is_file() and _animated(path)
+    return Path(path).is_file() and animated(path)
 
 
 @dataclass(frozen=True)

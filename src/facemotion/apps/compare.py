@@ -401,7 +401,8 @@ def _why(item: Any, index: int, error: str) -> str:
 
 def _sample_of_video(path: str | Path, classifier: Any, sample_fps: float) -> GroupSample:
     """Each tracked person of a video once (their mean over the frames they appear in)."""
-    from facemotion.apps.video import analyze_video, frames_at
+    from facemotion.apps.frames import frames_at
+    from facemotion.apps.video import analyze_video
 
     report = analyze_video(path, classifier, sample_fps=sample_fps, progress=False)
     people = report.people()

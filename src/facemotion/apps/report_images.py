@@ -46,14 +46,14 @@ def read_frames(
 ) -> Iterator[tuple[int, NDArray[np.uint8]]]:
     """Yield ``(index, RGB frame)`` for the frames ``indices`` of a video as it was analysed, in order, one at a time.
 
-    The frames are those `facemotion.apps.video.iter_frames` numbered (`facemotion.apps.video.frames_at`:
+    The frames are those `facemotion.apps.frames.iter_frames` numbered (`facemotion.apps.frames.frames_at`:
     right in a variable-frame-rate or unindexed video too, where seeking by number lands on
     another frame); ``times`` (``{index: time analysed}``) lets it seek far ahead where the
     frame's time checks out. Frames that cannot be decoded, and every frame of a video that
     cannot be opened any more (moved, deleted), are left out. Keep what you need of each
     frame (a crop, an encoded picture), not the frame: a 4K frame is 25 MB.
     """
-    from facemotion.apps.video import frames_at
+    from facemotion.apps.frames import frames_at
     from facemotion.errors import VideoReadError
 
     try:

@@ -86,7 +86,8 @@ class TaskAnalyzer:
         ]
 
     def _video(self, task: Task, local: str, status: dict[str, Any]) -> list[dict[str, Any]]:
-        from facemotion.apps.video import VideoReport, analyze_frames, iter_frames, sample_step, sampled_frame_count
+        from facemotion.apps.frames import iter_frames, sample_step, sampled_frame_count
+        from facemotion.apps.video import VideoReport, analyze_frames
 
         step = sample_step(task.fps, self.sample_fps)
         total = max(1, round(task.duration * task.fps))

@@ -49,7 +49,8 @@ def _account_for_the_end(status: dict[str, Any]) -> None:
     the last analysed one (the file ends there); `facemotion.apps.video.account_for_the_end`
     splits the frames not analysed and sets the status and warnings.
     """
-    from facemotion.apps.video import VideoReport, account_for_the_end, sample_step
+    from facemotion.apps.frames import sample_step
+    from facemotion.apps.video import VideoReport, account_for_the_end
 
     times = status["frame_times"]
     if not times or not status.get("sample_fps"):

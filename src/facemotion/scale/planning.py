@@ -111,7 +111,7 @@ def plan_tasks(paths: Sequence[str], chunk_seconds: float = 30.0) -> list[Task]:
         if Path(path).suffix.lower() not in VIDEO_SUFFIXES:
             tasks.append(Task(path, ident, "image"))
             continue
-        from facemotion.apps.video import video_info
+        from facemotion.apps.frames import video_info
 
         try:
             with LocalCopy(path) as local:
