@@ -94,3 +94,23 @@ def test_a_thumbnail_is_drawn_enlarged_with_its_whole_label() -> None:
     assert ink[:, 8 * factor].mean() > 0.5 and ink[:, 56 * factor].mean() > 0.5  # the box, scaled with the image
     label_rows = ink[: 12 * factor // 2, 8 * factor + 4 :].any(axis=0)  # the label's background, right of the line
     assert 60 < label_rows.sum() < drawn.shape[1] - 8 * factor - 4  # readable, and ends inside the picture
+
+
+def test_the_legend_leaves_a_face_in_its_corner_and_its_mark_alone() -> None:
+    """A close-up whose face fills the lower left: the key covered its valence–arousal square whole."""
+    photo = np.zeros((512, 512, 3), np.uint8)
+    drawn = annotate(photo, [_face((20, 150, 300, 300), valence=-0.8, arousal=-0.8)])
+    mark = drawn[455:512, 130:210]
+    assert ((mark == (220, 20, 60)).all(axis=2)).sum() > 20  # the mark's red dot is drawn
+    assert not drawn[460:, :15].any()  # the key is not in the bottom-left corner, where the face is ...
+    assert (drawn[450:, 330:] == 255).all(axis=2).sum() > 4000  # ... but in the bottom-right one, where nothing is
+
+
+def test_a_large_faces_label_is_no_smaller_than_the_legend_text() -> None:
+    """On a 512-px portrait the label was drawn at 0.35 (about 8 px tall), under the legend's 0.4."""
+    from facemotion.draw import COLORS
+
+    photo = np.zeros((512, 512, 3), np.uint8)
+    drawn = annotate(photo, [_face((100, 120, 320, 320), label="surprise")], legend=False)
+    strip = (drawn[:120] == COLORS["surprise"]).all(axis=2).any(axis=1)  # rows of the label's background
+    assert strip.sum() >= 18  # 0.6 of OpenCV's font: about 19 px tall with its padding (0.35 gave 13)

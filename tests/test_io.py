@@ -92,3 +92,62 @@ def test_other_modes(tmp_path: Path) -> None:
 def test_bad_in_memory_inputs(bad: object) -> None:
     with pytest.raises(FacemotionError):
         read_image(bad)  # type: ignore[arg-type]
+
+
+def test_a_camera_jpeg_over_the_limit_is_read_reduced_and_the_limit_is_set_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 102-MP JPEG (a medium-format camera's) was refused, and a CLI user had no way to raise the limit."""
+    from facemotion.errors import OptionError
+    from facemotion.io import read_image_reduced
+
+    jpeg, png = tmp_path / "camera.jpg", tmp_path / "scan.png"
+    Image.new("RGB", (400, 300), (120, 110, 100)).save(jpeg)
+    Image.new("RGB", (400, 300)).save(png)
+    image, scale = read_image_reduced(jpeg, max_pixels=100_000, max_decoded=40_000)
+    assert scale == 2.0 and image.shape == (150, 200, 3)  # judged by the 30,000 pixels it decodes to
+    with pytest.raises(ImageReadError, match="over the limit of 100,000 .*FACEMOTION_MAX_PIXELS"):
+        read_image_reduced(png, max_pixels=100_000, max_decoded=40_000)  # a PNG is decoded whole first
+    with pytest.raises(ImageReadError, match="over the limit of 100,000"):
+        read_image(jpeg, max_pixels=100_000)  # read at full size: judged whole
+    monkeypatch.setenv("FACEMOTION_MAX_PIXELS", "100_000")
+    with pytest.raises(ImageReadError, match="over the limit of 100,000"):
+        read_image(png)
+    monkeypatch.setenv("FACEMOTION_MAX_PIXELS", "120000")
+    assert read_image(png).shape == (300, 400, 3)
+    for wrong in ("lots", "0", "-5", "1e9", "1__0"):
+        monkeypatch.setenv("FACEMOTION_MAX_PIXELS", wrong)
+        with pytest.raises(OptionError, match="FACEMOTION_MAX_PIXELS must be a whole number"):
+            read_image(png)
+
+
+def test_pillows_own_bomb_guard_does_not_refuse_what_the_limit_allows(tmp_path: Path) -> None:
+    """Pillow raises over 179 MP when a header is opened; the limit alone decides (and Pillow's guard is restored)."""
+    from PIL import Image as PILImage
+
+    bomb = tmp_path / "wide.png"
+    bomb.write_bytes(_png_header(20_000, 10_000))  # 200 MP claimed, not decodable
+    with pytest.raises(ImageReadError, match="over the limit of 100,000,000") as info:
+        read_image(bomb)
+    assert "decompression bomb" not in str(info.value)
+    assert PILImage.MAX_IMAGE_PIXELS == 89_478_485
+
+
+def test_an_iphone_heic_photo_is_read_with_the_heic_extra_and_named_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HEIC, an iPhone's default, was "not an image file Pillow can read", and folder scans passed it by."""
+    import sys
+
+    from facemotion.inputs import expand_inputs
+
+    pillow_heif = pytest.importorskip("pillow_heif", reason="the heic extra (in dev) writes the test photo")
+    pillow_heif.register_heif_opener()
+    path = tmp_path / "IMG_0001.HEIC"
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(path, format="HEIF")
+    image = read_image(path)
+    assert image.shape == (48, 64, 3) and abs(int(image[24, 32, 0]) - 200) < 12
+    assert [p.name for p in expand_inputs([tmp_path]).files] == ["IMG_0001.HEIC"]
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # as in a core install
+    with pytest.raises(ImageReadError, match=r'IMG_0001.HEIC is a HEIF photo .*pip install "facemotion\[heic\]"'):
+        read_image(path)

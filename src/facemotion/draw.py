@@ -30,6 +30,11 @@ COLORS: dict[str, tuple[int, int, int]] = {
     "surprise": (230, 159, 0),
     "uncertain": (120, 120, 120),
 }
+#: Font scales of a face's label (OpenCV's Hershey font: 0.4 is about 9 px tall): never below the
+#: legend's, and up to ``LABEL_MAX_SMALL`` for a large face in an image under 900 px (a portrait's
+#: label was 0.35, smaller than the legend's text, above a face of 350 px).
+LABEL_MIN_SCALE = 0.4
+LABEL_MAX_SMALL = 0.6
 #: `annotate` draws a smaller image (a thumbnail, a 48-px face) enlarged to at least this longer side.
 MIN_DRAWN_SIDE = 400
 
@@ -112,15 +117,19 @@ def annotate(
         cv2.rectangle(out, (x, y), (x + w, y + h), (30, 30, 30), thickness + 2)
         cv2.rectangle(out, (x, y), (x + w, y + h), color, thickness)
     marks: list[tuple[int, int, int, int]] = []
-    for _, face, (x, y, w, h), _ in boxed:
+    for _, _, (x, y, w, h), _ in boxed:
         # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
         side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
         corner = (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4))
-        _affect_square(out, corner, side, face)
         marks.append((*corner, corner[0] + side, corner[1] + side))
-    if legend and boxed:
-        key = _affect_legend(out, scale)
-        marks += [key] if key else []
+    key = _affect_legend(out, scale, marks, [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed])
+    if not (legend and boxed):
+        key = None
+    elif key is not None:  # drawn before the marks: where it cannot avoid one, the mark stays on top
+        _draw_affect_legend(out, key, scale)
+    for (_, face, _, _), (mx, my, mx1, _) in zip(boxed, marks, strict=True):
+        _affect_square(out, (mx, my), mx1 - mx, face)
+    marks += [key] if key else []
     labels = []
     for i, (number, face, (_, _, w, _), _) in enumerate(boxed):
         label = getattr(face, "label", None)
@@ -129,8 +138,15 @@ def annotate(
             if isinstance(face, FaceEmotion)
             else f"v{face.valence:+.2f} a{face.arousal:+.2f}"
         )
-        # Text grows with the image but not past about 1.5× its face's width, so the labels of a crowd stay apart.
-        labels.append((i, f"{number} {text}" if numbered else text, max(0.35, min(scale * 0.6, w / 130))))
+        # Text grows with its face (up to LABEL_MAX_SMALL on a small image, more on a large one) but not past
+        # about 1.5× its face's width, so the labels of a crowd stay apart.
+        labels.append(
+            (
+                i,
+                f"{number} {text}" if numbered else text,
+                max(LABEL_MIN_SCALE, min(max(scale * 0.6, LABEL_MAX_SMALL), w / 130)),
+            )
+        )
     owns = [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed]
     where = _place_labels(out.shape, labels, owns, [m[3] for m in marks], marks)
     for i, text, text_scale in labels:  # labels last: no box or mark covers one
@@ -257,24 +273,54 @@ def _affect_square(
         cv2.circle(img, (px, py), max(2, side // 8), (220, 20, 60), -1)
 
 
-def _affect_legend(img: NDArray[np.uint8], scale: float) -> tuple[int, int, int, int] | None:
-    """A key in the bottom-left corner: what the square under each face means; where it is (None: no room)."""
+LEGEND_LINES = ("dot in the square:", "right = pleasant (valence)", "up = excited (arousal)")
+
+
+def _legend_layout(scale: float) -> tuple[float, int, int, int, int, int]:
+    """The key's font size, square side, padding, line thickness, text height and width, for an image's ``scale``."""
     size = max(0.4, 0.45 * scale)  # readable on a photo of 900 px or less too
     side = round(28 * size / 0.45)
     pad = round(6 * size / 0.45)
-    lines = ["dot in the square:", "right = pleasant (valence)", "up = excited (arousal)"]
     thick = max(1, round(scale))
-    (tw, th), _ = cv2.getTextSize(max(lines, key=len), cv2.FONT_HERSHEY_SIMPLEX, size, thick)
-    height = max(side, len(lines) * (th + pad)) + 2 * pad
-    x0, y0 = pad, img.shape[0] - height - pad
-    if x0 + side + tw + 3 * pad > img.shape[1] or y0 < 0:
+    (tw, th), _ = cv2.getTextSize(max(LEGEND_LINES, key=len), cv2.FONT_HERSHEY_SIMPLEX, size, thick)
+    return size, side, pad, thick, th, tw
+
+
+def _affect_legend(
+    img: NDArray[np.uint8],
+    scale: float,
+    marks: Sequence[tuple[int, int, int, int]] = (),
+    faces: Sequence[tuple[int, int, int, int]] = (),
+) -> tuple[int, int, int, int] | None:
+    """Where the key goes (x0, y0, x1, y1; ``None``: no room): the corner of the image where it covers least
+    of the faces' valence–arousal ``marks`` and their boxes (``faces``), bottom-left when it covers none.
+
+    >>> image = np.zeros((400, 600, 3), np.uint8)
+    >>> _affect_legend(image, 0.67)[:2], _affect_legend(image, 0.67, faces=[(0, 250, 300, 400)])[:2]
+    ((5, 337), (409, 337))
+    """
+    _, side, pad, _, th, tw = _legend_layout(scale)
+    width = side + tw + 3 * pad
+    height = max(side, len(LEGEND_LINES) * (th + pad)) + 2 * pad
+    H, W = img.shape[:2]
+    if width + 2 * pad > W or height + 2 * pad > H:
         return None  # too small an image for a key
-    cv2.rectangle(img, (x0, y0), (x0 + side + tw + 3 * pad, y0 + height), (255, 255, 255), -1)
-    _affect_square(img, (x0 + pad, y0 + (height - side) // 2), side, None)
-    for i, text in enumerate(lines):
+    corners = [(pad, H - height - pad), (W - width - pad, H - height - pad), (pad, pad), (W - width - pad, pad)]
+    boxes = [(x, y, x + width, y + height) for x, y in corners]
+    marked, boxed = np.array(marks, np.int64).reshape(-1, 4), np.array(faces, np.int64).reshape(-1, 4)
+    costs = [4 * _covered(box, marked) + _covered(box, boxed) for box in boxes]
+    return boxes[costs.index(min(costs))]
+
+
+def _draw_affect_legend(img: NDArray[np.uint8], where: tuple[int, int, int, int], scale: float) -> None:
+    """Draw the key at ``where`` (from `_affect_legend`): what the square under each face means."""
+    size, side, pad, thick, th, _ = _legend_layout(scale)
+    x0, y0, x1, y1 = where
+    cv2.rectangle(img, (x0, y0), (x1, y1), (255, 255, 255), -1)
+    _affect_square(img, (x0 + pad, y0 + (y1 - y0 - side) // 2), side, None)
+    for i, text in enumerate(LEGEND_LINES):
         org = (x0 + side + 2 * pad, y0 + pad + (i + 1) * (th + pad) - pad // 2)
         cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (40, 40, 40), thick, cv2.LINE_AA)
-    return x0, y0, x0 + side + tw + 3 * pad, y0 + height
 
 
 def save_image(image: NDArray[np.uint8], path: str | Path) -> Path:

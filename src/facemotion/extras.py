@@ -2,7 +2,7 @@
 
 `pip install facemotion` is inference only (LiteRT, OpenCV, numpy, Pillow, SciPy,
 Matplotlib, Jinja2). Training, the Keras runtime, some detectors, Parquet output and Ray
-need an extra (``train``, ``mtcnn``, ``retinaface``, ``batch``, ``ray``, ``pandas``);
+need an extra (``train``, ``mtcnn``, ``retinaface``, ``batch``, ``heic``, ``ray``, ``pandas``);
 `require` imports such a module or says in one line which extra to install.
 
 >>> require("math", "train").sqrt(4.0)

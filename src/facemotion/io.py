@@ -6,8 +6,10 @@ Rules (every one of them is a guarantee, see ``docs/robustness.md``):
   files are opened: a directory, FIFO, socket or device is refused from ``os.stat``, so a
   named pipe can never hang a read.
 - A file whose header claims more than `MAX_PIXELS` pixels is refused before decoding (a
-  decompression bomb guard; set ``facemotion.io.MAX_PIXELS`` or pass ``max_pixels``).
-  Pillow's own ``DecompressionBombWarning`` is replaced by this check.
+  decompression bomb guard; set the ``FACEMOTION_MAX_PIXELS`` environment variable or
+  ``facemotion.io.MAX_PIXELS``, or pass ``max_pixels``). A JPEG read reduced (what the API
+  analyses) is judged by the pixels it is decoded to, so a 200-megapixel camera JPEG is
+  read. Pillow's own bomb guard is replaced by this check.
 - `read_image_reduced` (what the API analyses) keeps any input within `MAX_DECODED_PIXELS`:
   JPEGs are decoded at 1/2, 1/4 or 1/8 size (JPEG draft mode, which never holds the full
   image), other images are box-filtered down after decoding, and it returns the factor
@@ -42,7 +44,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.errors import ImageReadError
+from facemotion.errors import ImageReadError, OptionError
 from facemotion.preprocessing import to_uint8_rgb
 
 if TYPE_CHECKING:
@@ -50,14 +52,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Largest image accepted, in pixels (default 100 megapixels), checked from the file header.
+
+#: Largest image accepted, in pixels (default 100 megapixels), checked from the file header; a JPEG
+#: read reduced is judged by the pixels it is decoded to. The ``FACEMOTION_MAX_PIXELS`` environment
+#: variable, when set, wins (`pixel_limit`).
 MAX_PIXELS = 100_000_000
+#: What an over-limit message says to do.
+RAISE_LIMIT = "set FACEMOTION_MAX_PIXELS (or facemotion.io.MAX_PIXELS in Python) higher if it is genuine"
 #: Largest image analysed at full size by `read_image_reduced` (24 megapixels: about 0.7 GB
 #: through detection); larger inputs are analysed reduced.
 MAX_DECODED_PIXELS = 24_000_000
 
+#: HEIF photos (an iPhone's default format), read through pillow-heif: the ``heic`` extra.
+HEIF_SUFFIXES = frozenset({".heic", ".heif", ".hif"})
 IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".webp", ".avif", ".tif", ".tiff", ".gif"}
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".webp", ".avif", ".tif", ".tiff", ".gif", ".jp2", ".j2k"}
+    | HEIF_SUFFIXES
 )
 
 #: Anything accepted as one image: a path, an (H, W[, C]) array, or a PIL image.
@@ -85,6 +95,26 @@ _TURNS = {
 BIT_DEPTHS = (8, 10, 12, 14, 16)
 
 
+def pixel_limit(max_pixels: int | None = None) -> int:
+    """The largest image read: ``max_pixels`` if given, else ``FACEMOTION_MAX_PIXELS`` if set, else `MAX_PIXELS`.
+
+    >>> pixel_limit(), pixel_limit(5)
+    (100000000, 5)
+    """
+    if max_pixels is not None:
+        return max_pixels
+    text = os.environ.get("FACEMOTION_MAX_PIXELS", "").strip()
+    if not text:
+        return MAX_PIXELS
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise OptionError(f"FACEMOTION_MAX_PIXELS must be a whole number of pixels over 0, got {text!r}")
+    return limit
+
+
 def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[np.uint8]:
     """Return ``source`` as an upright RGB uint8 array of shape (H, W, 3), at full size.
 
@@ -97,7 +127,7 @@ def read_image(source: ImageLike, *, max_pixels: int | None = None) -> NDArray[n
     >>> read_image(np.array([[0.5, 1.05]]))[0, :, 0].tolist()  # 0..1, overshooting a little: clipped
     [128, 255]
     """
-    return _read(source, MAX_PIXELS if max_pixels is None else max_pixels, None)[0]
+    return _read(source, pixel_limit(max_pixels), None)[0]
 
 
 def read_image_reduced(
@@ -112,7 +142,7 @@ def read_image_reduced(
     >>> image.shape, scale
     ((20, 30, 3), 2.0)
     """
-    limit = MAX_PIXELS if max_pixels is None else max_pixels
+    limit = pixel_limit(max_pixels)
     return _read(source, limit, MAX_DECODED_PIXELS if max_decoded is None else max_decoded)
 
 
@@ -213,8 +243,7 @@ def _check_array(array: NDArray[Any], limit: int, what: str) -> NDArray[np.uint8
         raise ImageReadError(f"{what} has shape {shape}: it holds no pixels")
     if shape[0] * shape[1] > limit:
         raise ImageReadError(
-            f"{what} has {shape[0] * shape[1]:,} pixels, over the limit of {limit:,} "
-            "(resize it, or raise facemotion.io.MAX_PIXELS if it is genuine)"
+            f"{what} has {shape[0] * shape[1]:,} pixels, over the limit of {limit:,} (resize it, or {RAISE_LIMIT})"
         )
     return to_uint8_rgb(to_uint8(array, what))
 
@@ -300,7 +329,7 @@ def _from_pil(image: Any, limit: int, what: str, max_decoded: int | None) -> tup
 
     width, height = image.size
     if width * height > limit:
-        raise ImageReadError(f"{what} is {width}×{height} pixels, over the limit of {limit:,} pixels")
+        raise ImageReadError(f"{what} is {width}×{height} pixels, over the limit of {limit:,} ({RAISE_LIMIT})")
     scale = 1.0
     if max_decoded is not None and width * height > max_decoded:
         factor = _reduction(width, height, max_decoded)
@@ -322,14 +351,10 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
     from PIL import Image, UnidentifiedImageError
 
     _check_regular_file(path)
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        _read_heif(path)
     try:
-        with _open(path) as image:
-            width, height = image.size
-            if width * height > limit:
-                raise ImageReadError(
-                    f"{path} is {width}×{height} pixels, over the limit of {limit:,} "
-                    "(raise facemotion.io.MAX_PIXELS if it is genuine)"
-                )
+        with _open(path, limit, max_decoded) as image:
             scale = _draft(image, max_decoded)
             image.load()
             array, more = _from_pil(image, limit, str(path), max_decoded)
@@ -341,7 +366,9 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
             f"{path} is refused as a decompression bomb: over the limit of Pillow's pixel guard ({err})"
         ) from None
     except UnidentifiedImageError:
-        raise ImageReadError(f"{path} is not an image file Pillow can read") from None
+        tiff = path.suffix.lower() in (".tif", ".tiff")
+        hint = " (Pillow reads no TIFF of 3 or 4 float channels: save it as 8- or 16-bit)" if tiff else ""
+        raise ImageReadError(f"{path} is not an image file Pillow can read{hint}") from None
     except PermissionError:
         raise ImageReadError(f"{path} cannot be read: permission denied") from None
     except (OSError, ValueError, SyntaxError) as err:
@@ -355,18 +382,30 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
 _HEADER_LOCK = threading.Lock()
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, limit: int, max_decoded: int | None) -> Any:
     """Open ``path`` with Pillow (header and EXIF parsed, nothing decoded), its warnings as one log line.
 
-    Pillow's ``DecompressionBombWarning`` is dropped: `MAX_PIXELS` is checked next, with a
-    message of ours. Other warnings (damaged TIFF tags, corrupt EXIF) are logged, naming the file.
+    An image over ``limit`` pixels is refused from its header, before anything else is read (a
+    PNG's EXIF may lie past its pixel data); a JPEG that `_draft` will decode reduced (with
+    ``max_decoded``) is judged by the pixels it decodes to. This replaces Pillow's own bomb guard
+    (a warning over 89 megapixels, an error over 179), which is off while the header is read.
+    Other warnings (damaged TIFF tags, corrupt EXIF) are logged, naming the file.
     """
     from PIL import Image
 
     with _HEADER_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        image = Image.open(path)
+        guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            image = Image.open(path)
+        finally:
+            Image.MAX_IMAGE_PIXELS = guard
+        width, height = image.size
+        factor = _draft_factor(width, height, max_decoded) if image.format == "JPEG" else 1
+        if math.ceil(width / factor) * math.ceil(height / factor) > limit:
+            image.close()
+            raise ImageReadError(f"{path} is {width}×{height} pixels, over the limit of {limit:,} ({RAISE_LIMIT})")
         try:
             image.getexif()  # parsed (and cached) here, so a corrupt EXIF block warns here
         except Exception:
@@ -375,6 +414,17 @@ def _open(path: Path) -> Any:
     if caught:
         log.warning("%s: read despite damaged metadata (%s)", path, caught[0].message)
     return image
+
+
+def _read_heif(path: Path) -> None:
+    """Let Pillow open HEIF photos (pillow-heif's opener, registered once), or say which extra to install."""
+    from facemotion.errors import MissingExtraError
+    from facemotion.extras import require
+
+    try:
+        require("pillow_heif", "heic").register_heif_opener()
+    except MissingExtraError as err:
+        raise ImageReadError(f"{path} is a HEIF photo (an iPhone's HEIC): {err}") from None
 
 
 def _check_regular_file(path: Path) -> None:
@@ -395,8 +445,19 @@ def _check_regular_file(path: Path) -> None:
 def _draft(image: Any, max_decoded: int | None) -> float:
     """Make a JPEG over ``max_decoded`` pixels decode at 1/2, 1/4 or 1/8 size; the scale it gives."""
     width, height = image.size
-    if max_decoded is None or width * height <= max_decoded or image.format != "JPEG":
+    factor = _draft_factor(width, height, max_decoded) if image.format == "JPEG" else 1
+    if factor == 1:
         return 1.0
-    factor = next((k for k in (2, 4, 8) if math.ceil(width / k) * math.ceil(height / k) <= max_decoded), 8)
     image.draft(image.mode, (width // factor, height // factor))
     return float(width / image.size[0])
+
+
+def _draft_factor(width: int, height: int, max_decoded: int | None) -> int:
+    """1, 2, 4 or 8: the reduction a JPEG of ``width`` × ``height`` is decoded at to stay within ``max_decoded``.
+
+    >>> _draft_factor(4000, 3000, None), _draft_factor(4000, 3000, 24_000_000), _draft_factor(16320, 12240, 24_000_000)
+    (1, 1, 4)
+    """
+    if max_decoded is None or width * height <= max_decoded:
+        return 1
+    return next((k for k in (2, 4, 8) if math.ceil(width / k) * math.ceil(height / k) <= max_decoded), 8)
