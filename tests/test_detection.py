@@ -60,8 +60,9 @@ def test_a_crowd_of_faces_under_min_face_size_is_searched_again(face_boxes: dict
     assert found >= 40 and spurious <= 1, f"{found}/43, {spurious} spurious"
 
 
-def test_one_small_face_does_not_set_off_the_crowd_search() -> None:
-    """The crowd search counts faces, not the overlapping tiles' boxes of one face."""
+def test_one_small_face_in_a_photo_over_2048_px_does_not_set_off_the_crowd_search() -> None:
+    """There a second search costs hundreds of tiles: it needs three faces, counted as faces, not as the
+    overlapping tiles' boxes of one face."""
     import cv2
 
     from facemotion.detection.blazeface_backend import BlazeFaceDetector
@@ -70,10 +71,20 @@ def test_one_small_face_does_not_set_off_the_crowd_search() -> None:
     passes = []
     tile_pass = detector._tile_pass
     detector._tile_pass = lambda *args, **kwargs: passes.append(args[1]) or tile_pass(*args, **kwargs)  # type: ignore[method-assign]
-    canvas = np.full((900, 1200, 3), 128, np.uint8)
-    canvas[400:440, 600:640] = cv2.resize(read_image(_portraits(1)[1]), (40, 40), interpolation=cv2.INTER_AREA)
-    assert len(detector.detect(canvas)) == 1
-    assert len(passes) == 1  # the fine pass ran too when the face's 3 boxes were counted as 3 faces
+    canvas = np.full((2700, 3600, 3), 128, np.uint8)
+    canvas[1200:1272, 1800:1872] = cv2.resize(read_image(_portraits(1)[1]), (72, 72), interpolation=cv2.INTER_AREA)
+    faces = detector.detect(canvas)
+    assert len(faces) == 1 and faces[0].box[2] * 2048 / 3600 < 38  # in the copy: under 1.2 × min_face_size
+    assert len(passes) == 1  # the fine pass ran too when the face's boxes were counted as faces
+
+
+def test_a_small_group_of_small_faces_is_searched_down_to_20_px(face_boxes: dict[str, list[dict[str, int]]]) -> None:
+    """The mosaic 750 px wide (faces of 19 px): the 512-px tiles find a face or two near their limit, and
+    one is enough to search again in tiles for 20-px faces (6 of 43 were found); 1,000 px (26 px): 29."""
+    for width, least in ((750, 38), (1000, 40)):
+        mosaic, truth = benchmark("detection").mosaic(GROUP_PHOTOS, face_boxes, width)
+        found, spurious = match_boxes([f.box for f in get_detector().detect(mosaic)], truth)
+        assert found >= least and spurious <= 1, f"{width} px: {found}/43, {spurious} spurious"
 
 
 def test_a_crowd_in_a_photo_over_2048_px_is_searched_in_its_own_pixels(

@@ -106,7 +106,7 @@ def test_a_camera_jpeg_over_the_limit_is_read_reduced_and_the_limit_is_set_from_
     Image.new("RGB", (400, 300)).save(png)
     image, scale = read_image_reduced(jpeg, max_pixels=100_000, max_decoded=40_000)
     assert scale == 2.0 and image.shape == (150, 200, 3)  # judged by the 30,000 pixels it decodes to
-    with pytest.raises(ImageReadError, match="over the limit of 100,000 .*FACEMOTION_MAX_PIXELS"):
+    with pytest.raises(ImageReadError, match=r"over the limit of 100,000 .*FACEMOTION_MAX_PIXELS"):
         read_image_reduced(png, max_pixels=100_000, max_decoded=40_000)  # a PNG is decoded whole first
     with pytest.raises(ImageReadError, match="over the limit of 100,000"):
         read_image(jpeg, max_pixels=100_000)  # read at full size: judged whole

@@ -50,11 +50,20 @@ def test_local_engine_rows_errors_and_video_summaries(local_run: Path, inputs: P
     video = [f for f in faces if str(f["path"]).endswith("clip.mp4")]
     assert {int(f["chunk"]) for f in video} == {0, 1, 2}  # 9 s in 4 s chunks
     assert all(-1 <= float(f["valence"]) <= 1 and 0 <= float(f["score"]) <= 1 for f in video)  # type: ignore[arg-type]
-    chunk_of_person = {}
-    for f in video:  # person ids never span two chunks
-        assert chunk_of_person.setdefault(f["person"], f["chunk"]) == f["chunk"]
+    from facemotion.apps import analyze_video
+
+    whole = analyze_video(inputs / "clip.mp4", progress=False)  # one pass: what the chunks must add up to
+    shot_of = {(f.frame, f.box[0]): f.shot for f in whole.faces}
+    assert {(int(f["frame"]), int(f["x"])): int(f["shot"]) for f in video} == shot_of  # shots over the whole video
+    tracks = {int(f["track"]) for f in video}
+    assert tracks == set(range(len(tracks))) and len(tracks) <= len({f.track for f in whole.faces}) + 1
+    spanning = [t for t in tracks if len({f["chunk"] for f in video if f["track"] == t}) > 1]
+    assert spanning  # faces on screen at a chunk boundary are one track, as in one pass
     summary = local_run / "videos" / f"clip-{input_id(str(inputs / 'clip.mp4'))}" / "summary.json"
     assert summary.is_file() and (summary.parent / "timeline.png").is_file()
+    told = json.loads(summary.read_text())
+    assert told["shots"] == whole.summary()["shots"] > 1 and told["people_linked"]  # "1 shot" before
+    assert told["face_tracks"] == len(tracks) and told["people"] <= whole.summary()["people"] + 1
     page = (summary.parent / "report.html").read_text()  # the client's page, as facemotion video writes it
     assert "blazeface" in page and str(inputs) not in page and "not recorded" not in page
     # a second run over the same folder skips what is done and retries only the failures
@@ -267,3 +276,18 @@ def test_a_batch_of_the_current_folder_into_itself_still_runs(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path)
     assert run_batch(["."], ".", chunk_seconds=60.0)["analysed"] == 2
     assert run_batch(["."], ".", chunk_seconds=60.0)["skipped"] == 2
+
+
+def test_an_animated_gif_in_a_batch_is_a_video_as_in_facemotion_video(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """A batch read an animated GIF as a photo of its first frame (1 face), `facemotion video` as a video (12)."""
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    frames = [Image.fromarray(np.roll(astronaut, 4 * i, axis=1)[::2, ::2]) for i in range(12)]
+    frames[0].save(folder / "loop.gif", save_all=True, append_images=frames[1:], duration=200, loop=0)
+    frames[0].save(folder / "still.gif")
+    run_batch([str(folder)], tmp_path / "out", engine="local")
+    faces, status = _read(tmp_path / "out")
+    assert status["loop.gif"]["kind"] == "video" and status["still.gif"]["kind"] == "image"
+    assert sum(str(f["path"]).endswith("loop.gif") for f in faces) == 12  # every frame at 5 a second

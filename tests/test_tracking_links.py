@@ -69,3 +69,38 @@ def test_clothing_off_screen_compares_faces_only() -> None:
     descriptor = appearance(image, low)
     assert descriptor[48:].sum() == 0
     assert appearance_distance(descriptor, appearance(image, BOX)) <= 1.0
+
+
+def _seen(
+    track: int, frames: set[int], image: np.ndarray, start: tuple[float, int], end: tuple[float, int]
+) -> TrackAppearance:
+    """A track of one shot whose face was first seen at ``start`` (time, x) and last at ``end``."""
+    return TrackAppearance(
+        track,
+        0,
+        frozenset(frames),
+        appearance(image, BOX),
+        (start[0], (start[1], 40, 60, 60)),
+        (end[0], (end[1], 40, 60, 60)),
+    )
+
+
+def test_in_one_shot_only_tracks_where_the_face_could_have_gone_are_linked() -> None:
+    """A camera panning along a row of people: the one leaving at the left and the one entering at the right
+    looked alike and were one person; a face lost and found again nearby still is."""
+    blue = _person(SKIN, BLUE)
+    left = _seen(0, {0, 1, 2}, blue, (0.0, 0), (0.4, 0))
+    entering = _seen(1, {5, 6}, blue, (1.0, 560), (1.2, 560))  # 9 face sides away 0.6 s later
+    nearby = _seen(2, {5, 6}, blue, (1.0, 60), (1.2, 60))
+    assert link_tracks([left, entering])[1] != 0
+    assert link_tracks([left, nearby])[2] == 0
+
+
+def test_a_face_lost_several_times_in_one_shot_is_one_person() -> None:
+    """Three tracks of one walking person: each was the other's 'rival', so none was linked (21 tracks, 17 people)."""
+    blue = _person(SKIN, BLUE)
+    pieces = [_seen(k, {3 * k, 3 * k + 1}, blue, (0.6 * k, 80 * k), (0.6 * k + 0.2, 80 * k + 20)) for k in range(4)]
+    assert set(link_tracks(pieces).values()) == {0}
+    other = _seen(9, {0, 1, 3, 4}, blue, (0.0, 400), (1.0, 400))  # a look-alike on screen with the first two
+    persons = link_tracks([*pieces, other])
+    assert persons[9] not in (persons[0], persons[1])

@@ -185,3 +185,15 @@ def test_a_chunk_of_a_cut_file_starts_at_its_start(tmp_path: Path, astronaut: np
     (tmp_path / "cut.avi").write_bytes(data[: int(len(data) * 0.6)])
     chunks = [[i for i, _, _ in iter_frames(tmp_path / "cut.avi", 5, start, start + 15)] for start in (0, 15, 30)]
     assert chunks == [list(range(0, 15, 2)), list(range(16, 30, 2)), list(range(30, 40, 2))]
+
+
+def test_tracker_follows_a_face_crossing_the_frame_between_samples() -> None:
+    """A face moving 60 % of its side between sampled frames (IoU 0.25) started a new track each frame."""
+    tracker = IoUTracker()
+    ids = [tracker.update([(60 * k, 100, 100, 100)])[0] for k in range(6)]
+    assert ids == [0] * 6
+    assert tracker.update([(600, 100, 100, 100)]) == [1]  # two and a half sides: somebody else
+    assert tracker.update([(400, 100, 30, 30)]) == [2]  # near, but a third of the size: somebody else
+    two = IoUTracker()
+    two.update([(0, 0, 100, 100), (150, 0, 100, 100)])
+    assert two.update([(70, 0, 100, 100), (220, 0, 100, 100)]) == [0, 1]  # both moved right: each keeps its own

@@ -194,3 +194,16 @@ def test_confidence_bands_rest_on_people_not_on_frames() -> None:
     many = [_face(i, i / 30, p, v) for i in range(30) for p, v in ((0, 0.2), (1, 0.6))]
     band = [(r["valence_high"] - r["valence_low"]) for r in (_report(f, 1.0).timeline()[0] for f in (few, many))]
     assert band[0] == pytest.approx(band[1], abs=0.05)  # six times the frames, not a narrower band
+
+
+def test_people_seen_too_briefly_to_be_listed_give_no_band_as_if_many() -> None:
+    """A cyclist's three glimpses were three persons: "0 people" in the header, yet a 95 % band over them."""
+    glimpses = [_face(k, 0.2 * k, k, v) for k, v in enumerate((-0.4, -0.1, -0.3))]  # one face each: 0.2 s
+    report = _report(glimpses, duration=1.0)
+    summary = report.summary()
+    assert summary["people"] == 0 and summary["people_left_out"] == 3
+    assert summary["mean_valence"] == pytest.approx(-0.8 / 3) and summary["mean_valence_low"] is None
+    assert report.timeline()[0]["valence_low"] is None
+    listed = [_face(10 + i, 0.2 * i, 7, 0.5) for i in range(4)] + [_face(20 + i, 0.2 * i, 8, 0.1) for i in range(4)]
+    both = _report(listed + glimpses, duration=1.0).summary()  # two listed people and the glimpses as a third unit
+    assert both["people"] == 2 and both["mean_valence_low"] is not None

@@ -543,7 +543,8 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
     people = _people(report, summary["people_linked"])
     moments = _moments(report, timeline)
     _add_pictures(report, moments, people)
-    who = ("person" if summary["people"] == 1 else "people") if summary["people_linked"] else "face tracks"
+    one = summary["people"] == 1
+    who = ("person" if one else "people") if summary["people_linked"] else ("face track" if one else "face tracks")
     rate = meta.get("sample_fps")
     subtitle = " · ".join(
         [

@@ -21,20 +21,39 @@ class _Track:
     missed: int = 0
 
 
+def centre_gap(a: Box, b: Box) -> float:
+    """Distance between the centres of boxes ``a`` and ``b`` in sides of ``a`` (inf when their sizes differ by over 1.5×).
+
+    >>> centre_gap((0, 0, 100, 100), (60, 0, 100, 100)), centre_gap((0, 0, 100, 100), (0, 0, 40, 40))
+    (0.6, inf)
+    """
+    side_a, side_b = max(a[2], a[3], 1), max(b[2], b[3], 1)
+    if max(side_a, side_b) > 1.5 * min(side_a, side_b):
+        return math.inf
+    dx = (b[0] + b[2] / 2) - (a[0] + a[2] / 2)
+    dy = (b[1] + b[3] / 2) - (a[1] + a[3] / 2)
+    return math.hypot(dx, dy) / side_a
+
+
 @dataclass
 class IoUTracker:
-    """Greedy IoU matching of each frame's boxes to the live tracks.
+    """Greedy IoU matching of each frame's boxes to the live tracks, then nearest centres for the rest.
 
-    A track survives ``max_missed`` frames without a match; a box that matches no
-    track (IoU below ``min_iou``) starts a new one.
+    A box and a track that overlap by ``min_iou`` are matched first (largest IoU first); a
+    box left over then takes the nearest track left over whose last box is of a like size
+    (within 1.5×) and whose centre is at most ``max_jump`` of its side away: a face that
+    crosses the frame (a person walking by) moves more than IoU can follow between sampled
+    frames (60 px on a 100-px face at 5 samples a second: IoU 0.25). A track survives
+    ``max_missed`` frames without a match; a box that matches none starts a new one.
 
     >>> t = IoUTracker()
-    >>> t.update([(0, 0, 10, 10)]), t.update([(1, 0, 10, 10), (50, 50, 10, 10)])
-    ([0], [0, 1])
+    >>> t.update([(0, 0, 10, 10)]), t.update([(1, 0, 10, 10), (50, 50, 10, 10)]), t.update([(8, 0, 10, 10)])
+    ([0], [0, 1], [0])
     """
 
     min_iou: float = 0.3
     max_missed: int = 8
+    max_jump: float = 1.0
     _tracks: list[_Track] = field(default_factory=list)
     _next_id: int = 0
 
@@ -45,10 +64,15 @@ class IoUTracker:
             scores = np.array([[iou(t.box, b) for b in boxes] for t in self._tracks])
             while scores.size and scores.max() >= self.min_iou:
                 ti, bi = (int(v) for v in np.unravel_index(int(scores.argmax()), scores.shape))
-                track = self._tracks[ti]
-                ids[bi] = track.track_id
-                track.box, track.missed = boxes[bi], -1
+                self._match(ti, bi, boxes, ids)
                 scores[ti, :], scores[:, bi] = -1, -1
+            gaps = np.array([[centre_gap(t.box, b) for b in boxes] for t in self._tracks])
+            gaps[scores.max(axis=1) < 0, :] = math.inf  # tracks matched by IoU
+            gaps[:, scores.max(axis=0) < 0] = math.inf  # boxes matched by IoU
+            while gaps.size and gaps.min() <= self.max_jump:
+                ti, bi = (int(v) for v in np.unravel_index(int(gaps.argmin()), gaps.shape))
+                self._match(ti, bi, boxes, ids)
+                gaps[ti, :], gaps[:, bi] = math.inf, math.inf
         for bi, box in enumerate(boxes):
             if ids[bi] < 0:
                 self._tracks.append(_Track(self._next_id, box, -1))
@@ -58,6 +82,11 @@ class IoUTracker:
             track.missed += 1
         self._tracks = [t for t in self._tracks if t.missed <= self.max_missed]
         return ids
+
+    def _match(self, ti: int, bi: int, boxes: list[Box], ids: list[int]) -> None:
+        track = self._tracks[ti]
+        ids[bi] = track.track_id
+        track.box, track.missed = boxes[bi], -1
 
     def reset(self) -> None:
         """End every live track (after a shot cut): the next boxes get new ids."""
@@ -160,12 +189,51 @@ def appearance_distances(a: NDArray[np.float32], b: NDArray[np.float32]) -> NDAr
 
 @dataclass(frozen=True)
 class TrackAppearance:
-    """One face track: its id, its shot, the sampled frames it was seen in and its mean `appearance`."""
+    """One face track: its id, its shot, the sampled frames it was seen in and its mean `appearance`;
+    ``start`` and ``end``: the time (s) and box of its first and last face, when known."""
 
     track: int
     shot: int
     frames: frozenset[int]
     descriptor: NDArray[np.float32]
+    start: tuple[float, Box] | None = None
+    end: tuple[float, Box] | None = None
+
+
+#: Within one shot a track lost and found again is the same person only where the face could have
+#: gone meanwhile: its new box's centre within ``LINK_REACH`` face sides of where it was lost, plus
+#: ``LINK_SPEED`` sides for each second between. Two people of like faces and clothes, one
+#: leaving the frame as the other enters it (a camera panning along a row of people, customers
+#: coming in one after another), were one person.
+LINK_REACH = 1.5
+LINK_SPEED = 2.0
+
+
+def could_be_one(a: TrackAppearance, b: TrackAppearance) -> bool:
+    """Whether tracks ``a`` and ``b`` may be one person as far as where and when they were seen tells.
+
+    Tracks of different shots may (the camera moved); tracks seen in one frame may not; tracks
+    of one shot may when the later one starts where the earlier one could have gone (`LINK_REACH`,
+    `LINK_SPEED`), or when either's place is unknown.
+
+    >>> left = TrackAppearance(0, 0, frozenset({1}), np.zeros(96, np.float32), (0.0, (0, 0, 50, 50)), (1.0, (0, 0, 50, 50)))
+    >>> near = TrackAppearance(1, 0, frozenset({9}), np.zeros(96, np.float32), (2.0, (100, 0, 50, 50)), (3.0, (100, 0, 50, 50)))
+    >>> far = TrackAppearance(2, 0, frozenset({9}), np.zeros(96, np.float32), (2.0, (500, 0, 50, 50)), (3.0, (500, 0, 50, 50)))
+    >>> could_be_one(left, near), could_be_one(left, far), could_be_one(near, far)
+    (True, False, False)
+    """
+    if a.shot != b.shot:
+        return True
+    if a.frames & b.frames:
+        return False
+    if a.start is None or a.end is None or b.start is None or b.end is None:
+        return True
+    first, second = (a, b) if a.start[0] <= b.start[0] else (b, a)
+    assert first.end is not None and second.start is not None
+    (lost, was), (found, now) = first.end, second.start
+    side = max(was[2], was[3], now[2], now[3], 1)
+    gap = (now[0] + now[2] / 2 - was[0] - was[2] / 2, now[1] + now[3] / 2 - was[1] - was[3] / 2)
+    return math.hypot(*gap) <= side * (LINK_REACH + LINK_SPEED * max(0.0, found - lost))
 
 
 def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio: float = 0.8) -> dict[int, int]:
@@ -173,13 +241,15 @@ def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio:
 
     Average-linkage agglomeration: the closest pair of groups (the mean
     `appearance_distance` over their tracks) is merged while it is under
-    ``max_distance``, never merging two groups seen in the same frame (so tracks of
-    different shots, and a face the tracker lost and found again in one shot, can be
-    linked). A merge must also be distinctive (a ratio test): the pair's distance under
-    ``ratio`` times the distance of either group to the next-closest group that shares a
-    shot with the other, so that of two look-alikes in one shot neither is linked.
-    Persons are numbered in the order of their first track. Matrix updates keep it
-    quick for thousands of tracks.
+    ``max_distance``, never merging two groups that cannot be one person (`could_be_one`:
+    seen in the same frame, or in one shot too far apart for the time between), so tracks
+    of different shots, and a face the tracker lost and found again nearby in one shot,
+    can be linked. A merge must also be distinctive (a ratio test): the pair's distance
+    under ``ratio`` times the distance of either group to the closest group known to be
+    someone else than the other (seen with it, or too far from it), so that of two
+    look-alikes in one shot neither is linked; a person's own other tracks are no rivals
+    (a face lost three times in one shot was three people). Persons are numbered in the
+    order of their first track. Matrix updates keep it quick for thousands of tracks.
 
     >>> red, blue = np.zeros(96, np.float32), np.zeros(96, np.float32)
     >>> red[0] = red[48] = 1; blue[30] = blue[80] = 1
@@ -193,26 +263,23 @@ def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio:
     if n == 0:
         return {}
     distance = appearance_distances(np.stack([t.descriptor for t in tracks]), np.stack([t.descriptor for t in tracks]))
-    shot_ids = sorted({t.shot for t in tracks})
-    shots = np.zeros((n, len(shot_ids)), bool)
-    shots[np.arange(n), [shot_ids.index(t.shot) for t in tracks]] = True
-    together = np.eye(n, dtype=bool)  # seen in the same frame (only tracks of one shot can be)
+    apart = np.eye(n, dtype=bool)  # cannot be one person (only tracks of one shot can be apart)
     for i in range(n):
         for j in range(i + 1, n):
-            if tracks[i].shot == tracks[j].shot and tracks[i].frames & tracks[j].frames:
-                together[i, j] = together[j, i] = True
+            if tracks[i].shot == tracks[j].shot and not could_be_one(tracks[i], tracks[j]):
+                apart[i, j] = apart[j, i] = True
     size = np.ones(n)
     alive = np.ones(n, bool)
     members: list[list[int]] = [[i] for i in range(n)]
 
     def rival(a: int, b: int) -> float:
-        """The distance from group ``a`` to the closest live group other than ``b`` sharing a shot with ``b``."""
-        others = alive & (shots @ shots[b]) & ~together[a]
+        """The distance from group ``a`` to the closest live group known to be someone else than ``b``."""
+        others = alive & apart[b] & ~apart[a]
         others[[a, b]] = False
         return float(distance[a, others].min()) if others.any() else math.inf
 
     while True:
-        close = np.argwhere(np.triu(~together & np.outer(alive, alive) & (distance < max_distance), 1))
+        close = np.argwhere(np.triu(~apart & np.outer(alive, alive) & (distance < max_distance), 1))
         order = np.argsort(distance[close[:, 0], close[:, 1]], kind="stable")
         merge = next(
             (
@@ -226,8 +293,7 @@ def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio:
             break
         a, b = merge
         distance[a] = distance[:, a] = (size[a] * distance[a] + size[b] * distance[b]) / (size[a] + size[b])
-        together[a] = together[:, a] = together[a] | together[b]
-        shots[a] |= shots[b]
+        apart[a] = apart[:, a] = apart[a] | apart[b]
         size[a] += size[b]
         alive[b] = False
         members[a] += members[b]

@@ -205,6 +205,7 @@ TIMELINE_FIELDS = [
     "arousal_low",
     "arousal_high",
     *EMOTIONS,
+    "dominant_emotion",
 ]
 #: The columns of ``people.csv`` (`VideoReport.people`).
 PEOPLE_FIELDS = [
@@ -346,9 +347,10 @@ class VideoReport:
         interrupted; its ``faces`` and means are ``None``, never 0), ``frames``
         (analysed), ``faces`` (used), ``faces_left_out``, ``people`` (distinct persons
         behind the faces), ``valence``/``arousal`` (means) with ``*_low``/``*_high``, the
-        ``confidence`` interval over the people behind them (``None`` under 2 people;
-        `_bootstrap_interval`), and the
-        share of each emotion.
+        ``confidence`` interval over the people behind them (``None`` under 2 people; the persons
+        too briefly seen to be in `people` count as one; `_bootstrap_interval`), and the
+        share of each emotion, and the row's ``dominant_emotion`` (`commonest_label`: a tie goes to the higher
+        summed probability, as everywhere).
         """
         if step is None:
             step = max(1.0, 1 / self.sample_fps) if self.sample_fps > 0 else 1.0
@@ -357,6 +359,7 @@ class VideoReport:
             bins[_row_of(f.time, step)].append(f)
         frames = Counter(_row_of(t, step) for t in self.frame_times)
         rng = np.random.default_rng(seed)
+        cluster = self._clusters()
         rows = []
         for b in range(max(1, math.ceil(self.duration / step - 1e-9)) if self.duration > 0 else 0):
             start = b * step
@@ -374,11 +377,12 @@ class VideoReport:
             }
             for key in ("valence", "arousal"):
                 values = np.array([getattr(f, key) for f in faces], float)
-                low, high = _bootstrap_interval(values, [f.person for f in faces], confidence, rng)
+                low, high = _bootstrap_interval(values, [cluster(f) for f in faces], confidence, rng)
                 row[key] = float(values.mean()) if len(values) else None
                 row[f"{key}_low"], row[f"{key}_high"] = low, high
             for label in EMOTIONS:
                 row[label] = sum(f.label == label for f in faces) / len(faces) if faces else None
+            row["dominant_emotion"] = commonest_label(faces) if faces else None
             rows.append(row)
         interval = 1 / self.sample_fps if self.sample_fps > 0 else 0.0
         if len(rows) > 1 and rows[-1]["no_data"] and interval and _no_frame_due(rows[-1], interval):
@@ -396,6 +400,13 @@ class VideoReport:
         ``dominant_emotion`` of the readable faces (read most often: `commonest_label`).
         """
         return [row for row in self._people() if row["seconds_on_screen"] >= min_seconds]
+
+    def _clusters(self) -> Callable[[FrameFace], int]:
+        """The unit a confidence band resamples a face by: its person, or one shared unit for every person
+        seen too briefly to be in `people` (a face lost and found many times, or a cyclist's three
+        glimpses, may be one person: counted as several they gave a band for "0 people")."""
+        shown = {row["person"] for row in self.people()}
+        return lambda face: face.person if face.person in shown else -1
 
     def people_left_out(self, min_seconds: float = MIN_PERSON_SECONDS) -> int:
         """Persons not in `people`: seen for under ``min_seconds`` or only in faces too poor to read."""
@@ -450,6 +461,7 @@ class VideoReport:
         """
         used = self.used_faces
         line = self.timeline()
+        cluster = self._clusters()
         seen = moment_seconds(line)
         valence = np.array([f.valence for f in used], float)
         arousal = np.array([f.arousal for f in used], float)
@@ -476,7 +488,7 @@ class VideoReport:
             "mean_arousal": float(arousal.mean()) if len(arousal) else None,
         }
         for key, values in (("mean_valence", valence), ("mean_arousal", arousal)):
-            out[f"{key}_low"], out[f"{key}_high"] = _bootstrap_interval(values, [f.person for f in used], 0.95, rng)
+            out[f"{key}_low"], out[f"{key}_high"] = _bootstrap_interval(values, [cluster(f) for f in used], 0.95, rng)
         out["valence_words"], out["arousal_words"] = affect_words(out["mean_valence"], out["mean_arousal"])
         out["peak_valence"] = max(seen, key=lambda r: r["valence"])["time"] if seen else None
         out["lowest_valence"] = min(seen, key=lambda r: r["valence"])["time"] if seen else None
@@ -639,7 +651,18 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> Non
     with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
+
+
+def _csv_value(value: Any) -> Any:
+    """A number as a CSV cell: floats to 6 significant digits (-0.5599999999999999 was written for -0.56).
+
+    >>> _csv_value(-0.5599999999999999), _csv_value(1796458576.7839), _csv_value("happy"), _csv_value(3)
+    (-0.56, 1796458576.7839, 'happy', 3)
+    """
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.6g}") if abs(value) < 1e6 else value
+    return value
 
 
 def model_metadata(model: Any, detector: str) -> dict[str, Any]:
@@ -805,11 +828,15 @@ class FrameAnalyzer:
         report = self.report
         frames: dict[int, set[int]] = defaultdict(set)
         shots: dict[int, int] = {}
-        for f in report.faces:
+        start: dict[int, tuple[float, tuple[int, int, int, int]]] = {}
+        end: dict[int, tuple[float, tuple[int, int, int, int]]] = {}
+        for f in sorted(report.faces, key=lambda f: f.time):
             frames[f.track].add(f.frame)
             shots[f.track] = f.shot
+            start.setdefault(f.track, (f.time, f.box))
+            end[f.track] = (f.time, f.box)
         tracks = [
-            TrackAppearance(t, shots[t], frozenset(frames[t]), np.mean(d, axis=0).astype(np.float32))
+            TrackAppearance(t, shots[t], frozenset(frames[t]), np.mean(d, axis=0).astype(np.float32), start[t], end[t])
             for t, d in sorted(self._appearance.items())
             if d and t in shots
         ]

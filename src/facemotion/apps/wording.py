@@ -136,6 +136,9 @@ def seconds_text(value: float) -> str:
 
 
 def _top(row: dict[str, Any]) -> str:
+    """A timeline row's emotion read most often (its ``dominant_emotion``, else the first of the largest shares)."""
+    if row.get("dominant_emotion"):
+        return str(row["dominant_emotion"])
     shares = {label: row.get(label) or 0.0 for label in EMOTIONS}
     return max(shares, key=lambda k: shares[k])
 

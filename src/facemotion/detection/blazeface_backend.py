@@ -65,20 +65,27 @@ FACES_PER_TILE = 16
 #: Photos larger than this are shrunk for the tiles (as MTCNN shrinks to 1,024 px), so a
 #: 12-MP photo needs 26 tiles; faces of ``min_face_size`` px in the shrunk copy are found there.
 TILED_MAX_SIDE = 2048
-#: A crowd: when ``REFINE_MIN_FACES`` or more faces found in the tiles (of the shrunk copy
-#: of a large photo) are less than ``REFINE_BELOW`` times ``min_face_size``, smaller faces
-#: are likely, and the photo's own pixels (up to ``FINE_MAX_SIDE``) are searched again in
-#: smaller tiles (``FINE_FACES_PER_TILE``). A 4,500-px photo of 387 faces of 39 px: 39 found
-#: in the copy alone, 379 with this; the VOC group photos as a 1,200-px mosaic (faces of 31
-#: px) 27 → 43 of 43, as a 1,000-px one (26 px) 15 → 29. Photos whose faces are larger
-#: (portraits, groups: 1 of the 9 VOC photos at 640×480, 4 with 1.5) cost nothing more;
-#: one small false box (a 4,000-px VOC photo has one) does not set it off.
+#: A crowd: when faces found in the tiles (of the shrunk copy of a large photo) are less than
+#: ``REFINE_BELOW`` times ``min_face_size``, smaller faces are likely, and the photo's own
+#: pixels (up to ``FINE_MAX_SIDE``) are searched again in smaller tiles
+#: (``FINE_FACES_PER_TILE``). A 4,500-px photo of 387 faces of 39 px: 39 found in the copy
+#: alone, 379 with this. In a photo of up to ``TILED_MAX_SIDE`` one such face is enough
+#: (``REFINE_MIN_FACES``) and the second search looks for faces down to ``FINE_SHARE`` of
+#: ``min_face_size`` (20 px by default): the VOC group photos as a 750-px mosaic (faces of
+#: 19 px) 6 → 42 of 43, as a 1,000-px one (26 px) 29 → 42, a small group 5 faces of 22–35
+#: px in a 1,000-px photo 2 → 5, none spurious, the shared video's frames unchanged (with
+#: three faces and tiles for 24 px: 6, 29, 2). A larger photo needs three
+#: (``REFINE_MIN_FACES_SHRUNK``; one small false box in a 4,000-px photo would cost a second
+#: search of hundreds of tiles) and searches for faces of ``min_face_size`` in the photo's
+#: own pixels. Photos whose faces are larger (portraits, most groups) cost nothing more.
 REFINE_BELOW = 1.2
-REFINE_MIN_FACES = 3
+REFINE_MIN_FACES = 1
+REFINE_MIN_FACES_SHRUNK = 3
+FINE_SHARE = 0.625
 FINE_MAX_SIDE = 6144
-#: The second search's tiles are 12 (not 16) times ``min_face_size``: its faces are at the
-#: tiles' limit by construction, and the full-range model finds them surely only a little
-#: above it (the 4,500-px crowd: 312 of 387 faces with 16, 379 with 12, none spurious).
+#: The second search's tiles are 12 (not 16) times the face size it looks for: its faces are
+#: at the tiles' limit by construction, and the full-range model finds them surely only a
+#: little above it (the 4,500-px crowd: 312 of 387 faces with 16, 379 with 12, none spurious).
 FINE_FACES_PER_TILE = 12
 #: Least score of a box found in a tile. Tiles show backgrounds in more detail than the
 #: whole photo: their false boxes (hands, faces in pictures) reach 0.64 while true faces of
@@ -444,23 +451,30 @@ class BlazeFaceDetector:
         found = _joined(out)
         small = (found.boxes[:, 2] - found.boxes[:, 0]) * scale < REFINE_BELOW * self.min_face_size
         faces = weighted_nms(found.boxes[small], found.scores[small], found.points[small])  # a face's boxes as one
-        if len(faces) >= REFINE_MIN_FACES:
+        if len(faces) >= (REFINE_MIN_FACES if scale == 1.0 else REFINE_MIN_FACES_SHRUNK):
             fine = min(1.0, FINE_MAX_SIDE / longest)
             below = FACES_PER_TILE * self.min_face_size * fine / scale  # the copy's smallest tile, in these pixels
-            out += self._tile_pass(image, fine, below, FINE_FACES_PER_TILE)
+            smallest = max(MIN_BOX_SIDE, round(FINE_SHARE * self.min_face_size)) if scale == 1.0 else None
+            out += self._tile_pass(image, fine, below, FINE_FACES_PER_TILE, smallest)
         return out
 
     def _tile_pass(
-        self, image: NDArray[np.uint8], scale: float, below: float = float("inf"), per_tile: int = FACES_PER_TILE
+        self,
+        image: NDArray[np.uint8],
+        scale: float,
+        below: float = float("inf"),
+        per_tile: int = FACES_PER_TILE,
+        smallest: int | None = None,
     ) -> list[Candidates]:
-        """Full-range detections in the tiles (sides under ``below``, see `tiles`) of ``image`` resized by ``scale``."""
+        """Full-range detections in the tiles (sides under ``below``, see `tiles`) of ``image`` resized by
+        ``scale``, for faces of ``smallest`` px and up (default ``min_face_size``)."""
         assert self.min_face_size
         height, width = image.shape[:2]
         if scale < 1.0:
             width, height = max(1, round(width * scale)), max(1, round(height * scale))
             image = np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), np.uint8)
         out = []
-        for x0, y0, side in tiles(width, height, self.min_face_size, below, per_tile):
+        for x0, y0, side in tiles(width, height, smallest or self.min_face_size, below, per_tile):
             found = self._full.candidates(
                 image[y0 : y0 + side, x0 : x0 + side], 0.0, max(self.min_score, TILE_MIN_SCORE)
             )

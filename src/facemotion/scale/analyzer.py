@@ -108,6 +108,7 @@ class TaskAnalyzer:
             frames_expected=report.frames_expected,
             frames_unreadable=report.frames_unreadable,
             frame_times=list(report.frame_times),
+            shot_cuts=list(report.shot_cuts),
             sample_fps=report.sample_fps,
             warnings=list(report.warnings),
         )

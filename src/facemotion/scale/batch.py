@@ -22,12 +22,14 @@ from facemotion.scale.contract import RecordLog, parquet_rows, resume, run_setti
 from facemotion.scale.planning import SUFFIXES, expand_batch_inputs, input_id, plan_tasks
 from facemotion.scale.reports import report_folder, write_video_report
 from facemotion.scale.rows import FACE_COLUMNS, INPUT_COLUMNS, schema, utf8_paths
+from facemotion.scale.stitch import stitch_chunks
 
 log = logging.getLogger(__name__)
 
 Engine = Literal["local", "ray"]
 JOURNAL = "progress.jsonl"
 _SUMMED = ("faces", "frames", "frames_expected", "frames_skipped", "frames_unreadable")
+_LISTS = ("frame_times", "shot_cuts", "warnings")
 
 
 def _part(out_dir: Path, ident: str) -> Path:
@@ -177,14 +179,14 @@ class BatchWriter:
     def _finish(self, ident: str) -> None:
         chunks = [status for _, status in sorted(self.statuses.pop(ident).items())]
         status = dict(chunks[0])
-        status["frame_times"] = _listed(status.get("frame_times"))
-        status["warnings"] = _listed(status.get("warnings"))
+        for k in _LISTS:
+            status[k] = _listed(status.get(k))
         for chunk in chunks[1:]:
             for k in _SUMMED:
                 status[k] = (status.get(k) or 0) + (chunk.get(k) or 0)
             status["error"] = status["error"] or chunk.get("error")
-            status["frame_times"] += _listed(chunk.get("frame_times"))
-            status["warnings"] += _listed(chunk.get("warnings"))
+            for k in _LISTS:
+                status[k] += _listed(chunk.get(k))
         states = {c.get("status") for c in chunks}
         status["status"] = next((s for s in ("failed", "truncated") if s in states), "complete")
         if status["error"] is None and status["kind"] == "video":
@@ -203,7 +205,10 @@ class BatchWriter:
             if not status["frames"]:
                 status["error"] = f"no frame of {status['path']} could be read ({status['frames_expected']} expected)"
                 status["status"] = "failed"
-        faces = sorted(self.faces.pop(ident, []), key=lambda r: (r["frame"], r["person"], r["x"]))
+        faces = self.faces.pop(ident, [])
+        if status["kind"] == "video" and faces:  # numbered as one pass over the whole video numbers them
+            faces = stitch_chunks(faces, status["shot_cuts"], status.get("sample_fps") or 0.0)
+        faces.sort(key=lambda r: (r["frame"], r["person"], r["x"]))
         part = _part(self.out_dir, ident)
         shutil.rmtree(part.parent, ignore_errors=True)  # an earlier failure or interruption
         if status["error"] is None and faces:

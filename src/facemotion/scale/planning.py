@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from facemotion.errors import FacemotionError
-from facemotion.inputs import VIDEO_SUFFIXES, Skipped, expand_inputs
+from facemotion.inputs import VIDEO_SUFFIXES, Skipped, expand_inputs, is_video
 from facemotion.io import IMAGE_SUFFIXES
 from facemotion.scale.contract import resolved_path
 from facemotion.scale.local_copy import LocalCopy
@@ -103,12 +103,24 @@ def _remote_listing(uri: str) -> list[str]:
     )
 
 
+def _is_video(path: str) -> bool:
+    """Whether an input is a video: by its suffix, and an animated GIF (read as a video, as `facemotion video`
+    reads it; a batch took it for a photo of its first frame)."""
+    if Path(path).suffix.lower() != ".gif":
+        return Path(path).suffix.lower() in VIDEO_SUFFIXES
+    try:
+        with LocalCopy(path) as local:
+            return is_video(local)
+    except OSError:
+        return False  # read as a photo, whose reader says what is wrong
+
+
 def plan_tasks(paths: Sequence[str], chunk_seconds: float = 30.0) -> list[Task]:
     """One task per photo and per ``chunk_seconds`` of each video; unreadable videos become error tasks."""
     tasks = []
     for path in paths:
         ident = input_id(path)
-        if Path(path).suffix.lower() not in VIDEO_SUFFIXES:
+        if not _is_video(path):
             tasks.append(Task(path, ident, "image"))
             continue
         from facemotion.apps.frames import video_info

@@ -37,6 +37,8 @@ def write_video_report(
         status=status["status"],
         warnings=list(status.get("warnings") or []),
         frame_times=sorted(status.get("frame_times") or []),
+        shot_cuts=sorted(status.get("shot_cuts") or []),
+        people_linked=True,  # inside each chunk by appearance, across its boundaries by `stitch_chunks`
     )
     report.faces.extend(
         FrameFace(

@@ -138,7 +138,7 @@ def plain(value: Any) -> Any:
 
 
 #: what a video chunk's status carries besides `INPUT_COLUMNS`, for its report (not stored)
-REPORT_FIELDS = ["frame_times", "sample_fps", "warnings"]
+REPORT_FIELDS = ["frame_times", "shot_cuts", "sample_fps", "warnings"]
 
 
 def columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
