@@ -25,7 +25,7 @@ import numpy as np
 
 from facemotion.apps.report_images import face_crop, figure_uri, image_uri, read_frames
 from facemotion.apps.video import MOMENT_MIN_FACES, moment_seconds
-from facemotion.apps.wording import arousal_word, bound, seconds_text, valence_word
+from facemotion.apps.wording import arousal_word, bound, duration_text, seconds_text, valence_word
 from facemotion.draw import percent
 from facemotion.io import readable
 from facemotion.labels import EMOTIONS
@@ -92,14 +92,6 @@ def _render(template: str, path: str | Path, **context: Any) -> Path:
     return out
 
 
-def _seconds(s: float) -> str:
-    """
-    >>> _seconds(9.17), _seconds(125.0)
-    ('9.2 s', '2 min 5 s')
-    """
-    return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {s % 60:.0f} s"
-
-
 def _footer(meta: Mapping[str, Any], keys: Sequence[str]) -> list[tuple[str, str]]:
     """The footer's rows: every key of ``keys`` (missing ones "not recorded"), inputs as bare names."""
 
@@ -113,7 +105,7 @@ def _footer(meta: Mapping[str, Any], keys: Sequence[str]) -> list[tuple[str, str
         if key == "inputs":
             return ", ".join(Path(str(v)).name for v in value)
         if key == "duration":
-            return _seconds(float(value))
+            return duration_text(float(value))
         if key == "sample_fps":
             return f"{float(value):.3g} frames analysed per second of video"
         return str(value)
@@ -321,7 +313,7 @@ def _people(report: VideoReport, linked: bool) -> list[dict[str, Any]]:
             {
                 "name": f"{'Person' if linked else 'Face track'} {i}",
                 "shots": ", ".join(str(s + 1) for s in r["shots"]),
-                "on_screen": f"{_seconds(r['seconds_on_screen'])} (seen {r['first_seen']:.1f}–{r['last_seen']:.1f} s)",
+                "on_screen": f"{duration_text(r['seconds_on_screen'])} (seen {r['first_seen']:.1f}–{r['last_seen']:.1f} s)",
                 "valence": r["valence"],
                 "valence_words": valence_word(r["valence"]),
                 "tone": _tone(r["valence"]),
@@ -548,7 +540,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
     rate = meta.get("sample_fps")
     subtitle = " · ".join(
         [
-            f"{_seconds(report.duration)} of video",
+            f"{duration_text(report.duration)} of video",
             f"{report.frames_analyzed} frames analysed" + (f" ({float(rate):.2g} a second)" if rate else ""),
             f"{summary['faces_used']} face readings used, {summary['faces_left_out']} left out",
             f"{summary['people']} {who}",

@@ -135,6 +135,18 @@ def seconds_text(value: float) -> str:
     return f"{value:.3g}" if value < 100 else f"{value:,.0f}"
 
 
+def duration_text(value: float) -> str:
+    """A length of video as every page and sentence writes it: `seconds_text` under a minute, minutes and seconds above.
+
+    >>> duration_text(9.17), duration_text(124.4), duration_text(59.99), duration_text(3725.0)
+    ('9.17 s', '2 min 4 s', '60 s', '62 min 5 s')
+    """
+    whole = round(value)
+    if whole < 60 or value < 60:
+        return f"{seconds_text(value)} s"
+    return f"{whole // 60} min {whole % 60} s"
+
+
 def _top(row: dict[str, Any]) -> str:
     """A timeline row's emotion read most often (its ``dominant_emotion``, else the first of the largest shares)."""
     if row.get("dominant_emotion"):
@@ -155,11 +167,11 @@ def video_sentence(summary: dict[str, Any], timeline: Sequence[dict[str, Any]]) 
     'Over 1.2 s of video, the faces of 2 people read as mildly pleasant and neither calm nor excited overall; \
 the most pleasant moment was 1–1.2 s (mostly happy) and the least pleasant 0–1 s (mostly sad).'
     """
-    duration = f"{seconds_text(summary['duration'])} s"
+    duration = duration_text(summary["duration"])
     status = summary.get("status", "complete")
     if status != "complete" and summary.get("seconds_with_data") is not None:
         why = "was analysed before the interrupt" if status == "interrupted" else "could be read"
-        duration = f"{seconds_text(summary['seconds_with_data'])} s (of {duration}) that {why}"
+        duration = f"{duration_text(summary['seconds_with_data'])} (of {duration}) that {why}"
     if not summary.get("faces_used"):
         if summary.get("faces"):
             return f"No face in the {duration} of video was clear enough to read."

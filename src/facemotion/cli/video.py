@@ -127,10 +127,16 @@ def _video_text(s: dict[str, Any], out: Path) -> str:
             f"mean valence {s['mean_valence']:+.2f} ({s['valence_words']}), "
             f"mean arousal {s['mean_arousal']:+.2f} ({s['arousal_words']})"
         )
-    for seg in s["segments"]:
+    for seg in s["segments"] if s["faces_used"] else []:  # no readable face at all: the sentence says so
         lines.append(
             f"  {seg['start']:6.1f}–{seg['end']:6.1f} s: "
-            + ("no data" if seg["no_data"] else f"{seg['dominant_emotion'] or '-'} ({_count(seg['faces'], 'face')})")
+            + (
+                "no data"
+                if seg["no_data"]
+                else f"{seg['dominant_emotion']} ({_count(seg['faces'], 'face')})"
+                if seg["faces"]
+                else "no readable face"
+            )
         )
     lines.append(f"written: {out / WRITTEN[0]}, {', '.join(WRITTEN[1:])}")
     return "\n".join(lines)
