@@ -170,6 +170,11 @@ GENERAL_CAVEATS = (
 ONLY_MOMENT = "the only moment with enough faces"
 
 
+#: The least rise or drop of valence from one moment to the next that `key_moments` shows: a still video's
+#: seconds differ by the model's noise (0.02 was called "the biggest drop").
+MOMENT_MIN_CHANGE = 0.1
+
+
 def key_moments(
     timeline: Sequence[dict[str, Any]], min_faces: int = MOMENT_MIN_FACES
 ) -> list[tuple[str, float, float, float | None]]:
@@ -177,13 +182,15 @@ def key_moments(
 
     Only `facemotion.apps.video.moment_seconds` take part (``min_faces`` faces, half a second
     of video), as in ``summary.json`` and its sentence. ``change`` is the rise or drop from the previous such second (``None``
-    for the two peaks).
+    for the two peaks); a rise or drop under `MOMENT_MIN_CHANGE` is no moment.
 
     >>> line = [{"time": t, "valence": v} for t, v in enumerate([0.1, 0.5, -0.3, None, 0.2])]
     >>> [(w, t, c) for w, t, _, c in key_moments(line)]
     [('most pleasant', 1, None), ('least pleasant', 2, None), ('biggest rise', 4, 0.5), ('biggest drop', 2, -0.8)]
     >>> [w for w, *_ in key_moments([{"time": 0, "valence": 0.9, "faces": 1}, {"time": 1, "valence": 0.1, "faces": 5}])]
     ['the only moment with enough faces']
+    >>> [w for w, *_ in key_moments([{"time": t, "valence": v} for t, v in enumerate([0.50, 0.48, 0.51])])]
+    ['most pleasant', 'least pleasant']
     """
     seen = [(r["time"], r["valence"]) for r in moment_seconds(timeline, min_faces)]
     if not seen:
@@ -198,9 +205,9 @@ def key_moments(
     if steps:
         rise = max(steps, key=lambda s: s[2])
         drop = min(steps, key=lambda s: s[2])
-        if rise[2] > 0:
+        if rise[2] >= MOMENT_MIN_CHANGE:
             out.append(("biggest rise", *rise))
-        if drop[2] < 0:
+        if drop[2] <= -MOMENT_MIN_CHANGE:
             out.append(("biggest drop", *drop))
     return out
 
