@@ -151,3 +151,26 @@ def test_an_iphone_heic_photo_is_read_with_the_heic_extra_and_named_without_it(
     monkeypatch.setitem(sys.modules, "pillow_heif", None)  # as in a core install
     with pytest.raises(ImageReadError, match=r'IMG_0001.HEIC is a HEIF photo .*pip install "facemotion\[heic\]"'):
         read_image(path)
+
+
+def test_pillows_guard_is_raised_for_every_format_and_mpo_is_a_jpeg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A TIFF is checked again when it loads (it was refused after the guard came back); a phone's MPO is a JPEG
+    (it was decoded whole and judged by its header); a JPEG's header may claim at most 8 times the limit."""
+    from PIL import Image as PILImage
+
+    from facemotion.io import read_image_reduced
+
+    picture = Image.fromarray((np.random.default_rng(0).random((300, 400, 3)) * 255).astype(np.uint8))
+    for name, options in (("a.tif", {}), ("b.tif", {"compression": "tiff_lzw"}), ("c.png", {}), ("d.jpg", {})):
+        picture.save(tmp_path / name, **options)
+    picture.save(tmp_path / "e.mpo", format="MPO", save_all=True, append_images=[picture])
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 50_000)  # Pillow errs over 100,000: these are 120,000
+    for name in ("a.tif", "b.tif", "c.png", "d.jpg", "e.mpo"):
+        assert read_image(tmp_path / name).shape == (300, 400, 3), name
+    assert PILImage.MAX_IMAGE_PIXELS == 50_000
+    assert read_image_reduced(tmp_path / "e.mpo", max_pixels=100_000, max_decoded=40_000)[1] == 2.0  # drafted
+    assert read_image_reduced(tmp_path / "d.jpg", max_pixels=16_000, max_decoded=4_000)[1] == 8.0  # 7.5 × the limit
+    with pytest.raises(ImageReadError, match="over the limit of 14,000"):
+        read_image_reduced(tmp_path / "d.jpg", max_pixels=14_000, max_decoded=4_000)  # its header: 8.6 × the limit

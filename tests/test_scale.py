@@ -291,3 +291,53 @@ def test_an_animated_gif_in_a_batch_is_a_video_as_in_facemotion_video(astronaut:
     faces, status = _read(tmp_path / "out")
     assert status["loop.gif"]["kind"] == "video" and status["still.gif"]["kind"] == "image"
     assert sum(str(f["path"]).endswith("loop.gif") for f in faces) == 12  # every frame at 5 a second
+
+
+def _row(chunk: int, time: float, track: int, x: int, person: int | None = None) -> dict[str, object]:
+    return {"chunk": chunk, "time": time, "frame": round(time * 30), "track": track,
+            "person": track if person is None else person, "x": x, "y": 0, "w": 50, "h": 50, "shot": 0}  # fmt: skip
+
+
+def test_stitching_joins_a_face_only_where_and_when_the_tracker_would_have() -> None:
+    from facemotion.scale.stitch import stitch_chunks
+
+    def ids(rows: list[dict[str, object]]) -> list[tuple[object, object]]:
+        return [(r["track"], r["person"]) for r in stitch_chunks(rows, [], 5.0)]
+
+    assert ids([_row(0, 29.8, 3, 100), _row(1, 30.0, 1000, 104)]) == [(0, 0), (0, 0)]  # on screen across it
+    assert ids([_row(0, 10.0, 3, 100), _row(1, 30.0, 1000, 100)]) == [(0, 0), (1, 1)]  # lost 20 s before
+    assert ids([_row(0, 29.8, 3, 100), _row(1, 30.0, 1000, 400)]) == [(0, 0), (1, 1)]  # elsewhere
+    assert ids([_row(0, 29.8, 1005, 100), _row(1, 30.0, 1005, 100)]) == [(0, 0), (0, 0)]  # the same id: no hang
+    assert ids([_row(0, 29.8, 1005, 100), _row(1, 30.0, 1005, 600)]) == [(0, 0), (1, 1)]  # the same id, two faces
+    assert ids([_row(0, 29.8, 3, 100), _row(2, 60.0, 2000, 100)]) == [(0, 0), (1, 1)]  # a chunk without faces between
+    # one person (5) in two tracks of chunk 0, the next chunk shows two people side by side where those tracks were
+    one_then_two = [
+        _row(0, 29.0, 1, 100, 5),
+        _row(0, 29.8, 2, 200, 5),
+        _row(1, 30.0, 1000, 100),
+        _row(1, 30.0, 1001, 200),
+    ]
+    persons = [p for _, p in ids(one_then_two)]
+    assert persons[2] != persons[3]  # seen in one frame: never one person
+
+
+def test_a_cut_at_a_chunk_boundary_is_a_cut(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """Each chunk's cut detector started afresh (its first frame is never a cut), and stitching then joined faces
+    across a cut that fell on the boundary."""
+    import cv2
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    writer = cv2.VideoWriter(str(folder / "cut.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (256, 256))
+    face = cv2.resize(astronaut[:300, 100:400], (256, 256))[:, :, ::-1]
+    for i in range(40):  # 2 s of the face, then 2 s of the same face in another light: a cut at 2 s
+        writer.write(face if i < 20 else np.ascontiguousarray(255 - face))
+    writer.release()
+    run_batch([str(folder)], tmp_path / "out", engine="local", chunk_seconds=2.0)
+    summary = json.loads(next((tmp_path / "out" / "videos").glob("cut-*/summary.json")).read_text())
+    assert summary["shots"] == 2 and summary["shot_cuts"] == [pytest.approx(2.0)]
+    faces, _ = _read(tmp_path / "out")
+    assert {int(f["shot"]) for f in faces if float(f["time"]) >= 2.0} == {1}
+    assert not {f["track"] for f in faces if float(f["time"]) < 2.0} & {
+        f["track"] for f in faces if float(f["time"]) >= 2.0
+    }

@@ -98,7 +98,7 @@ class _FacePipeline:
         return spec if isinstance(spec, str) else DEFAULT_DETECTOR if spec is None else type(spec).__name__
 
     def detect_and_crop(
-        self, image: NDArray[np.uint8], *, scale: float = 1.0
+        self, image: NDArray[np.uint8], *, scale: float = 1.0, detector: FaceDetector | None = None
     ) -> tuple[list[DetectedFace], list[NDArray[np.uint8]]]:
         """Find the faces of one RGB image and return them with their aligned crops.
 
@@ -107,16 +107,18 @@ class _FacePipeline:
         default detector itself (98 % of FER+ ``val`` faces; see docs/detection.md).
         ``scale`` is how many input pixels one pixel of ``image`` stands for (a large photo
         analysed reduced), so that ``min_face_size`` keeps meaning the input's pixels.
+        ``detector``: another detector for this call (a video's frames use the default
+        detector's `facemotion.detection.BlazeFaceDetector.for_video`).
         """
         margin = self.model.config.preprocessing.margin
         smallest = self.min_face_size / scale  # min_face_size is in the input's pixels
-        faces = [f for f in self._detect(image) if min(f.box[2:]) >= smallest]
+        faces = [f for f in self._detect(image, detector or self.detector) if min(f.box[2:]) >= smallest]
         return faces, [crop_face(image, f, margin) for f in faces]
 
-    def _detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
+    def _detect(self, image: NDArray[np.uint8], detector: FaceDetector) -> list[DetectedFace]:
         """The detector's faces; a detector of your own that fails or returns something else is a `DetectorError`."""
         try:
-            found = self.detector.detect(image)
+            found = detector.detect(image)
         except FacemotionError:
             raise
         except Exception as err:

@@ -57,6 +57,11 @@ log = logging.getLogger(__name__)
 #: read reduced is judged by the pixels it is decoded to. The ``FACEMOTION_MAX_PIXELS`` environment
 #: variable, when set, wins (`pixel_limit`).
 MAX_PIXELS = 100_000_000
+#: Pillow's formats of JPEG files (a phone's or camera's JPEG with a second image is ``MPO``).
+JPEG_FORMATS = ("JPEG", "MPO")
+#: A JPEG read reduced is judged by the pixels it decodes to, but its header may claim at most this
+#: many times the limit: its whole data is still Huffman-decoded (65,535² would pass at 1/8).
+JPEG_HEADER_TIMES = 8
 #: What an over-limit message says to do.
 RAISE_LIMIT = "set FACEMOTION_MAX_PIXELS (or facemotion.io.MAX_PIXELS in Python) higher if it is genuine"
 #: Largest image analysed at full size by `read_image_reduced` (24 megapixels: about 0.7 GB
@@ -356,7 +361,11 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
     try:
         with _open(path, limit, max_decoded) as image:
             scale = _draft(image, max_decoded)
-            image.load()
+            try:
+                image.load()
+            except Image.DecompressionBombError:  # TIFF checks again when loading: under the same raised guard
+                with _pillow_guard(limit):
+                    image.load()
             array, more = _from_pil(image, limit, str(path), max_decoded)
             return array, scale * more
     except ImageReadError:
@@ -387,23 +396,22 @@ def _open(path: Path, limit: int, max_decoded: int | None) -> Any:
 
     An image over ``limit`` pixels is refused from its header, before anything else is read (a
     PNG's EXIF may lie past its pixel data); a JPEG that `_draft` will decode reduced (with
-    ``max_decoded``) is judged by the pixels it decodes to. This replaces Pillow's own bomb guard
-    (a warning over 89 megapixels, an error over 179), which is off while the header is read.
-    Other warnings (damaged TIFF tags, corrupt EXIF) are logged, naming the file.
+    ``max_decoded``) is judged by the pixels it decodes to, and its header may claim up to
+    `JPEG_HEADER_TIMES` the limit (the whole file is still Huffman-decoded). This replaces
+    Pillow's own bomb guard (a warning over 89 megapixels, an error over 179), raised for the
+    open (`_pillow_guard`). Other warnings (damaged TIFF tags, corrupt EXIF) are logged.
     """
     from PIL import Image
 
-    with _HEADER_LOCK, warnings.catch_warnings(record=True) as caught:
+    with _pillow_guard(limit), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        guard, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-        try:
-            image = Image.open(path)
-        finally:
-            Image.MAX_IMAGE_PIXELS = guard
+        image = Image.open(path)
         width, height = image.size
-        factor = _draft_factor(width, height, max_decoded) if image.format == "JPEG" else 1
-        if math.ceil(width / factor) * math.ceil(height / factor) > limit:
+        jpeg = image.format in JPEG_FORMATS and max_decoded is not None
+        factor = _draft_factor(width, height, max_decoded) if jpeg else 1
+        decoded = math.ceil(width / factor) * math.ceil(height / factor)
+        if decoded > limit or width * height > (JPEG_HEADER_TIMES if jpeg else 1) * limit:
             image.close()
             raise ImageReadError(f"{path} is {width}×{height} pixels, over the limit of {limit:,} ({RAISE_LIMIT})")
         try:
@@ -427,6 +435,22 @@ def _read_heif(path: Path) -> None:
         raise ImageReadError(f"{path} is a HEIF photo (an iPhone's HEIC): {err}") from None
 
 
+@contextmanager
+def _pillow_guard(limit: int) -> Iterator[None]:
+    """Pillow's bomb guard raised, while held, to let through what `_open`'s rules allow (never lowered, never
+    off: another thread's ``Image.open`` meanwhile keeps a finite guard); `_HEADER_LOCK` is held."""
+    from PIL import Image
+
+    with _HEADER_LOCK:
+        guard = Image.MAX_IMAGE_PIXELS
+        if guard is not None:
+            Image.MAX_IMAGE_PIXELS = max(guard, JPEG_HEADER_TIMES * limit)  # Pillow errs over twice it: ours speaks first
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = guard
+
+
 def _check_regular_file(path: Path) -> None:
     """Refuse what is not a regular file from ``os.stat``, before anything opens it."""
     try:
@@ -445,7 +469,7 @@ def _check_regular_file(path: Path) -> None:
 def _draft(image: Any, max_decoded: int | None) -> float:
     """Make a JPEG over ``max_decoded`` pixels decode at 1/2, 1/4 or 1/8 size; the scale it gives."""
     width, height = image.size
-    factor = _draft_factor(width, height, max_decoded) if image.format == "JPEG" else 1
+    factor = _draft_factor(width, height, max_decoded) if image.format in JPEG_FORMATS else 1
     if factor == 1:
         return 1.0
     image.draft(image.mode, (width // factor, height // factor))

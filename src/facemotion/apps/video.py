@@ -655,14 +655,12 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> Non
 
 
 def _csv_value(value: Any) -> Any:
-    """A number as a CSV cell: floats to 6 significant digits (-0.5599999999999999 was written for -0.56).
+    """A number as a CSV cell: floats to 6 decimals (-0.5599999999999999 was written for -0.56).
 
-    >>> _csv_value(-0.5599999999999999), _csv_value(1796458576.7839), _csv_value("happy"), _csv_value(3)
-    (-0.56, 1796458576.7839, 'happy', 3)
+    >>> _csv_value(-0.5599999999999999), _csv_value(10000.0333333), _csv_value("happy"), _csv_value(3)
+    (-0.56, 10000.033333, 'happy', 3)
     """
-    if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.6g}") if abs(value) < 1e6 else value
-    return value
+    return round(value, 6) if isinstance(value, float) and math.isfinite(value) else value
 
 
 def model_metadata(model: Any, detector: str) -> dict[str, Any]:
@@ -713,7 +711,9 @@ class FrameAnalyzer:
     ) -> None:
         self.classifier, self.report, self.batch_frames = classifier, report, batch_frames
         self.link_people, self.max_link_distance = link_people, max_link_distance
-        self._tracker, self._cuts = IoUTracker(), ShotCutDetector()
+        self._tracker, self.cuts = IoUTracker(), ShotCutDetector()
+        for_video = getattr(classifier.detector, "for_video", None)  # the default detector's variant for frames
+        self._detector = for_video() if callable(for_video) else None
         self._pending: list[tuple[int, float, list[DetectedFace], list[int], list[Any], list[NDArray[np.uint8]]]] = []
         self._appearance: dict[int, list[NDArray[np.float32]]] = defaultdict(list)
         self._shot = 0
@@ -726,11 +726,11 @@ class FrameAnalyzer:
             log.debug("%s: frame %d could not be decoded; skipped", self.report.name, frame)
             return []
         self._trailing_skips = 0
-        if self._cuts.is_cut(image):
+        if self.cuts.is_cut(image):
             self._tracker.reset()  # a new shot: nobody on screen is the same track as before the cut
             self.report.shot_cuts.append(time)
             self._shot += 1
-        faces, crops = self.classifier.detect_and_crop(image)
+        faces, crops = self.classifier.detect_and_crop(image, detector=self._detector)
         ids = self._tracker.update([f.box for f in faces])
         measures = []
         duplicates = duplicate_boxes([f.box for f in faces], [f.score for f in faces])
@@ -940,6 +940,7 @@ def analyze_frames(
     link_people: bool = True,
     log_warnings: bool = True,
     settle_end: bool = True,
+    previous: NDArray[np.uint8] | None = None,
 ) -> VideoReport:
     """Add the faces of ``frames`` (from `iter_frames`) to ``report`` (see `FrameAnalyzer`).
 
@@ -948,9 +949,13 @@ def analyze_frames(
     never gives counted as unreadable. Ctrl-C raises `AnalysisInterrupted` holding the
     finished part. ``log_warnings=False`` leaves the report's warnings unlogged (a chunk of a
     video, whose warnings only the merge of all chunks can settle); ``settle_end=False`` leaves
-    the end of the video to that merge too (`FrameAnalyzer.finish`).
+    the end of the video to that merge too (`FrameAnalyzer.finish`). ``previous``: the sampled frame
+    before the first of ``frames`` (a chunk's), seen only by the shot-cut detector, so that a cut
+    between the two is found (the first frame analysed is never one).
     """
     analyzer = FrameAnalyzer(classifier, report, batch_frames, link_people=link_people)
+    if previous is not None:
+        analyzer.cuts.is_cut(previous)
     try:
         for frame, time, image in frames:
             if on_frame is not None:
@@ -1117,7 +1122,7 @@ def analyze_stream(
                     np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), np.uint8) if ok and frame is not None else None
                 )
                 faces = analyzer.add(index - 1, time, image)
-                writer.writerows(f.to_row() for f in faces)
+                writer.writerows({k: _csv_value(v) for k, v in f.to_row().items()} for f in faces)
                 handle.flush()
                 second.extend(faces)
                 frames_in_second += 1

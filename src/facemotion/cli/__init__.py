@@ -68,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, raise_terminated) if main_thread else None
     try:
+        from facemotion.io import pixel_limit
+
+        pixel_limit()  # a wrong FACEMOTION_MAX_PIXELS stops the run here, not at every photo of a batch
         return int(args.func(args))
     except BrokenPipeError:
         _silence_stdout()

@@ -24,6 +24,7 @@ noise, stripes, gradients and textures are not faces.
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -431,9 +432,22 @@ class BlazeFaceDetector:
     ) -> None:
         check_detector_options(min_score, min_face_size=(min_face_size, 0), threads=(threads, 1))
         self.min_score = min_score
+        self.video = False
         self.min_face_size = min_face_size
         self._full = _BlazeFaceModel(MODEL_PATH, 192, ((4, 1),), threads)
         self._short = _BlazeFaceModel(SHORT_RANGE_PATH, 128, ((8, 2), (16, 6)), threads) if short_range else None
+
+    def for_video(self) -> BlazeFaceDetector:
+        """This detector for a video's frames (it shares the models): one small face does not start the second
+        search, and that search looks for faces of ``min_face_size``, as in a photo over 2,048 px.
+
+        A frame is one of many: a face a frame misses, later ones find as it moves or comes
+        closer, while the second search costs every frame that has a small face (a 1080p frame
+        with a group of 25-px faces: 0.64 s instead of 0.18 s, 2 faces instead of 5).
+        """
+        twin = copy.copy(self)
+        twin.video = True
+        return twin
 
     def _tiled(self, image: NDArray[np.uint8]) -> list[Candidates]:
         """Full-range detections in the tiles of a photo (shrunk to ``TILED_MAX_SIDE``), in photo pixels.
@@ -451,10 +465,11 @@ class BlazeFaceDetector:
         found = _joined(out)
         small = (found.boxes[:, 2] - found.boxes[:, 0]) * scale < REFINE_BELOW * self.min_face_size
         faces = weighted_nms(found.boxes[small], found.scores[small], found.points[small])  # a face's boxes as one
-        if len(faces) >= (REFINE_MIN_FACES if scale == 1.0 else REFINE_MIN_FACES_SHRUNK):
+        photo = scale == 1.0 and not self.video  # a video's frames keep the cheaper crowd search
+        if len(faces) >= (REFINE_MIN_FACES if photo else REFINE_MIN_FACES_SHRUNK):
             fine = min(1.0, FINE_MAX_SIDE / longest)
             below = FACES_PER_TILE * self.min_face_size * fine / scale  # the copy's smallest tile, in these pixels
-            smallest = max(MIN_BOX_SIDE, round(FINE_SHARE * self.min_face_size)) if scale == 1.0 else None
+            smallest = max(MIN_BOX_SIDE, round(FINE_SHARE * self.min_face_size)) if photo else None
             out += self._tile_pass(image, fine, below, FINE_FACES_PER_TILE, smallest)
         return out
 

@@ -99,8 +99,12 @@ class TaskAnalyzer:
             frames_expected=sampled_frame_count(total, step, task.start, task.stop),
         )
         frames = iter_frames(local, self.sample_fps, task.start, task.stop)
+        previous = None  # the sampled frame before the chunk, for the shot-cut detector: a cut at the boundary
+        if task.start > 0:
+            before = iter_frames(local, self.sample_fps, max(0, task.start - step), task.start)
+            previous = next((image for _, _, image in before), None)
         # the merge settles the video's end and logs its warnings: one chunk cannot know where the file ends
-        analyze_frames(frames, self.classifier, report, log_warnings=False, settle_end=False)
+        analyze_frames(frames, self.classifier, report, log_warnings=False, settle_end=False, previous=previous)
         status.update(
             status=report.status,
             frames=report.frames_analyzed,

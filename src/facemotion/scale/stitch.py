@@ -3,10 +3,12 @@ tracks (and their people) that run over a chunk boundary joined.
 
 Each chunk is tracked on its own, its tracker starting afresh and its shots counted from 0: a woman on
 screen for two minutes was five "face tracks" in five 30-s chunks, and a video with two cuts said "1
-shot". The boundary is no cut, so a face seen in the last frames of one chunk and, in the same place,
-in the first frames of the next is the face the tracker would have followed (`IoUTracker`'s rules).
-Tracks linked into one person by appearance inside a chunk stay linked; a person who leaves and comes
-back in a later chunk is not linked to their earlier tracks (no appearance is stored with the rows).
+shot". A boundary that is no cut (the chunks' cuts are compared across it too) does not end a face: one
+seen in the last frames of a chunk and, in the same place and soon after, in the first frames of the
+next is the face the tracker would have followed (`IoUTracker`'s rules). Tracks linked into one person
+by appearance inside a chunk stay linked, and two people seen in one frame are never joined; a person
+who leaves and comes back in a later chunk is not linked to their earlier tracks (no appearance is
+stored with the rows).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Any
 from facemotion.apps.tracking import IoUTracker, centre_gap
 from facemotion.detection.base import iou
 
-
-def _box(row: dict[str, Any]) -> tuple[int, int, int, int]:
-    return int(row["x"]), int(row["y"]), int(row["w"]), int(row["h"])
+Box = tuple[int, int, int, int]
+#: A track or person of one chunk: ``(chunk, id)`` (ids are the chunk's own, offset by the analyser).
+Key = tuple[int, int]
 
 
 def stitch_chunks(faces: list[dict[str, Any]], shot_cuts: Sequence[float], sample_fps: float) -> list[dict[str, Any]]:
@@ -29,8 +31,8 @@ def stitch_chunks(faces: list[dict[str, Any]], shot_cuts: Sequence[float], sampl
     (``shot_cuts``: the merged chunks' cut times) and ``track`` and ``person`` joined across chunk
     boundaries, then numbered from 0 in the order they are first seen.
 
-    >>> row = lambda chunk, time, track, x: {"chunk": chunk, "time": time, "track": track, "person": track,
-    ...     "x": x, "y": 0, "w": 50, "h": 50, "shot": 0}
+    >>> row = lambda chunk, time, track, x: {"chunk": chunk, "time": time, "frame": round(time * 5), "track": track,
+    ...     "person": track, "x": x, "y": 0, "w": 50, "h": 50, "shot": 0}
     >>> rows = [row(0, 29.8, 3, 100), row(1, 30.0, 1000, 110), row(1, 30.0, 1001, 400), row(1, 35.0, 1002, 0)]
     >>> [(r["track"], r["person"], r["shot"]) for r in stitch_chunks(rows, [33.0], 5.0)]
     [(0, 0, 0), (0, 0, 0), (1, 1, 0), (2, 2, 1)]
@@ -38,62 +40,92 @@ def stitch_chunks(faces: list[dict[str, Any]], shot_cuts: Sequence[float], sampl
     cuts = sorted(shot_cuts)
     out = [dict(r, shot=bisect.bisect_right(cuts, float(r["time"]))) for r in faces]
     tracker = IoUTracker()
-    reach = tracker.max_missed / sample_fps if sample_fps > 0 else 0.0  # how long a track lives unseen
+    # the longest a track lives unseen, and one sampling step more: the time between two chunks' frames
+    reach = (tracker.max_missed + 1) / sample_fps if sample_fps > 0 else 0.0
     by_chunk: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in out:
         by_chunk[int(r["chunk"])].append(r)
-    same_track: dict[int, int] = {}
-    same_person: dict[int, int] = {}
-
-    def root(links: dict[int, int], key: int) -> int:
-        while key in links:
-            key = links[key]
-        return key
-
+    tracks = _UnionFind()
+    people = _UnionFind()
+    for r in out:  # the frames each person is seen in: two people in one frame are never joined
+        people.seen(_key(r, "person"), int(r["frame"]))
     for chunk in sorted(by_chunk):
         before, after = by_chunk.get(chunk - 1), by_chunk[chunk]
         if not before:
             continue
-        ends = _extremes(before, last=True)
-        starts = _extremes(after, last=False)
-        end_time, start_time = max(float(r["time"]) for r in before), min(float(r["time"]) for r in after)
-        ends = {t: v for t, v in ends.items() if v[0] >= end_time - reach}
-        starts = {t: v for t, v in starts.items() if v[0] <= start_time + reach}
-        pairs = [
-            (score, t_end, t_start)
-            for t_end, (lost, box_end, _) in ends.items()
-            for t_start, (found, box_start, _) in starts.items()
-            if bisect.bisect_right(cuts, lost) == bisect.bisect_right(cuts, found)  # no cut between
-            for score in [_closeness(box_end, box_start, tracker)]
-            if score is not None
-        ]
-        joined_ends, joined_starts = set(), set()
-        for _, t_end, t_start in sorted(pairs, reverse=True):
-            if t_end in joined_ends or t_start in joined_starts:
+        ends, starts = _extremes(before, last=True), _extremes(after, last=False)
+        pairs = sorted(
+            (
+                (score, end, start)
+                for end, (lost, box_end, _) in ends.items()
+                for start, (found, box_start, _) in starts.items()
+                if 0 < found - lost <= reach and bisect.bisect_right(cuts, lost) == bisect.bisect_right(cuts, found)
+                for score in [_closeness(box_end, box_start, tracker)]
+                if score is not None
+            ),
+            reverse=True,
+        )
+        joined: set[Key] = set()
+        for _, end, start in pairs:
+            if end in joined or start in joined:
                 continue
-            joined_ends.add(t_end)
-            joined_starts.add(t_start)
-            same_track[t_start] = root(same_track, t_end)
-            a, b = root(same_person, ends[t_end][2]), root(same_person, starts[t_start][2])
-            if a != b:
-                same_person[max(a, b)] = min(a, b)
-    tracks: dict[int, int] = {}
-    people: dict[int, int] = {}
-    for r in sorted(out, key=lambda r: (float(r["time"]), int(r["track"]))):
-        r["track"] = tracks.setdefault(root(same_track, int(r["track"])), len(tracks))
-        r["person"] = people.setdefault(root(same_person, int(r["person"])), len(people))
+            if people.join(ends[end][2], starts[start][2]):
+                joined |= {end, start}
+                tracks.join(end, start)
+    track_ids: dict[Key, int] = {}
+    person_ids: dict[Key, int] = {}
+    for r in sorted(out, key=lambda r: (float(r["time"]), int(r["chunk"]), int(r["track"]))):
+        track, person = tracks.root(_key(r, "track")), people.root(_key(r, "person"))
+        r["track"] = track_ids.setdefault(track, len(track_ids))
+        r["person"] = person_ids.setdefault(person, len(person_ids))
     return out
 
 
-def _extremes(rows: list[dict[str, Any]], last: bool) -> dict[int, tuple[float, tuple[int, int, int, int], int]]:
+def _key(row: dict[str, Any], field: str) -> Key:
+    return int(row["chunk"]), int(row[field])
+
+
+class _UnionFind:
+    """Groups of keys, each with the frames its members were seen in (a join of groups seen together fails)."""
+
+    def __init__(self) -> None:
+        self._parent: dict[Key, Key] = {}
+        self._frames: dict[Key, set[int]] = defaultdict(set)
+
+    def seen(self, key: Key, frame: int) -> None:
+        self._frames[self.root(key)].add(frame)
+
+    def root(self, key: Key) -> Key:
+        while key in self._parent:
+            key = self._parent[key]
+        return key
+
+    def join(self, a: Key, b: Key) -> bool:
+        """Put ``a`` and ``b`` in one group (the earlier key leads); ``False`` when they were seen in one frame."""
+        a, b = self.root(a), self.root(b)
+        if a == b:
+            return True
+        if self._frames[a] & self._frames[b]:
+            return False
+        lead, other = min(a, b), max(a, b)
+        self._parent[other] = lead
+        self._frames[lead] |= self._frames.pop(other)
+        return True
+
+
+def _extremes(rows: list[dict[str, Any]], last: bool) -> dict[Key, tuple[float, Box, Key]]:
     """Per track of ``rows``: the time, box and person of its last (or first) face."""
-    found: dict[int, tuple[float, tuple[int, int, int, int], int]] = {}
+    found: dict[Key, tuple[float, Box, Key]] = {}
     for r in sorted(rows, key=lambda r: float(r["time"]), reverse=not last):
-        found[int(r["track"])] = (float(r["time"]), _box(r), int(r["person"]))
+        found[_key(r, "track")] = (
+            float(r["time"]),
+            (int(r["x"]), int(r["y"]), int(r["w"]), int(r["h"])),
+            _key(r, "person"),
+        )
     return found
 
 
-def _closeness(a: tuple[int, int, int, int], b: tuple[int, int, int, int], tracker: IoUTracker) -> float | None:
+def _closeness(a: Box, b: Box, tracker: IoUTracker) -> float | None:
     """How surely box ``b`` continues box ``a`` by the tracker's rules (overlap first, then near centres); None: not."""
     overlap = iou(a, b)
     if overlap >= tracker.min_iou:
