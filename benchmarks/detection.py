@@ -7,7 +7,7 @@ range on tiles of large photos), the same without tiles (``min_face_size=None``)
 range alone without tiles (the detector before issue 10), on: all 3,000 portraits (one
 face each: found, and a second box), FER+ ``val`` faces given as photos, the 43 labelled
 faces of the VOC group photos (in colour, turned black and white, and as one 3×3 mosaic
-1,200, 1,500 and 3,000 px wide: faces of 31, 39 and 78 px), the faces found in the two
+750, 1,000, 1,200, 1,500 and 3,000 px wide: faces of 19, 26, 31, 39 and 78 px), the faces found in the two
 whitehouse photos (3 and 2 are there), and the median time per group photo resized to
 640×480. ``--step N`` takes every
 N-th portrait / FER+ face.
@@ -275,13 +275,13 @@ def main() -> None:
     fer = sorted((SHARED / "data" / "ferplus" / "val").glob("*/*.png"))[:: args.step]
     groups = SHARED / "media" / "group_photos"
     boxes = json.loads((groups / "voc_face_boxes.json").read_text())
-    mosaics = [mosaic(groups, boxes, width) for width in (1200, 1500, 3000)]
+    mosaics = [mosaic(groups, boxes, width) for width in (750, 1000, 1200, 1500, 3000)]
     print(f"{len(portraits)} portraits, {len(fer)} FER+ val faces as photos, {len(boxes)} VOC photos\n")
     non_faces = textures(200)
     views = {name: cut_views(groups, boxes, cut) for name, cut in CUTS.items()}
     print(
         "| detector | portraits: found / 2nd box | FER+ val as photos: found | VOC: labelled found, spurious |"
-        " VOC black and white | VOC mosaic 1,200 px | VOC mosaic 1,500 px | VOC mosaic 3,000 px | whitehouse faces |"
+        " VOC black and white | VOC mosaic 750 px | 1,000 px | 1,200 px | 1,500 px | 3,000 px | whitehouse faces |"
         " ms per 640×480 photo | non-face images with a face | edge-cut / large faces: "
         + ", ".join(views)
         + " | clip: near-black faces at 1.6–2.6 s / all faces | dim light ×"
@@ -289,7 +289,7 @@ def main() -> None:
         + f": portraits found (every 5th, {len(portraits[::5])}), VOC labelled faces found | washed out (distance to"
         " white × 0.3): the same |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|" + "---|" * 17)
     for name, detector in detectors():
         found, second = counts(detector, portraits)
         fer_found, _ = counts(detector, fer)
