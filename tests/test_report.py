@@ -68,7 +68,7 @@ def test_the_footer_says_what_made_the_report(clip_report, video_page: Path) -> 
     footer = _text_only(video_page).split('<footer id="metadata">')[1]
     expected = {
         "input file": "short_hamilton_clip.mp4",
-        "duration": "9.18 s",
+        "duration": "9.2 s",
         "facemotion version": facemotion.__version__,
         "model": "default_model",
         "model version": "0.3.0",

@@ -77,7 +77,7 @@ def test_summary_names_the_file_never_its_folder_and_says_it_in_words() -> None:
     assert "/somewhere" not in text and summary["file"] == "clip.mp4"
     assert summary["valence_words"] == "pleasant" and summary["arousal_words"] == "mildly excited"
     assert summary["mean_valence_low"] < summary["mean_valence"] < summary["mean_valence_high"]
-    assert summary["sentence"].startswith("Over 2 s of video, the faces read as pleasant")
+    assert summary["sentence"].startswith("Over 2.0 s of video, the faces read as pleasant")
     assert "most pleasant moment was 0–1 s (mostly happy)" in summary["sentence"]
 
 

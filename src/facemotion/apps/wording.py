@@ -136,14 +136,17 @@ def seconds_text(value: float) -> str:
 
 
 def duration_text(value: float) -> str:
-    """A length of video as every page and sentence writes it: `seconds_text` under a minute, minutes and seconds above.
+    """A length of video as every page and sentence writes it: tenths of a second under a minute (three
+    figures under a tenth), minutes and seconds above.
 
-    >>> duration_text(9.17), duration_text(124.4), duration_text(59.99), duration_text(3725.0)
-    ('9.17 s', '2 min 4 s', '60 s', '62 min 5 s')
+    >>> duration_text(9.17), duration_text(0.601), duration_text(0.04), duration_text(124.4), duration_text(3725.0)
+    ('9.2 s', '0.6 s', '0.04 s', '2 min 4 s', '62 min 5 s')
     """
-    whole = round(value)
-    if whole < 60 or value < 60:
+    if value < 0.095:
         return f"{seconds_text(value)} s"
+    if round(value, 1) < 60:
+        return f"{value:.1f} s"
+    whole = round(value)
     return f"{whole // 60} min {whole % 60} s"
 
 
