@@ -443,10 +443,8 @@ def _pillow_guard(limit: int) -> Iterator[None]:
 
     with _HEADER_LOCK:
         guard = Image.MAX_IMAGE_PIXELS
-        if guard is not None:
-            Image.MAX_IMAGE_PIXELS = max(
-                guard, JPEG_HEADER_TIMES * limit
-            )  # Pillow errs over twice it: ours speaks first
+        if guard is not None:  # Pillow errs over twice the guard: our check speaks first
+            Image.MAX_IMAGE_PIXELS = max(guard, JPEG_HEADER_TIMES * limit)
         try:
             yield
         finally:
