@@ -40,13 +40,14 @@ MIN_DRAWN_SIDE = 400
 
 
 def percent(score: float) -> str:
-    """A probability as a whole percentage that never claims certainty it does not have.
+    """A model's probability as a whole percentage that never claims certainty: 99 % at most (an int8
+    model's probability saturates at 1.0 well short of certainty), under 1 % for anything above 0.
 
     >>> percent(0.996), percent(1.0), percent(0.005), percent(0.5)
-    ('99%', '100%', '<1%', '50%')
+    ('99%', '99%', '<1%', '50%')
     """
     text = f"{score:.0%}"
-    if text == "100%" and score < 1.0:
+    if text == "100%":
         return "99%"
     if text == "0%" and score > 0.0:
         return "<1%"

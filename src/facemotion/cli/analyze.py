@@ -19,6 +19,8 @@ def _face_json(face: Any) -> dict[str, Any]:
 
 
 def _table(records: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
+    from facemotion.draw import percent  # as the pictures write it
+
     width = max([len(n) for n in names] + [4])
     lines = [f"{'path':<{width}} {'face':>4}  {'box':<22} {'label':<10} {'score':>5} {'valence':>7} {'arousal':>7}"]
     for rec, name in zip(records, names, strict=True):
@@ -30,7 +32,7 @@ def _table(records: Sequence[dict[str, Any]], names: Sequence[str]) -> str:
         for i, f in enumerate(rec["faces"], 1):
             box = ",".join(map(str, f["box"])) if f["box"] else "(crop)"
             lines.append(
-                f"{name:<{width}} {i:>4}  {box:<22} {f['label']:<10} {f['score']:>5.0%} {f['valence']:>+7.2f} {f['arousal']:>+7.2f}"
+                f"{name:<{width}} {i:>4}  {box:<22} {f['label']:<10} {percent(f['score']):>5} {f['valence']:>+7.2f} {f['arousal']:>+7.2f}"
             )
     return "\n".join(lines)
 
