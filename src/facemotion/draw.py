@@ -123,10 +123,12 @@ def annotate(
         side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
         corner = (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4))
         marks.append((*corner, corner[0] + side, corner[1] + side))
-    key = _affect_legend(out, scale, marks, [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed])
-    if not (legend and boxed):
-        key = None
-    elif key is not None:  # drawn before the marks: where it cannot avoid one, the mark stays on top
+    key = (
+        _affect_legend(out, scale, marks, [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed])
+        if legend and boxed
+        else None
+    )
+    if key is not None:  # drawn before the marks: where it cannot avoid one, the mark stays on top
         _draw_affect_legend(out, key, scale)
     for (_, face, _, _), (mx, my, mx1, _) in zip(boxed, marks, strict=True):
         _affect_square(out, (mx, my), mx1 - mx, face)

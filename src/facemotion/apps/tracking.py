@@ -21,6 +21,15 @@ class _Track:
     missed: int = 0
 
 
+def centre_distance(a: Box, b: Box) -> float:
+    """Distance in pixels between the centres of boxes ``a`` and ``b`` (x, y, w, h).
+
+    >>> centre_distance((0, 0, 10, 10), (3, 4, 10, 10))
+    5.0
+    """
+    return math.hypot((b[0] + b[2] / 2) - (a[0] + a[2] / 2), (b[1] + b[3] / 2) - (a[1] + a[3] / 2))
+
+
 def centre_gap(a: Box, b: Box) -> float:
     """Distance between the centres of boxes ``a`` and ``b`` in sides of ``a`` (inf when their sizes differ by over 1.5×).
 
@@ -30,9 +39,7 @@ def centre_gap(a: Box, b: Box) -> float:
     side_a, side_b = max(a[2], a[3], 1), max(b[2], b[3], 1)
     if max(side_a, side_b) > 1.5 * min(side_a, side_b):
         return math.inf
-    dx = (b[0] + b[2] / 2) - (a[0] + a[2] / 2)
-    dy = (b[1] + b[3] / 2) - (a[1] + a[3] / 2)
-    return math.hypot(dx, dy) / side_a
+    return centre_distance(a, b) / side_a
 
 
 @dataclass
@@ -57,22 +64,34 @@ class IoUTracker:
     _tracks: list[_Track] = field(default_factory=list)
     _next_id: int = 0
 
+    def continuation(self, last: Box, box: Box) -> float | None:
+        """How surely ``box`` continues a track whose last box was ``last``: over 1 for an overlap of
+        ``min_iou`` or more (1 + IoU), 0 to 1 for a like-sized box within ``max_jump`` (nearer is
+        higher), ``None`` when it does not. Matching takes the highest first.
+
+        >>> t = IoUTracker()
+        >>> round(t.continuation((0, 0, 10, 10), (1, 0, 10, 10)), 3), round(t.continuation((0, 0, 10, 10), (8, 0, 10, 10)), 3)
+        (1.818, 0.2)
+        """
+        overlap = iou(last, box)
+        if overlap >= self.min_iou:
+            return 1.0 + overlap
+        gap = centre_gap(last, box)
+        return 1.0 - gap / max(self.max_jump, 1e-9) if gap <= self.max_jump else None
+
     def update(self, boxes: list[Box]) -> list[int]:
         """Assign a track id to each box of the next frame."""
         ids = [-1] * len(boxes)
         if self._tracks and boxes:
-            scores = np.array([[iou(t.box, b) for b in boxes] for t in self._tracks])
-            while scores.size and scores.max() >= self.min_iou:
+            scores = np.array(
+                [[-math.inf if (c := self.continuation(t.box, b)) is None else c for b in boxes] for t in self._tracks]
+            )
+            while scores.max() >= 0:
                 ti, bi = (int(v) for v in np.unravel_index(int(scores.argmax()), scores.shape))
-                self._match(ti, bi, boxes, ids)
-                scores[ti, :], scores[:, bi] = -1, -1
-            gaps = np.array([[centre_gap(t.box, b) for b in boxes] for t in self._tracks])
-            gaps[scores.max(axis=1) < 0, :] = math.inf  # tracks matched by IoU
-            gaps[:, scores.max(axis=0) < 0] = math.inf  # boxes matched by IoU
-            while gaps.size and gaps.min() <= self.max_jump:
-                ti, bi = (int(v) for v in np.unravel_index(int(gaps.argmin()), gaps.shape))
-                self._match(ti, bi, boxes, ids)
-                gaps[ti, :], gaps[:, bi] = math.inf, math.inf
+                track = self._tracks[ti]
+                ids[bi] = track.track_id
+                track.box, track.missed = boxes[bi], -1
+                scores[ti, :], scores[:, bi] = -math.inf, -math.inf
         for bi, box in enumerate(boxes):
             if ids[bi] < 0:
                 self._tracks.append(_Track(self._next_id, box, -1))
@@ -82,11 +101,6 @@ class IoUTracker:
             track.missed += 1
         self._tracks = [t for t in self._tracks if t.missed <= self.max_missed]
         return ids
-
-    def _match(self, ti: int, bi: int, boxes: list[Box], ids: list[int]) -> None:
-        track = self._tracks[ti]
-        ids[bi] = track.track_id
-        track.box, track.missed = boxes[bi], -1
 
     def reset(self) -> None:
         """End every live track (after a shot cut): the next boxes get new ids."""
@@ -232,8 +246,7 @@ def could_be_one(a: TrackAppearance, b: TrackAppearance) -> bool:
     assert first.end is not None and second.start is not None
     (lost, was), (found, now) = first.end, second.start
     side = max(was[2], was[3], now[2], now[3], 1)
-    gap = (now[0] + now[2] / 2 - was[0] - was[2] / 2, now[1] + now[3] / 2 - was[1] - was[3] / 2)
-    return math.hypot(*gap) <= side * (LINK_REACH + LINK_SPEED * max(0.0, found - lost))
+    return centre_distance(was, now) <= side * (LINK_REACH + LINK_SPEED * max(0.0, found - lost))
 
 
 def link_tracks(tracks: list[TrackAppearance], max_distance: float = 0.3, ratio: float = 0.8) -> dict[int, int]:

@@ -359,7 +359,7 @@ class VideoReport:
             bins[_row_of(f.time, step)].append(f)
         frames = Counter(_row_of(t, step) for t in self.frame_times)
         rng = np.random.default_rng(seed)
-        cluster = self._clusters()
+        cluster = self._clusters(self.people())
         rows = []
         for b in range(max(1, math.ceil(self.duration / step - 1e-9)) if self.duration > 0 else 0):
             start = b * step
@@ -401,11 +401,11 @@ class VideoReport:
         """
         return [row for row in self._people() if row["seconds_on_screen"] >= min_seconds]
 
-    def _clusters(self) -> Callable[[FrameFace], int]:
+    def _clusters(self, listed: Sequence[dict[str, Any]]) -> Callable[[FrameFace], int]:
         """The unit a confidence band resamples a face by: its person, or one shared unit for every person
-        seen too briefly to be in `people` (a face lost and found many times, or a cyclist's three
-        glimpses, may be one person: counted as several they gave a band for "0 people")."""
-        shown = {row["person"] for row in self.people()}
+        seen too briefly to be in `people` (``listed``; a face lost and found many times, or a cyclist's
+        three glimpses, may be one person: counted as several they gave a band for "0 people")."""
+        shown = {row["person"] for row in listed}
         return lambda face: face.person if face.person in shown else -1
 
     def people_left_out(self, min_seconds: float = MIN_PERSON_SECONDS) -> int:
@@ -461,7 +461,8 @@ class VideoReport:
         """
         used = self.used_faces
         line = self.timeline()
-        cluster = self._clusters()
+        listed = self.people()
+        cluster = self._clusters(listed)
         seen = moment_seconds(line)
         valence = np.array([f.valence for f in used], float)
         arousal = np.array([f.arousal for f in used], float)
@@ -480,7 +481,7 @@ class VideoReport:
             "shots": len(self.shot_cuts) + 1,
             "shot_cuts": self.shot_cuts,
             "face_tracks": len({f.track for f in self.faces}),
-            "people": len(self.people()),
+            "people": len(listed),
             "people_left_out": self.people_left_out(),
             "people_linked": self.people_linked,
             "people_min_seconds": MIN_PERSON_SECONDS,

@@ -107,7 +107,7 @@ def _is_video(path: str) -> bool:
     """Whether an input is a video: by its suffix, and an animated GIF (read as a video, as `facemotion video`
     reads it; a batch took it for a photo of its first frame)."""
     if Path(path).suffix.lower() != ".gif":
-        return Path(path).suffix.lower() in VIDEO_SUFFIXES
+        return is_video(path)  # by its suffix: a remote file is not fetched for it
     try:
         with LocalCopy(path) as local:
             return is_video(local)

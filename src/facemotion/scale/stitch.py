@@ -18,8 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from facemotion.apps.tracking import IoUTracker, centre_gap
-from facemotion.detection.base import iou
+from facemotion.apps.tracking import IoUTracker
 
 Box = tuple[int, int, int, int]
 #: A track or person of one chunk: ``(chunk, id)`` (ids are the chunk's own, offset by the analyser).
@@ -60,7 +59,7 @@ def stitch_chunks(faces: list[dict[str, Any]], shot_cuts: Sequence[float], sampl
                 for end, (lost, box_end, _) in ends.items()
                 for start, (found, box_start, _) in starts.items()
                 if 0 < found - lost <= reach and bisect.bisect_right(cuts, lost) == bisect.bisect_right(cuts, found)
-                for score in [_closeness(box_end, box_start, tracker)]
+                for score in [tracker.continuation(box_end, box_start)]
                 if score is not None
             ),
             reverse=True,
@@ -123,12 +122,3 @@ def _extremes(rows: list[dict[str, Any]], last: bool) -> dict[Key, tuple[float, 
             _key(r, "person"),
         )
     return found
-
-
-def _closeness(a: Box, b: Box, tracker: IoUTracker) -> float | None:
-    """How surely box ``b`` continues box ``a`` by the tracker's rules (overlap first, then near centres); None: not."""
-    overlap = iou(a, b)
-    if overlap >= tracker.min_iou:
-        return 1.0 + overlap
-    gap = centre_gap(a, b)
-    return 1.0 - gap / (tracker.max_jump + 1e-9) if gap <= tracker.max_jump else None
