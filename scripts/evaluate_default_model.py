@@ -5,8 +5,8 @@
 Prints 9-class accuracy and macro-F1, 8-class accuracy (images whose label is not
 ``uncertain``, most probable of the eight emotions), per-class recall, valence–arousal
 RMSE / Pearson / CCC against the vote-derived targets, the share of anger, disgust, fear and
-sad faces read as neutral, and writes the confusion matrix
-picture to docs/images/confusion.png, and the expected calibration error (ECE, 15 bins)
+sad faces read as neutral, the confusion matrix as a picture with ``--confusion PNG`` (the
+docs' docs/images/confusion.png is the default model's), and the expected calibration error (ECE, 15 bins)
 before and after temperature scaling. The temperature is fitted on ``val``; the "after"
 ECE is cross-fitted (the temperature fitted on one half of ``val``, the ECE measured on
 the other, both ways) so that it is not measured on the faces it was fitted to.
@@ -46,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--model", default=None)
-    parser.add_argument("--confusion", type=Path, default=Path("docs/images/confusion.png"))
+    parser.add_argument("--confusion", type=Path, help="write the confusion matrix picture here")
     parser.add_argument(
         "--mirror",
         action=argparse.BooleanOptionalAction,
@@ -80,7 +80,8 @@ def main() -> None:
     negative = [EMOTIONS.index(c) for c in ("anger", "disgust", "fear", "sad")]
     as_neutral = report.confusion[negative, EMOTIONS.index("neutral")].sum() / report.confusion[negative].sum()
     print(f"anger, disgust, fear and sad faces read as neutral: {as_neutral:.3f}")
-    report.plot_confusion(args.confusion)
+    if args.confusion:
+        report.plot_confusion(args.confusion)
     metrics = {
         "ferplus_val_n": report.n,
         "ferplus_val_accuracy_9": round(report.accuracy, 4),

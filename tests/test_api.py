@@ -161,12 +161,59 @@ def test_a_detector_of_your_own_that_fails_is_a_detector_error(astronaut: np.nda
         assert [len(f) for f in skipped] == [0, 0] and all(f.error for f in skipped)
 
 
+def test_the_faces_of_a_detector_of_your_own_are_checked(astronaut: np.ndarray) -> None:
+    """Its boxes were trusted: NaN crashed in int(), a 1e7-px box allocated terabytes, a box outside the
+    image was classified and returned, and errors="skip" could not keep the rest of the batch."""
+    from facemotion import EmotionClassifier
+    from facemotion.detection import DetectedFace
+    from facemotion.errors import DetectorError
+
+    class Fixed:
+        def __init__(self, face: DetectedFace) -> None:
+            self.face = face
+
+        def detect(self, image: np.ndarray) -> list[DetectedFace]:
+            return [self.face]
+
+    eyes = {"left_eye": (200.0, 200.0)}
+    for face, says in [
+        (DetectedFace((float("nan"), 0, 50, 50), 0.9), "box .* is not 4 finite numbers"),
+        (DetectedFace((600, 600, 50, 50), 0.9), "lies outside the 512×512 image"),
+        (DetectedFace((10, 10, 0, 50), 0.9), r"outside the 512×512 image \(or is under 2 px\)"),
+        (DetectedFace((0, 0, 10_000_000, 10_000_000), 0.9), "full_box .* is no face's framing"),
+        (DetectedFace((10, 10, 50, 50), None), "score None is not a confidence"),  # type: ignore[arg-type]
+        (DetectedFace((10, 10, 50, 50), 0.9, {"left_eye": (float("nan"), 1.0)}), "landmark 'left_eye'"),
+    ]:
+        clf = EmotionClassifier(detector=Fixed(face))
+        with pytest.raises(DetectorError, match="returned a face that cannot be used: .*" + says):
+            clf.predict(astronaut)
+        assert clf.predict([astronaut], errors="skip")[0].error
+    cut = EmotionClassifier(detector=Fixed(DetectedFace(np.array([-20, 100, 120, 120]), 0.9, eyes)))  # type: ignore[arg-type]
+    (face,) = cut.predict(astronaut)
+    assert face.box == (0, 100, 100, 120) and all(type(v) is int for v in face.box)
+    assert face.to_dict()["box"] == [0, 100, 100, 120]
+
+
 def test_a_failed_input_of_a_list_is_named_by_its_place(astronaut: np.ndarray) -> None:
     from facemotion import EmotionClassifier
     from facemotion.errors import ImageReadError
 
     with pytest.raises(ImageReadError, match=r"^input 2 of 3: the array holds NaN"):
         EmotionClassifier().predict([astronaut, np.full((9, 9), np.nan), astronaut])
+    with pytest.raises(ImageReadError, match=r"^input 3 of 3: the array has shape \(3, 5, 7\)"):
+        EmotionClassifier().predict_faces([astronaut, astronaut, np.zeros((3, 5, 7), np.uint8)])
+
+
+def test_analyze_group_can_skip_what_it_cannot_read(astronaut: np.ndarray, tmp_path: Path) -> None:
+    moods = analyze_group([astronaut, tmp_path / "nope.jpg"], errors="skip")
+    assert [m.count for m in moods] == [1, 0] and moods[0].error is None
+    assert moods[1].error is not None and "no such file" in moods[1].error and moods[1].to_dict()["error"]
+    with pytest.raises(ImageReadError, match="input 2 of 2"):
+        analyze_group([astronaut, tmp_path / "nope.jpg"])
+    from facemotion import ValenceArousalRegressor
+
+    with pytest.raises(TypeError, match=r"takes the faces of EmotionClassifier.predict .*not FaceAffect"):
+        GroupMood.from_faces(ValenceArousalRegressor().predict(astronaut))
 
 
 def test_what_a_notebook_user_gets_wrong_is_answered(astronaut: np.ndarray) -> None:
@@ -193,3 +240,8 @@ def test_what_a_notebook_user_gets_wrong_is_answered(astronaut: np.ndarray) -> N
     table = faces.to_pandas()
     assert len(table) == 1 and table.loc[0, "p_happy"] == faces[0].probabilities["happy"]
     assert list(type(faces)([]).to_pandas().columns) == list(table.columns)  # no face: the same columns
+    from facemotion import ValenceArousalRegressor
+
+    regressor, blank = ValenceArousalRegressor(), np.zeros((64, 64, 3), np.uint8)
+    affect = list(regressor.predict(astronaut).to_pandas().columns)
+    assert affect[:2] == ["valence", "arousal"] and list(regressor.predict(blank).to_pandas().columns) == affect

@@ -35,7 +35,8 @@ def test_roundtrip_gives_identical_predictions(tiny_model_dir: Path, tmp_path: P
         (lambda d: (d / "config.json").write_text("{not json"), "not valid JSON"),
         (lambda d: (d / "config.json").write_text("[]"), "JSON object"),
         (lambda d: (d / "model.keras").unlink(), "model.keras is missing"),
-        (lambda d: (d / "model.keras").write_bytes(b"garbage"), "could not be loaded safely"),
+        (lambda d: (d / "model.keras").write_bytes(b"garbage"), "not a whole .keras file"),
+        (lambda d: (d / "model.keras").write_bytes((d / "model.keras").read_bytes()[:5000]), "corrupt or truncated"),
     ],
 )
 def test_broken_artifacts_name_the_file(tiny_model_dir: Path, tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -121,6 +122,14 @@ def test_hub_id_loads_offline_from_the_cache(tiny_model_dir: Path, tmp_path: Pat
 def test_uncached_hub_id_offline_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="not in the local Hugging Face cache"):
         resolve_model("facemotion/not-cached", revision="v1.0", cache_dir=tmp_path)
+
+
+def test_a_missing_path_is_a_missing_folder_never_a_hub_id(tmp_path: Path) -> None:
+    """A pathlib.Path that does not exist is reported as such, not looked up (or downloaded) as "runs/model"."""
+    with pytest.raises(ModelLoadError, match="no such model directory: runs/model"):
+        resolve_model(Path("runs/model"), cache_dir=tmp_path)
+    with pytest.raises(ModelLoadError, match="runs/model is no local folder, and as a Hub id"):
+        resolve_model("runs/model", cache_dir=tmp_path)
 
 
 def test_nonsense_model_name() -> None:

@@ -622,3 +622,21 @@ def test_one_small_face_sets_off_the_second_search_in_a_photo_not_in_a_video_fra
         detector._tile_pass = lambda *a, _t=tile_pass, _p=passes, **k: _p.append(a[1]) or _t(*a, **k)  # type: ignore[method-assign]
         assert len(detector.detect(canvas)) == 1
         assert len(passes) == passes_wanted
+
+
+def test_portraits_side_by_side_are_found() -> None:
+    """A column of six portraits (a photo-booth strip, a contact sheet): the whole-photo passes saw the faces too
+    small or too tight and found 4; the short-range model's windows find every one, a row of them too."""
+    import cv2
+
+    from conftest import DATA
+
+    files = sorted(need(DATA / "portraits" / "happy").iterdir())[:12:2]
+    faces = [cv2.resize(read_image(f), (150, 150), interpolation=cv2.INTER_AREA) for f in files]
+    detector = get_detector()
+    assert [len(detector.detect(face)) for face in faces] == [1] * 6
+    column, row = np.vstack(faces), np.hstack(faces)
+    for sheet in (column, row):
+        found = detector.detect(sheet)
+        centres = sorted(int((f.box[1] if sheet is column else f.box[0]) + f.box[3] / 2) // 150 for f in found)
+        assert centres == list(range(6))  # one face in each portrait

@@ -297,6 +297,21 @@ def test_threads_read_files_alike(tmp_path: Path, astronaut: np.ndarray) -> None
                 np.testing.assert_array_equal(got, want)
 
 
+def test_one_lazily_opened_pil_image_shared_by_threads(tmp_path: Path, astronaut: np.ndarray) -> None:
+    """``Image.open`` decodes on first use, and Pillow's ``load()`` is not thread-safe: threads handed the
+    same unloaded image got other pixels or a false "image file is truncated"."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(np.tile(astronaut, (3, 3, 1))).save(path, quality=90)
+    expected = read_image(path)
+    for _ in range(5):
+        image = Image.open(path)
+        with ThreadPoolExecutor(4) as pool:
+            for got in pool.map(read_image, [image] * 4):
+                np.testing.assert_array_equal(got, expected)
+
+
 def test_a_float_image_overshooting_1_is_read_as_0_to_1(astronaut: np.ndarray) -> None:
     """A cubic resize or a brightening of a 0..1 image goes a little over 1: read as 0..255 it was black,
     and the photo's faces were silently lost."""
@@ -313,3 +328,9 @@ def test_a_float_image_overshooting_1_is_read_as_0_to_1(astronaut: np.ndarray) -
     assert len(clf.predict(resized)) == len(clf.predict(astronaut)) == 1
     with pytest.raises(ImageReadError, match="normalised image"):
         read_image(unit * 2 - 1)  # a [-1, 1] network input is not a photo: refused, not half black
+
+
+def test_a_video_given_as_a_photo_says_where_videos_go(tmp_path: Path) -> None:
+    (tmp_path / "talk.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
+    with pytest.raises(ImageReadError, match=r"not an image file Pillow can read \(a video: .*analyze_video"):
+        read_image(tmp_path / "talk.mp4")

@@ -70,7 +70,7 @@ def test_the_footer_says_what_made_the_report(clip_report, video_page: Path) -> 
         "input file": "short_hamilton_clip.mp4",
         "duration": "9.2 s",
         "facemotion version": facemotion.__version__,
-        "model": "default_model",
+        "model": "default",
         "model version": "0.3.0",
         "face detector": "blazeface",
         "sampling rate": "5 frames analysed per second of video",

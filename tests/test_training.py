@@ -156,6 +156,39 @@ def test_finetune_is_resumable_and_writes_checkpoints(tmp_path: Path) -> None:
     assert len((tmp_path / "work" / "history.csv").read_text().splitlines()) == 3
 
 
+def test_a_damaged_backup_is_named_and_checkpoints_are_never_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C while Keras wrote the backup left weights that every later run failed to load, deep in Keras."""
+    from facemotion.errors import DatasetError
+    from facemotion.training.trainer import save_whole
+
+    prep = recipe_preprocessing("compact")
+    data = load_image_folder(_fer_subset(tmp_path / "data", 8), prep)
+    config = TrainingConfig(epochs=3, batch_size=8, warmup_epochs=0)
+    work = tmp_path / "work"
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: object = None) -> None:
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        finetune(build_model("compact", width=4), data, data, prep, work, config, callbacks=[Interrupt()])
+    assert sorted(p.name for p in (work / "backup").iterdir()) == ["latest.weights.h5", "training_metadata.json"]
+    assert not [p for p in work.rglob("*partial*")]
+    weights = work / "backup" / "latest.weights.h5"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 4])  # as a kill mid-write left it before
+    with pytest.raises(DatasetError, match=r"backup of an interrupted run in .*backup cannot be restored.*delete"):
+        finetune(build_model("compact", width=4), data, data, prep, work, config)
+
+    model = build_model("compact", width=4)
+    monkeypatch.setattr(keras.Model, "save", lambda self, path: Path(path).write_bytes(b"half") and 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # interrupted while writing: the old checkpoint is still whole
+        save_whole(model, work / "best.keras")
+    assert keras.saving.load_model(work / "best.keras", compile=False).count_params() > 0
+
+
 def test_cli_train_from_scratch_refuses_little_data_then_tells_the_truth(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -438,3 +471,66 @@ def test_early_stopping_counts_the_epochs_before_an_interruption(tmp_path: Path)
     fresh = ResumedEarlyStopping(tmp_path / "none.csv", monitor="val_emotion_accuracy", mode="max", patience=3)
     fresh.on_train_begin()
     assert (fresh.best, fresh.wait) == (None, 0)
+
+
+def test_a_face_dataset_built_by_hand_is_checked() -> None:
+    """0–1 float faces trained to 0.105 accuracy without a word; 10 labels for 96 faces trained on 8."""
+    labels = np.zeros(4, np.int64)
+    soft, affect, paths = np.eye(9, dtype=np.float32)[labels], np.zeros((4, 2), np.float32), ["x"] * 4
+    with pytest.raises(DatasetError, match=r"uint8 faces \(0–255\), got float32.*astype\(np.uint8\)"):
+        FaceDataset(np.zeros((4, 48, 48, 1), np.float32), labels, soft, affect, paths)
+    with pytest.raises(DatasetError, match=r"parts differ in length.*'images': 6, 'labels': 4"):
+        FaceDataset(np.zeros((6, 48, 48, 1), np.uint8), labels, soft, affect, paths)
+    with pytest.raises(DatasetError, match=r"soft_labels must be \(N, 9\)"):
+        FaceDataset(np.zeros((4, 48, 48, 1), np.uint8), labels, soft[:, :7], affect, paths)
+    assert len(FaceDataset(np.zeros((4, 48, 48, 1), np.uint8), labels, soft, affect, paths)) == 4
+
+
+def test_cli_train_refuses_outputs_it_could_not_write_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only folder failed after training; a model inside the data became an "emotion folder" next time."""
+    import tempfile
+
+    from facemotion.artifact import check_writable
+    from facemotion.cli import main
+    from facemotion.errors import OutputError
+
+    root = _fer_subset(tmp_path / "data", 2)
+    assert main(["train", str(root), "--init", "default", "--out", str(root / "model")]) == 2
+    assert "lies inside the training data" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    assert (
+        main(["train", str(root), "--init", "default", "--out", str(tmp_path / "m"), "--work", str(tmp_path / "afile")])
+        == 2
+    )
+    assert "the work folder" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    with pytest.raises(OutputError, match=r"the model folder .*/ro/m cannot be written: Permission denied in "):
+        check_writable(tmp_path / "ro" / "m", "the model folder")
+
+
+def test_cli_train_refuses_a_single_emotion(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One emotion folder fine-tuned "successfully": its emotion loss was masked to exactly 0 every epoch."""
+    from facemotion.cli import main
+
+    root = _fer_subset(tmp_path / "data", 6, labels=("happy",))
+    assert main(["train", str(root), "--init", "default", "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
+    assert "show happy only: telling emotions apart needs faces of at least two" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_file_linked_under_two_emotions_is_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A link put one happy photo under sad too: it was trained on with both labels, on both sides of the split."""
+    root = _fer_subset(tmp_path / "data", 3, labels=("happy", "sad"))
+    happy = sorted((root / "happy").iterdir())
+    (root / "sad" / "link.png").symlink_to(happy[0])
+    (root / "happy" / "again").symlink_to(root / "happy")  # the same folder reached twice: each file once
+    items = list_image_folder(root)
+    assert happy[0] not in [p for p, _ in items] and len(items) == 5
+    assert len({p.resolve() for p, _ in items}) == 5
+    assert "1 image(s) lie under two or more emotions" in caplog.text

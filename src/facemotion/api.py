@@ -13,7 +13,9 @@ One unreadable input in a list raises by default; ``errors="skip"`` gives it an 
 [(3, None), (0, 'cut.jpg is corrupt or truncated: ...'), (1, None)]
 
 Inputs over `facemotion.io.MAX_DECODED_PIXELS` are analysed reduced (JPEGs decoded at
-1/2, 1/4 or 1/8 size); boxes are always given in the input's own pixels.
+1/2, 1/4 or 1/8 size); boxes are always given in the input's own pixels. A photo with an
+EXIF orientation tag is read upright, as viewers show it, and its boxes are in that upright
+image: for a PIL image, draw them on ``PIL.ImageOps.exif_transpose(image)``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.detection import DEFAULT_DETECTOR, DetectedFace, FaceDetector, crop_face, get_detector
+from facemotion.detection.base import checked_face
 from facemotion.errors import DetectorError, FacemotionError, ImageReadError, OptionError
 from facemotion.io import ACCEPTED, ImageLike, input_hint, read_image_reduced
 from facemotion.labels import EMOTIONS
@@ -128,7 +131,12 @@ class _FacePipeline:
                 f"the {self.detector_name} detector returned {_short_repr(found)}; detect() must return a list "
                 "of facemotion.detection.DetectedFace"
             )
-        return list(found)
+        try:
+            return [checked_face(f, image.shape[1], image.shape[0]) for f in found]
+        except ValueError as err:
+            raise DetectorError(
+                f"the {self.detector_name} detector returned a face that cannot be used: {err}"
+            ) from None
 
     def _analyze(
         self, images: Sequence[ImageLike], errors: Errors
@@ -159,7 +167,11 @@ class _FacePipeline:
         return detections, failures, self.model.run(crops)
 
     def _predict(
-        self, images: Any, errors: Errors, make: Callable[[ModelOutput, int, DetectedFace | None], ResultT]
+        self,
+        images: Any,
+        errors: Errors,
+        make: Callable[[ModelOutput, int, DetectedFace | None], ResultT],
+        face_type: type[ResultT],
     ) -> Faces[ResultT] | list[Faces[ResultT]]:
         """Shared body of ``predict``: one model call for the faces of every input."""
         if errors not in ERRORS:
@@ -174,7 +186,7 @@ class _FacePipeline:
         results: list[Faces[ResultT]] = []
         i = 0
         for faces, error in zip(detections, failures, strict=True):
-            results.append(Faces([make(out, i + k, face) for k, face in enumerate(faces)], error))
+            results.append(Faces([make(out, i + k, face) for k, face in enumerate(faces)], error, face_type))
             i += len(faces)
         return results if batch else results[0]
 
@@ -192,7 +204,15 @@ class _FacePipeline:
                 f"cannot read a face crop from {type(crops).__name__}; predict_faces takes {ACCEPTED}, "
                 f"or a list or tuple of these{input_hint(crops)}"
             )
-        images = [read_image_reduced(c)[0] for c in (crops if batch else [crops])]
+        items = list(crops) if batch else [crops]
+        images = []
+        for number, crop in enumerate(items):
+            try:
+                images.append(read_image_reduced(crop)[0])
+            except ImageReadError as err:
+                if len(items) > 1:  # say which of the crops
+                    raise ImageReadError(f"input {number + 1} of {len(items)}: {err}") from err
+                raise
         out = self.model.run(images)
         results = [make(out, i, None) for i in range(len(images))]
         return results if batch else results[0]
@@ -282,7 +302,7 @@ class EmotionClassifier(_FacePipeline):
             For one image, its `Faces` (a list of `FaceEmotion`, empty when no face was
             found); for a list or tuple, one `Faces` per input, in order.
         """
-        return self._predict(images, errors, _emotion)
+        return self._predict(images, errors, _emotion, FaceEmotion)
 
     @overload
     def predict_faces(self, crops: Batch) -> list[FaceEmotion]: ...
@@ -329,7 +349,7 @@ class ValenceArousalRegressor(_FacePipeline):
     ) -> Faces[FaceAffect] | list[Faces[FaceAffect]]:
         """Detect faces and place each on the plane (same inputs, ``errors`` and results as
         `EmotionClassifier.predict`, with `FaceAffect` for each face)."""
-        return self._predict(images, errors, _affect)
+        return self._predict(images, errors, _affect, FaceAffect)
 
     @overload
     def predict_faces(self, crops: Batch) -> list[FaceAffect]: ...
@@ -369,14 +389,21 @@ def checked_classifier(classifier: object, where: str) -> EmotionClassifier:
 
 
 @overload
-def analyze_group(image: Batch, classifier: EmotionClassifier | None = None) -> list[GroupMood]: ...
+def analyze_group(
+    image: Batch, classifier: EmotionClassifier | None = None, *, errors: Errors = "raise"
+) -> list[GroupMood]: ...
 @overload
-def analyze_group(image: ImageLike, classifier: EmotionClassifier | None = None) -> GroupMood: ...
-def analyze_group(image: ImageLike | Batch, classifier: EmotionClassifier | None = None) -> GroupMood | list[GroupMood]:
+def analyze_group(
+    image: ImageLike, classifier: EmotionClassifier | None = None, *, errors: Errors = "raise"
+) -> GroupMood: ...
+def analyze_group(
+    image: ImageLike | Batch, classifier: EmotionClassifier | None = None, *, errors: Errors = "raise"
+) -> GroupMood | list[GroupMood]:
     """The mood of everyone in a photo: faces, mean valence/arousal, emotion shares, dominant emotion.
 
     One image gives one `GroupMood`; a list or tuple of images gives one per image, in
-    order (the faces of all of them go through the model in one call).
+    order (the faces of all of them go through the model in one call). ``errors="skip"``:
+    an unreadable image gives a `GroupMood` without faces whose ``error`` says why.
 
     >>> mood = analyze_group("cafe.jpg")  # doctest: +SKIP
     >>> mood.count, mood.dominant_emotion, round(mood.mean_valence, 2)  # doctest: +SKIP
@@ -384,5 +411,5 @@ def analyze_group(image: ImageLike | Batch, classifier: EmotionClassifier | None
     """
     classifier = checked_classifier(classifier, "analyze_group")
     if isinstance(image, (list, tuple)):
-        return [GroupMood.from_faces(faces) for faces in classifier.predict(image)]
-    return GroupMood.from_faces(classifier.predict(image))
+        return [GroupMood.from_faces(faces) for faces in classifier.predict(image, errors=errors)]
+    return GroupMood.from_faces(classifier.predict(image, errors=errors))

@@ -16,6 +16,8 @@ import json
 import logging
 import math
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -242,6 +244,20 @@ def check_output_folder(out: Path, overwrite: bool) -> None:
         )
 
 
+def check_writable(folder: Path, what: str) -> None:
+    """Refuse, before any work, a ``folder`` that could not be written: its nearest existing
+    ancestor must be a folder that takes a new file (a read-only one failed after training)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{what} {folder} cannot be made: {existing} is a file")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as err:
+        raise OutputError(f"{what} {folder} cannot be written: {err.strerror or err} in {existing}") from None
+
+
 def save_pretrained(
     model: keras.Model,
     directory: str | Path,
@@ -417,6 +433,8 @@ def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
     weights_path = artifact_file(directory, WEIGHTS_FILE)
     if not weights_path.is_file():
         raise ModelLoadError(f"{weights_path} is missing")
+    if not zipfile.is_zipfile(weights_path):  # Keras says "File not found" of a cut .keras file
+        raise ModelLoadError(f"{weights_path} is not a whole .keras file (corrupt or truncated: copy it again)")
     try:
         model = saving.load_model(weights_path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises many types for bad files

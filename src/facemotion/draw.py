@@ -369,7 +369,7 @@ def plot_affect_plane(faces: Sequence[FaceEmotion | FaceAffect], ax: Any = None,
     """Plot each face as a point on the valence–arousal plane with the nine anchors labelled."""
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 5.5))
+        _, ax = plt.subplots(figsize=(5.5, 5.5), layout="constrained")  # the axis labels inside the picture
     ax.axhline(0, color="0.8", lw=1)
     ax.axvline(0, color="0.8", lw=1)
     ax.add_patch(plt.Circle((0, 0), 1, fill=False, color="0.85", lw=1))

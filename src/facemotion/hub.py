@@ -76,6 +76,8 @@ def resolve_model(
     path = Path(name).expanduser()
     if path.exists():
         return path
+    if isinstance(model, Path):
+        raise ModelLoadError(f"no such model directory: {model} (a pathlib.Path is always a local folder)")
     text = str(model)
     if not is_hub_id(text):
         hint = f" (names are lower-case: {text.lower()!r})" if text.lower() in MODEL_NAMES else ""
@@ -125,7 +127,8 @@ def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) 
             else "the Hub cannot be reached; connect to the network once to download it"
         )
         raise ModelLoadError(
-            f"{repo_id} (revision {revision or 'main'}) is not in the local Hugging Face cache and {why}"
+            f"{repo_id} is no local folder, and as a Hub id (revision {revision or 'main'}) it is not in the "
+            f"local Hugging Face cache and {why}"
         ) from None
     except RepositoryNotFoundError:
         raise ModelLoadError(

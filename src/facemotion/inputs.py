@@ -25,9 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facemotion.io import IMAGE_SUFFIXES, readable
-
-VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
+from facemotion.io import IMAGE_SUFFIXES, VIDEO_SUFFIXES, readable
 
 
 def is_video(path: str | Path) -> bool:

@@ -74,6 +74,8 @@ IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".webp", ".avif", ".tif", ".tiff", ".gif", ".jp2", ".j2k"}
     | HEIF_SUFFIXES
 )
+#: Files analysed as videos (`facemotion.inputs.is_video` adds animated GIFs).
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
 
 #: Anything accepted as one image: a path, an (H, W[, C]) array, or a PIL image.
 ImageLike: TypeAlias = "str | os.PathLike[str] | NDArray[Any] | PILImage"
@@ -158,6 +160,9 @@ def _read(source: ImageLike, limit: int, max_decoded: int | None) -> tuple[NDArr
         return _reduce_array(_check_array(source, limit, "the array"), max_decoded)
     if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image
         try:
+            if source.size[0] * source.size[1] <= limit:  # a larger one is refused by _from_pil, undecoded
+                with _PIL_LOAD_LOCK:  # one image opened lazily and shared by threads is decoded once
+                    source.load()
             return _from_pil(source, limit, "the PIL image", max_decoded)
         except ImageReadError:
             raise
@@ -375,8 +380,14 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
             f"{path} is refused as a decompression bomb: over the limit of Pillow's pixel guard ({err})"
         ) from None
     except UnidentifiedImageError:
-        tiff = path.suffix.lower() in (".tif", ".tiff")
-        hint = " (Pillow reads no TIFF of 3 or 4 float channels: save it as 8- or 16-bit)" if tiff else ""
+        suffix = path.suffix.lower()
+        hint = (
+            " (Pillow reads no TIFF of 3 or 4 float channels: save it as 8- or 16-bit)"
+            if suffix in (".tif", ".tiff")
+            else " (a video: facemotion.apps.video.analyze_video or `facemotion video`)"
+            if suffix in VIDEO_SUFFIXES
+            else ""
+        )
         raise ImageReadError(f"{path} is not an image file Pillow can read{hint}") from None
     except PermissionError:
         raise ImageReadError(f"{path} cannot be read: permission denied") from None
@@ -386,6 +397,9 @@ def _read_file(path: Path, limit: int, max_decoded: int | None) -> tuple[NDArray
         raise ImageReadError(f"{path} cannot be decoded: {type(err).__name__}: {err}") from None
 
 
+#: Held while a PIL image handed in is loaded: Pillow's lazy ``load()`` is not thread-safe, and
+#: one ``Image.open`` result shared by threads gave other boxes or false "truncated" errors.
+_PIL_LOAD_LOCK = threading.Lock()
 #: Held while Pillow parses a header: `warnings.catch_warnings` changes process-wide state,
 #: so two reads must not interleave there (decoding itself runs in parallel).
 _HEADER_LOCK = threading.Lock()

@@ -44,7 +44,8 @@ class FaceEmotion:
     """The emotion of one face.
 
     Attributes:
-        label: the most probable of the nine emotions.
+        label: the most probable of the nine emotions (an exact tie, which the int8 model's
+            quantised probabilities allow, goes to the one first in ``EMOTIONS``).
         score: its probability.
         probabilities: probability of every label, in ``EMOTIONS`` order.
         valence: pleasantness in [-1, 1], to `AFFECT_DECIMALS` (2) decimals.
@@ -95,9 +96,13 @@ class Faces(list[FaceT]):
     {'faces': [], 'error': 'x.jpg: no such file'}
     """
 
-    def __init__(self, faces: Iterable[FaceT] = (), error: str | None = None) -> None:
+    def __init__(
+        self, faces: Iterable[FaceT] = (), error: str | None = None, face_type: type[FaceT] | None = None
+    ) -> None:
         super().__init__(faces)
         self.error = error
+        #: `FaceEmotion` or `FaceAffect` (what `predict` made; ``None``: unknown): the columns of an empty table.
+        self.face_type = face_type
 
     def to_dict(self) -> dict[str, Any]:
         """``{"faces": [each face's to_dict()], "error": error}``: JSON-ready."""
@@ -105,7 +110,7 @@ class Faces(list[FaceT]):
 
     def to_pandas(self) -> Any:
         """One row per face (needs pandas): `faces_to_pandas`."""
-        return faces_to_pandas(self)
+        return faces_to_pandas(self, self.face_type)
 
     def __repr__(self) -> str:
         return f"Faces({list.__repr__(self)}, error={self.error!r})" if self.error else list.__repr__(self)
@@ -115,7 +120,8 @@ class Faces(list[FaceT]):
 class GroupMood:
     """The mood of the people in one image.
 
-    ``mean_valence`` / ``mean_arousal`` are ``None`` when no face was found.
+    ``mean_valence`` / ``mean_arousal`` are ``None`` when no face was found. ``error``: why the
+    image could not be read, when ``analyze_group(..., errors="skip")`` skipped it (no faces then).
     """
 
     faces: tuple[FaceEmotion, ...]
@@ -123,6 +129,7 @@ class GroupMood:
     mean_arousal: float | None
     emotion_shares: dict[str, float] = field(default_factory=dict)
     dominant_emotion: str | None = None
+    error: str | None = None
 
     @property
     def count(self) -> int:
@@ -130,9 +137,16 @@ class GroupMood:
 
     @classmethod
     def from_faces(cls, faces: Sequence[FaceEmotion]) -> GroupMood:
-        """Summarise faces: mean valence/arousal, the share of each top label, the commonest one."""
+        """Summarise faces (`EmotionClassifier.predict`'s): mean valence/arousal, the share of each top
+        label, the commonest one; the ``error`` of a skipped input is kept."""
+        error = getattr(faces, "error", None)
         if not faces:
-            return cls((), None, None, {label: 0.0 for label in EMOTIONS}, None)
+            return cls((), None, None, {label: 0.0 for label in EMOTIONS}, None, error)
+        if not all(isinstance(f, FaceEmotion) for f in faces):
+            raise TypeError(
+                "GroupMood.from_faces takes the faces of EmotionClassifier.predict (FaceEmotion), "
+                f"not {type(next(f for f in faces if not isinstance(f, FaceEmotion))).__name__}"
+            )
         n = len(faces)
         shares = {label: sum(f.label == label for f in faces) / n for label in EMOTIONS}
         dominant = max(EMOTIONS, key=lambda label: (shares[label], sum(f.probabilities[label] for f in faces)))
@@ -142,6 +156,7 @@ class GroupMood:
             sum(f.arousal for f in faces) / n,
             shares,
             dominant,
+            error,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,6 +167,7 @@ class GroupMood:
             "emotion_shares": dict(self.emotion_shares),
             "dominant_emotion": self.dominant_emotion,
             "faces": [f.to_dict() for f in self.faces],
+            "error": self.error,
         }
 
     def to_pandas(self) -> Any:
@@ -159,9 +175,9 @@ class GroupMood:
         return faces_to_pandas(self.faces)
 
 
-def faces_to_pandas(faces: Sequence[FaceEmotion | FaceAffect]) -> Any:
+def faces_to_pandas(faces: Sequence[FaceEmotion | FaceAffect], face_type: type[Any] | None = None) -> Any:
     """A pandas DataFrame with one row per face and one column per label probability
-    (no face: no row, and the columns of `FaceEmotion`)."""
+    (no face: no row, and the columns of ``face_type``, by default `FaceEmotion`)."""
     from facemotion.extras import require
 
     pd = require("pandas", "pandas")
@@ -171,6 +187,8 @@ def faces_to_pandas(faces: Sequence[FaceEmotion | FaceAffect]) -> Any:
         row.update({f"p_{k}": v for k, v in row.pop("probabilities", {}).items()})
         rows.append(row)
     if not rows:
+        if face_type is FaceAffect:
+            return pd.DataFrame(columns=[f.name for f in fields(FaceAffect)])
         columns = [f.name for f in fields(FaceEmotion) if f.name != "probabilities"] + [f"p_{k}" for k in EMOTIONS]
         return pd.DataFrame(columns=columns)
     return pd.DataFrame(rows)

@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 
 from facemotion.apps.wording import bound
 from facemotion.errors import FacemotionError, ImageReadError, OptionError
-from facemotion.inputs import VIDEO_SUFFIXES, expand_inputs, is_video, no_inputs_message
-from facemotion.io import IMAGE_SUFFIXES, ImageLike, read_image_reduced, readable
+from facemotion.inputs import expand_inputs, is_video, no_inputs_message
+from facemotion.io import IMAGE_SUFFIXES, VIDEO_SUFFIXES, ImageLike, read_image_reduced, readable
 from facemotion.labels import EMOTIONS
 from facemotion.options import is_whole_number
 from facemotion.results import scaled_box

@@ -73,13 +73,17 @@ _COMPARE_FOOTER = ("inputs", "analyzed_at", "facemotion_version", "model", "mode
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    from facemotion.draw import percent
+
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("facemotion.apps", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["percent"] = percent  # scores as the pictures write them (never "100 %")
+    return environment
 
 
 def _render(template: str, path: str | Path, **context: Any) -> Path:

@@ -664,9 +664,16 @@ def _csv_value(value: Any) -> Any:
     return round(value, 6) if isinstance(value, float) and math.isfinite(value) else value
 
 
+def _model_name(source: str | None, path: Any) -> str | None:
+    """A bundled name or Hub id as given (``default``), a local folder by its name only (no path of this machine)."""
+    if source and not Path(source).is_absolute():
+        return source
+    return Path(path).name if path is not None else None
+
+
 def model_metadata(model: Any, detector: str) -> dict[str, Any]:
     """What made a result, for a report's footer: ``analyzed_at``, ``facemotion_version``, ``model``
-    (its folder's name), ``model_version``, ``model_metrics`` (the model card's measured figures),
+    (a bundled name or Hub id as in batch records, a folder by its name), ``model_version``, ``model_metrics`` (the model card's measured figures),
     ``runtime`` and ``detector`` (a `facemotion.runtime.FaceModel` and a detector's name)."""
     from facemotion import __version__
 
@@ -675,7 +682,7 @@ def model_metadata(model: Any, detector: str) -> dict[str, Any]:
     return {
         "analyzed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "facemotion_version": __version__,
-        "model": Path(model_path).name if model_path is not None else None,
+        "model": _model_name(getattr(model, "source", None), model_path),
         "model_version": getattr(config, "version", None),
         "model_metrics": dict(getattr(getattr(config, "card", None), "metrics", None) or {}),
         "runtime": getattr(model, "runtime", None),

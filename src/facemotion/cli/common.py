@@ -67,7 +67,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         default=None,
-        help="model name (default; fast/accurate when bundled), a model directory (./NAME for a folder named "
+        help="model name (default, fast; accurate when bundled), a model directory (./NAME for a folder named "
         "like a model) or a Hub id",
     )
     p.add_argument("--revision", default=None, help="Hub revision (tag, branch or commit)")

@@ -93,10 +93,21 @@ def _report(run: Any, header: str) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from facemotion.artifact import check_output_folder
-    from facemotion.errors import FacemotionError
+    from facemotion.artifact import check_output_folder, check_writable
+    from facemotion.errors import FacemotionError, OutputError
 
-    check_output_folder(Path(args.out).resolve(), args.overwrite)  # before any work
+    out = Path(args.out).resolve()
+    work = Path(args.work).resolve() if args.work else out.with_name(f"{out.name}_work")
+    check_output_folder(out, args.overwrite)  # before any work
+    for folder, what in ((out, "the model folder"), (work, "the work folder")):
+        if folder.is_relative_to(Path(args.data_dir).resolve()):
+            raise OutputError(
+                f"{what} {folder} lies inside the training data {args.data_dir}: later runs would take it for an "
+                "emotion folder; put it elsewhere"
+            )
+        check_writable(folder, what)
+    if work.exists() and not work.is_dir():
+        raise OutputError(f"the work folder {work} is an existing file; give a folder (--work)")
     if args.distill_initial is not None and not args.init:
         raise FacemotionError("--distill-initial needs --init: a network trained from scratch has nothing to keep")
     _load_keras()
@@ -106,11 +117,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         return _finetune_from(args, card) if args.init else _from_scratch(args, card)
     except KeyboardInterrupt:
-        work = args.work or f"{Path(args.out).resolve()}_work"
-        print(
-            f"facemotion: interrupted; {work} keeps the finished epochs: the same command resumes from there",
-            file=sys.stderr,
-        )
+        if (work / "history.csv").is_file():
+            said = f"{work} keeps the finished epochs: the same command resumes from there"
+        else:
+            said = "no epoch had finished"
+        print(f"facemotion: interrupted; {said}", file=sys.stderr)
         raise
 
 

@@ -109,7 +109,7 @@ def _video_text(s: dict[str, Any], out: Path) -> str:
         f"{s['frames_analyzed']} analysed, {s['frames_skipped']} skipped, {s['frames_unreadable']} unreadable"
         + (f", {s['frames_not_reached']} not reached" if s["frames_not_reached"] else ""),
         (
-            f"{_count(s['faces'], 'face reading')}, {s['faces_used']} used; {s['left_out_sentence']}"
+            f"{_count(s['faces'], 'face reading')}, {s['faces_used']} used. {s['left_out_sentence']}"
             if s["faces"]
             else f"no face found in the {s['frames_analyzed']} analysed frames"
         ),

@@ -81,6 +81,56 @@ def clip_box(box: tuple[float, float, float, float], width: int, height: int) ->
     return x0, y0, x1 - x0, y1 - y0
 
 
+#: A face cut by the image's edge may frame (``full_box``) at most this many times the image's longer side.
+FULL_BOX_MAX = 2.0
+
+
+def checked_face(face: DetectedFace, width: int, height: int) -> DetectedFace:
+    """``face`` as the pipeline needs it (plain numbers, box clipped to the ``width`` × ``height`` image),
+    or a ``ValueError`` saying what is wrong: a detector of your own is checked before its faces are cut.
+
+    A box reaching past the edge is clipped and keeps its framing as ``full_box``; landmarks without
+    both eyes are dropped (`as_landmarks`).
+
+    >>> checked_face(DetectedFace((-10, 5, 40, 40), 0.9), 100, 100)
+    DetectedFace(box=(0, 5, 30, 40), score=0.9, landmarks=None, full_box=(-10.0, 5.0, 40.0, 40.0))
+    >>> checked_face(DetectedFace((200, 5, 40, 40), 0.9), 100, 100)
+    Traceback (most recent call last):
+    ...
+    ValueError: box (200, 5, 40, 40) lies outside the 100×100 image (or is under 2 px)
+    """
+    x, y, w, h = _finite_numbers(face.box, 4, "box")
+    box = (x, y, w, h)
+    clipped = clip_box(box, width, height) if box[2] >= 1 and box[3] >= 1 else None
+    if clipped is None:
+        raise ValueError(f"box {face.box!r:.80} lies outside the {width}×{height} image (or is under 2 px)")
+    full = box if clipped != box else None
+    if face.full_box is not None:
+        fx, fy, fw, fh = _finite_numbers(face.full_box, 4, "full_box")
+        full = (fx, fy, fw, fh)
+    if full is not None and not (min(full[2:]) > 0 and max(full[2:]) <= FULL_BOX_MAX * max(width, height)):
+        raise ValueError(f"full_box {face.full_box or face.box!r:.80} is no face's framing in a {width}×{height} image")
+    if not (is_real_number(face.score) and 0.0 <= float(face.score) <= 1.0):
+        raise ValueError(f"score {face.score!r:.80} is not a confidence from 0 to 1")
+    marks = None
+    if face.landmarks is not None:
+        if not isinstance(face.landmarks, Mapping):
+            raise ValueError(f"landmarks {face.landmarks!r:.80} are not a mapping of names to (x, y) points")
+        points = {k: _finite_numbers(v, 2, f"landmark {k!r}") for k, v in face.landmarks.items() if k in LANDMARKS}
+        marks = as_landmarks(points)
+    return DetectedFace(clipped, float(face.score), marks, full)
+
+
+def _finite_numbers(values: object, count: int, what: str) -> tuple[float, ...]:
+    try:
+        numbers = tuple(float(v) for v in values)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        numbers = ()
+    if len(numbers) != count or not all(math.isfinite(v) for v in numbers):
+        raise ValueError(f"{what} {values!r:.80} is not {count} finite numbers")
+    return numbers
+
+
 def iou(a: Sequence[float], b: Sequence[float]) -> float:
     """Intersection over union of two ``(x, y, w, h)`` boxes.
 

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from facemotion.errors import FacemotionError
 from facemotion.extras import require
-from facemotion.inputs import VIDEO_SUFFIXES, Skipped, no_inputs_message
+from facemotion.inputs import Skipped, no_inputs_message
+from facemotion.io import VIDEO_SUFFIXES
 from facemotion.scale.contract import RecordLog, parquet_rows, resume, run_settings, source_key, write_parquet
 from facemotion.scale.planning import SUFFIXES, expand_batch_inputs, input_id, plan_tasks
 from facemotion.scale.reports import report_folder, write_video_report

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Literal
 
 from facemotion.errors import FacemotionError
-from facemotion.inputs import VIDEO_SUFFIXES, Skipped, expand_inputs, is_video
-from facemotion.io import IMAGE_SUFFIXES
+from facemotion.inputs import Skipped, expand_inputs, is_video
+from facemotion.io import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from facemotion.scale.contract import resolved_path
 from facemotion.scale.local_copy import LocalCopy
 

@@ -51,6 +51,29 @@ class FaceDataset:
     affect: NDArray[np.float32]
     paths: list[str]
 
+    def __post_init__(self) -> None:
+        """Refuse what would train silently wrong: 0–1 float faces, parts of other lengths."""
+        images = np.asarray(self.images)
+        if images.dtype != np.uint8 or images.ndim != 4:
+            raise DatasetError(
+                f"FaceDataset.images must be (N, S, S, C) uint8 faces (0–255), got {images.dtype} of shape "
+                f"{images.shape}; scale float faces with (x * 255).round().astype(np.uint8)"
+            )
+        sizes = {
+            "images": len(images),
+            "labels": len(self.labels),
+            "soft_labels": len(self.soft_labels),
+            "affect": len(self.affect),
+            "paths": len(self.paths),
+        }
+        if len(set(sizes.values())) > 1:
+            raise DatasetError(f"FaceDataset parts differ in length: {sizes}")
+        if np.shape(self.soft_labels)[1:] != (len(EMOTIONS),) or np.shape(self.affect)[1:] != (2,):
+            raise DatasetError(
+                f"FaceDataset.soft_labels must be (N, {len(EMOTIONS)}) and affect (N, 2), got "
+                f"{np.shape(self.soft_labels)} and {np.shape(self.affect)}"
+            )
+
     def __len__(self) -> int:
         return len(self.labels)
 
@@ -106,6 +129,7 @@ def list_image_folder(root: str | Path) -> list[tuple[Path, int]]:
         for path in expand_inputs([folder]).files  # as `facemotion analyze` searches a folder
         if not any(part.startswith(".") for part in path.relative_to(folder).parts)
     ]
+    items = _one_label_per_file(items)
     loose = [p.name for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
     if loose:
         log.warning(
@@ -117,6 +141,29 @@ def list_image_folder(root: str | Path) -> list[tuple[Path, int]]:
     if not items:
         raise DatasetError(f"no images found under {root} (expected {root}/<emotion>/<image>)")
     return items
+
+
+def _one_label_per_file(items: list[tuple[Path, int]]) -> list[tuple[Path, int]]:
+    """Each file once: one reached twice through links keeps its first place; one that links put under
+    two emotions is left out, with a warning (it was trained on with both labels)."""
+    labels: dict[Path, set[int]] = {}
+    for path, label in items:
+        labels.setdefault(path.resolve(), set()).add(label)
+    torn = {real for real, found in labels.items() if len(found) > 1}
+    if torn:
+        log.warning(
+            "%d image(s) lie under two or more emotions (through links) and are not used: %s",
+            len(torn),
+            ", ".join(sorted(str(p) for p in torn)[:3]) + (" …" if len(torn) > 3 else ""),
+        )
+    seen: set[Path] = set()
+    kept = []
+    for path, label in items:
+        real = path.resolve()
+        if real not in torn and real not in seen:
+            seen.add(real)
+            kept.append((path, label))
+    return kept
 
 
 def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[NDArray[np.uint8], list[int]]:
@@ -143,12 +190,14 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
             if not found:
                 log.warning("skipping %s: no face found", path)
                 continue
-            image = crop_face(image, max(found, key=lambda f: f.score), prep.margin)
-        faces.append(image)
+            if len(found) > 1:
+                log.warning("%s: %d faces found, the largest is used", path, len(found))
+            image = crop_face(image, max(found, key=lambda f: f.box[2] * f.box[3]), prep.margin)
+        faces.append(resize_faces([image], prep)[0])  # at once: a folder of 12-MP photos held whole needs ~36 MB each
         kept.append(i)
-    return (
-        resize_faces(faces, prep) if faces else np.zeros((0, prep.input_size, prep.input_size, prep.channels), np.uint8)
-    ), kept
+    if not faces:
+        return np.zeros((0, prep.input_size, prep.input_size, prep.channels), np.uint8), kept
+    return np.stack(faces), kept
 
 
 def load_image_folder(

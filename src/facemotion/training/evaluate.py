@@ -260,27 +260,27 @@ def evaluate_folder(
     unreadable = 0
     for start in range(0, len(items), batch):
         chunk = items[start : start + batch]
+        if not crops:  # predict reads one photo at a time (reduced when large) and keeps only its face crops
+            for found, (_, label) in zip(classifier.predict([p for p, _ in chunk], errors="skip"), chunk, strict=True):
+                if found.error is not None:
+                    log.warning("skipping %s", found.error)
+                    unreadable += 1
+                elif not found:
+                    missed.append(label)
+                else:
+                    face = max(found, key=lambda f: (f.box[2] * f.box[3]) if f.box else 0)
+                    probs.append(np.array(list(face.probabilities.values()), np.float32))
+                    true.append(label)
+            continue
         images: list[ImageLike] = []
-        labels: list[int] = []
         for path, label in chunk:
             try:
                 images.append(read_image(path))
-                labels.append(label)
+                true.append(label)
             except FacemotionError as err:
                 log.warning("skipping %s: %s", path, err)
                 unreadable += 1
-        if crops:
-            faces = classifier.predict_faces(images)
-            probs.extend(np.array([list(f.probabilities.values()) for f in faces], np.float32))
-            true.extend(labels)
-            continue
-        for found, label in zip(classifier.predict(images), labels, strict=True):  # one model call per chunk
-            if not found:
-                missed.append(label)
-                continue
-            face = max(found, key=lambda f: (f.box[2] * f.box[3]) if f.box else 0)
-            probs.append(np.array(list(face.probabilities.values()), np.float32))
-            true.append(label)
+        probs.extend(np.array([list(f.probabilities.values()) for f in classifier.predict_faces(images)], np.float32))
     if not true:
         raise FacemotionError(f"no face could be evaluated under {root}")
     if unreadable:

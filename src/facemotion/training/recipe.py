@@ -25,7 +25,13 @@ from facemotion.preprocessing import Preprocessing
 from facemotion.training.augment import Augmentation
 from facemotion.training.datasets import FaceDataset
 from facemotion.training.quiet import native_output_silenced
-from facemotion.training.trainer import FaceBatches, StudentCheckpoint, TrainingModel, WallClockCosine
+from facemotion.training.trainer import (
+    FaceBatches,
+    SafeBackupAndRestore,
+    StudentCheckpoint,
+    TrainingModel,
+    WallClockCosine,
+)
 
 log = logging.getLogger(__name__)
 
@@ -397,7 +403,7 @@ def finetune(
         )
     callbacks = [
         *(callbacks or []),
-        keras.callbacks.BackupAndRestore(str(work / "backup")),
+        SafeBackupAndRestore(str(work / "backup")),
         StudentCheckpoint(work / "last.keras"),
         keras.callbacks.CSVLogger(str(work / "history.csv"), append=True),
     ]

@@ -217,6 +217,11 @@ def train_and_save(
 
     out = Path(out).resolve()  # "." has a name too
     check_output_folder(out, overwrite)
+    if len(present := sorted({EMOTIONS[k] for k in train.labels.tolist()})) < 2:
+        raise DatasetError(
+            f"the training faces show {' and '.join(present) or 'no emotion'} only: telling emotions apart needs "
+            "faces of at least two (with one, the emotion loss is masked to 0 and only valence–arousal would train)"
+        )
     holdout = "the --val folder"
     if val is None:
         train, val = split_validation(train)
@@ -229,8 +234,13 @@ def train_and_save(
         )
     if not len(val):
         raise DatasetError(
-            "no hold-out faces to choose the best epoch on: give a --val folder, or at least two faces "
-            "in some emotion (20 % of each emotion with two faces or more is held out)"
+            "no hold-out faces to choose the best epoch on: "
+            + (
+                "none of the --val folder's images could be read"
+                if holdout == "the --val folder"
+                else "give a --val folder, or at least two faces in some emotion (20 % of each emotion with two "
+                "faces or more is held out)"
+            )
         )
     work = Path(work_dir) if work_dir else out.with_name(out.name + "_work")
     before = classification_report(emotion_probabilities(model, val, prep), val.labels) if started_from else None

@@ -11,6 +11,7 @@ code trains on JAX (GPU) and TensorFlow (CPU).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.preprocessing import Preprocessing, normalize
 from facemotion.training.augment import Augmentation, mixup
@@ -203,7 +205,7 @@ class StudentCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.at_end:
-            self.model.student.save(self.path)
+            save_whole(self.model.student, self.path)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.at_end:
@@ -213,7 +215,40 @@ class StudentCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
             if value is None or (self.best is not None and self.sign * float(value) <= self.sign * self.best):
                 return
             self.best, self.best_epoch = float(value), epoch
-        self.model.student.save(self.path)
+        save_whole(self.model.student, self.path)
+
+
+def save_whole(model: keras.Model, path: Path) -> None:
+    """``model.save(path)`` that an interrupt cannot leave half written: saved beside it, then moved in."""
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    model.save(partial)
+    os.replace(partial, path)
+
+
+class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):  # type: ignore[misc]
+    """Keras's `BackupAndRestore`, with each file written beside and moved in (a Ctrl-C while it
+    wrote left weights that no later run could load), and a backup that cannot be restored
+    named in a `DatasetError` instead of a traceback from deep inside Keras."""
+
+    _weights_path: str
+
+    def _save_model(self) -> None:
+        final = self._weights_path
+        self._weights_path = str(Path(final).with_name(".partial.weights.h5"))
+        try:
+            super()._save_model()
+            os.replace(self._weights_path, final)
+        finally:
+            self._weights_path = final
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        try:
+            super().on_train_begin(logs)
+        except Exception as err:
+            raise DatasetError(
+                f"the backup of an interrupted run in {self.backup_dir} cannot be restored "
+                f"({type(err).__name__}: {str(err)[:200]}); delete that folder to start this run again"
+            ) from None
 
 
 class WallClockCosine(keras.callbacks.Callback):  # type: ignore[misc]
