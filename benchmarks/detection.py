@@ -24,7 +24,8 @@ photos at 30 %, 20 % and 12 % of their brightness, with sensor noise) and overex
 (`washed_out`: each value's distance to white cut to 30 %).
 
 Below the table, a crowd: the 1,500-px mosaic repeated 3×3 (4,500 px, 387 faces of 39 px),
-with the default detector and with the tiles of its 2,048-px copy alone.
+with the default detector and with the tiles of its 2,048-px copy alone; and contact sheets
+of portraits (`sheets`), with and without the short-range model's windows.
 """
 
 from __future__ import annotations
@@ -258,6 +259,37 @@ def crowd(groups: Path, boxes: dict[str, list[dict[str, float]]]) -> str:
     return f"crowd, 4,500 px, faces of 39 px: default {cells[0]}; the 2,048-px copy's tiles alone {cells[1]}"
 
 
+#: Contact sheets of portraits: (rows, columns, cell side in px, gap in px).
+SHEETS = [(1, 2, 200, 0), (2, 3, 200, 10), (2, 3, 120, 4), (1, 6, 150, 0), (6, 1, 150, 0), (3, 3, 300, 0)]
+SHEETS += [(4, 6, 250, 0), (4, 6, 100, 0), (5, 8, 128, 2), (2, 4, 400, 20), (3, 4, 64, 2)]
+
+
+def sheets(portraits: Path) -> str:
+    """Portraits side by side (`SHEETS`: rows, columns, grids of 2 to 40 tight faces of 64–400 px on white):
+    cells whose face is found, with the default detector and without its windows (before them)."""
+    files = sorted((portraits / "happy").iterdir())[:40:2] + sorted((portraits / "surprise").iterdir())[:8]
+    cells = [cv2.resize(read_image(f), (256, 256), interpolation=cv2.INTER_AREA) for f in files]
+    without = BlazeFaceDetector()
+    without._window_side = lambda *args: 0  # type: ignore[method-assign]
+    totals, layouts = [0, 0], []
+    for rows, columns, side, gap in SHEETS:
+        sheet = np.full((rows * (side + gap) + gap, columns * (side + gap) + gap, 3), 255, np.uint8)
+        for k in range(rows * columns):
+            y, x = gap + (k // columns) * (side + gap), gap + (k % columns) * (side + gap)
+            sheet[y : y + side, x : x + side] = cv2.resize(cells[k % len(cells)], (side, side))
+        found = []
+        for detector in (BlazeFaceDetector(), without):
+            centres = {
+                ((fy + fh / 2) // (side + gap), (fx + fw / 2) // (side + gap))
+                for fx, fy, fw, fh in (f.box for f in detector.detect(sheet))
+            }
+            found.append(len(centres))
+        totals = [t + f for t, f in zip(totals, found, strict=True)]
+        layouts.append(f"{rows}×{columns} of {side} px: {found[0]} ({found[1]})")
+    faces = sum(r * c for r, c, _, _ in SHEETS)
+    return f"contact sheets of portraits, faces found (without windows): {'; '.join(layouts)}; all {totals[0]} ({totals[1]}) of {faces}"
+
+
 def detectors() -> list[tuple[str, BlazeFaceDetector]]:
     """The rows of the table."""
     return [
@@ -337,6 +369,7 @@ def main() -> None:
             flush=True,
         )
     print("\n" + crowd(groups, boxes))
+    print("\n" + sheets(SHARED / "data" / "portraits"))
 
 
 if __name__ == "__main__":

@@ -158,9 +158,9 @@ EXPOSED_MEAN = 110.0
 #: ``WINDOW_MIN_SHARE`` of the photo's shorter side, the short-range model also looks at
 #: square windows ``WINDOW_FACES`` times their median side, overlapping by half (`windows`,
 #: at most ``MAX_WINDOWS``; bordered by ``WINDOW_PAD``), and adds the faces no other pass
-#: found. 11 sheets of 2–40 tight portraits (143 faces): 126 → 128 found with sharp colour
-#: faces, 128 → 136 with the portraits set's (a column of six: 4 → 6); the VOC group photos
-#: (faces under a fifth of the photo) are not searched so, and keep their time.
+#: found. 11 sheets of 2–40 tight portraits (143 faces, `benchmarks/detection.py`): 128 →
+#: 136 found (a column of six: 4 → 6); the VOC group photos (faces under a fifth of the
+#: photo) are not searched so, and keep their time.
 WINDOW_MIN_SHARE = 0.2
 WINDOW_FACES = 2.5
 WINDOW_PAD = 0.25
