@@ -245,3 +245,18 @@ def test_what_a_notebook_user_gets_wrong_is_answered(astronaut: np.ndarray) -> N
     regressor, blank = ValenceArousalRegressor(), np.zeros((64, 64, 3), np.uint8)
     affect = list(regressor.predict(astronaut).to_pandas().columns)
     assert affect[:2] == ["valence", "arousal"] and list(regressor.predict(blank).to_pandas().columns) == affect
+
+
+def test_a_close_up_whose_face_reaches_past_every_edge_is_read() -> None:
+    """The default detector keeps faces of which a quarter is in the photo: their framing reached 2.2 times
+    the photo's side, and the check of detectors' faces (a limit of 2) turned them into errors."""
+    from facemotion import EmotionClassifier
+    from facemotion.io import read_image
+
+    from conftest import DATA, need
+
+    image = read_image(need(DATA / "portraits" / "happy" / "Anderson_Varejao_0001.jpg"))
+    height, width = image.shape[:2]
+    close_up = image[height // 4 : height // 4 + height // 2, width // 4 : width // 4 + width // 2]
+    (face,) = EmotionClassifier().predict(close_up)
+    assert face.box == (0, 0, close_up.shape[1], close_up.shape[0])

@@ -258,6 +258,17 @@ def check_writable(folder: Path, what: str) -> None:
         raise OutputError(f"{what} {folder} cannot be written: {err.strerror or err} in {existing}") from None
 
 
+def check_training_outputs(out: Path, work: Path) -> None:
+    """Refuse, before any work, model and work folders that could not be written (`check_writable`):
+    the model is first written beside ``out``, in its parent."""
+    for folder, what in (
+        (out.parent, "the model folder's parent"),
+        (out, "the model folder"),
+        (work, "the work folder"),
+    ):
+        check_writable(folder, what)
+
+
 def save_pretrained(
     model: keras.Model,
     directory: str | Path,

@@ -93,7 +93,7 @@ def _report(run: Any, header: str) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from facemotion.artifact import check_output_folder, check_writable
+    from facemotion.artifact import check_output_folder, check_training_outputs
     from facemotion.errors import FacemotionError, OutputError
 
     out = Path(args.out).resolve()
@@ -105,9 +105,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"{what} {folder} lies inside the training data {args.data_dir}: later runs would take it for an "
                 "emotion folder; put it elsewhere"
             )
-        check_writable(folder, what)
-    if work.exists() and not work.is_dir():
-        raise OutputError(f"the work folder {work} is an existing file; give a folder (--work)")
+    check_training_outputs(out, work)
     if args.distill_initial is not None and not args.init:
         raise FacemotionError("--distill-initial needs --init: a network trained from scratch has nothing to keep")
     _load_keras()
@@ -117,7 +115,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         return _finetune_from(args, card) if args.init else _from_scratch(args, card)
     except KeyboardInterrupt:
-        if (work / "history.csv").is_file():
+        if (work / "backup" / "training_metadata.json").is_file():  # written when an epoch ends
             said = f"{work} keeps the finished epochs: the same command resumes from there"
         else:
             said = "no epoch had finished"

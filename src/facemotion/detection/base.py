@@ -81,8 +81,10 @@ def clip_box(box: tuple[float, float, float, float], width: int, height: int) ->
     return x0, y0, x1 - x0, y1 - y0
 
 
-#: A face cut by the image's edge may frame (``full_box``) at most this many times the image's longer side.
-FULL_BOX_MAX = 2.0
+#: A face cut by the image's edge may frame (``full_box``) at most this many times the image's longer side:
+#: the default detector keeps a face of which a quarter lies in the photo (its ``MIN_VISIBLE``), so a
+#: close-up's framing reaches 4 times the side (2.24 measured); a box of 10⁷ px is refused.
+FULL_BOX_MAX = 4.5
 
 
 def checked_face(face: DetectedFace, width: int, height: int) -> DetectedFace:
@@ -109,7 +111,7 @@ def checked_face(face: DetectedFace, width: int, height: int) -> DetectedFace:
         fx, fy, fw, fh = _finite_numbers(face.full_box, 4, "full_box")
         full = (fx, fy, fw, fh)
     if full is not None and not (min(full[2:]) > 0 and max(full[2:]) <= FULL_BOX_MAX * max(width, height)):
-        raise ValueError(f"full_box {face.full_box or face.box!r:.80} is no face's framing in a {width}×{height} image")
+        raise ValueError(f"full_box {full} is no face's framing in a {width}×{height} image")
     if not (is_real_number(face.score) and 0.0 <= float(face.score) <= 1.0):
         raise ValueError(f"score {face.score!r:.80} is not a confidence from 0 to 1")
     marks = None

@@ -144,25 +144,29 @@ def list_image_folder(root: str | Path) -> list[tuple[Path, int]]:
 
 
 def _one_label_per_file(items: list[tuple[Path, int]]) -> list[tuple[Path, int]]:
-    """Each file once: one reached twice through links keeps its first place; one that links put under
+    """Each file once: one reached twice (links, hard links) keeps its first place; one that links put under
     two emotions is left out, with a warning (it was trained on with both labels)."""
-    labels: dict[Path, set[int]] = {}
-    for path, label in items:
-        labels.setdefault(path.resolve(), set()).add(label)
-    torn = {real for real, found in labels.items() if len(found) > 1}
+    keys = []
+    for path, _ in items:
+        info = path.stat()  # one call a file: (device, inode) names it through any link
+        keys.append((info.st_dev, info.st_ino))
+    labels: dict[tuple[int, int], set[int]] = {}
+    for key, (_, label) in zip(keys, items, strict=True):
+        labels.setdefault(key, set()).add(label)
+    torn = {key for key, found in labels.items() if len(found) > 1}
     if torn:
+        names = sorted(str(path) for key, (path, _) in zip(keys, items, strict=True) if key in torn)
         log.warning(
             "%d image(s) lie under two or more emotions (through links) and are not used: %s",
             len(torn),
-            ", ".join(sorted(str(p) for p in torn)[:3]) + (" …" if len(torn) > 3 else ""),
+            ", ".join(names[:3]) + (" …" if len(names) > 3 else ""),
         )
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     kept = []
-    for path, label in items:
-        real = path.resolve()
-        if real not in torn and real not in seen:
-            seen.add(real)
-            kept.append((path, label))
+    for key, item in zip(keys, items, strict=True):
+        if key not in torn and key not in seen:
+            seen.add(key)
+            kept.append(item)
     return kept
 
 
@@ -177,6 +181,7 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
         detector = get_detector()
     faces: list[NDArray[Any]] = []
     kept: list[int] = []
+    crowded: list[str] = []
     for i, path in enumerate(tqdm(paths, desc="reading images", unit="img", leave=False, disable=None)):
         try:
             image = read_image(path)
@@ -191,10 +196,16 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
                 log.warning("skipping %s: no face found", path)
                 continue
             if len(found) > 1:
-                log.warning("%s: %d faces found, the largest is used", path, len(found))
+                crowded.append(path.name)
             image = crop_face(image, max(found, key=lambda f: f.box[2] * f.box[3]), prep.margin)
         faces.append(resize_faces([image], prep)[0])  # at once: a folder of 12-MP photos held whole needs ~36 MB each
         kept.append(i)
+    if crowded:
+        log.warning(
+            "%d photo(s) show more than one face; the largest is used: %s",
+            len(crowded),
+            ", ".join(crowded[:3]) + (" …" if len(crowded) > 3 else ""),
+        )
     if not faces:
         return np.zeros((0, prep.input_size, prep.input_size, prep.channels), np.uint8), kept
     return np.stack(faces), kept

@@ -263,7 +263,7 @@ def evaluate_folder(
         if not crops:  # predict reads one photo at a time (reduced when large) and keeps only its face crops
             for found, (_, label) in zip(classifier.predict([p for p, _ in chunk], errors="skip"), chunk, strict=True):
                 if found.error is not None:
-                    log.warning("skipping %s", found.error)
+                    log.warning("left out: %s", found.error)
                     unreadable += 1
                 elif not found:
                     missed.append(label)

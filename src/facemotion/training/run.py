@@ -13,7 +13,15 @@ from typing import Any
 import keras
 import numpy as np
 
-from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, ModelCard, check_output_folder, save_pretrained
+from facemotion.artifact import (
+    CARD_FILE,
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    ModelCard,
+    check_output_folder,
+    check_training_outputs,
+    save_pretrained,
+)
 from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, EMOTIONS
 from facemotion.preprocessing import Preprocessing, normalize
@@ -216,7 +224,9 @@ def train_and_save(
     from facemotion.training.transfer import split_validation
 
     out = Path(out).resolve()  # "." has a name too
+    work = Path(work_dir) if work_dir else out.with_name(out.name + "_work")
     check_output_folder(out, overwrite)
+    check_training_outputs(out, work)
     if len(present := sorted({EMOTIONS[k] for k in train.labels.tolist()})) < 2:
         raise DatasetError(
             f"the training faces show {' and '.join(present) or 'no emotion'} only: telling emotions apart needs "
@@ -242,7 +252,6 @@ def train_and_save(
                 "faces or more is held out)"
             )
         )
-    work = Path(work_dir) if work_dir else out.with_name(out.name + "_work")
     before = classification_report(emotion_probabilities(model, val, prep), val.labels) if started_from else None
     finetune(model, train, val, prep, work, config, callbacks=callbacks, verbose=verbose)
     rows = _history(work)

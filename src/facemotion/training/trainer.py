@@ -11,6 +11,7 @@ code trains on JAX (GPU) and TensorFlow (CPU).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -227,24 +228,28 @@ def save_whole(model: keras.Model, path: Path) -> None:
 
 class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):  # type: ignore[misc]
     """Keras's `BackupAndRestore`, with each file written beside and moved in (a Ctrl-C while it
-    wrote left weights that no later run could load), and a backup that cannot be restored
+    wrote left weights that no later run could load), the weights before the epoch count (a kill
+    between them repeats an epoch, never skips one), and a backup that cannot be restored
     named in a `DatasetError` instead of a traceback from deep inside Keras."""
 
     _weights_path: str
+    _training_metadata_path: str
 
     def _save_model(self) -> None:
-        final = self._weights_path
-        self._weights_path = str(Path(final).with_name(".partial.weights.h5"))
-        try:
-            super()._save_model()
-            os.replace(self._weights_path, final)
-        finally:
-            self._weights_path = final
+        Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
+        weights = Path(self._weights_path)
+        partial = weights.with_name(f".partial{weights.name}")
+        self.model.save_weights(filepath=str(partial), overwrite=True)
+        os.replace(partial, weights)
+        metadata = Path(self._training_metadata_path)
+        partial = metadata.with_name(f".partial{metadata.name}")
+        partial.write_text(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
+        os.replace(partial, metadata)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         try:
             super().on_train_begin(logs)
-        except Exception as err:
+        except (OSError, ValueError, KeyError) as err:  # h5py, Keras's object matching, a cut JSON file
             raise DatasetError(
                 f"the backup of an interrupted run in {self.backup_dir} cannot be restored "
                 f"({type(err).__name__}: {str(err)[:200]}); delete that folder to start this run again"
