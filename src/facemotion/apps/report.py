@@ -720,8 +720,23 @@ def comparison_report_html(result: GroupComparison, path: str | Path, *, names: 
             if skipped
             else "."
         ),
+        *(
+            f"{len(files)} photo{'s' if len(files) != 1 else ''} of {name} showed no face and added nothing to it "
+            "(a face turned away or too small); if those people differ from the others, the groups are biased."
+            for name, files in ((a, result.no_face_a), (b, result.no_face_b))
+            if files
+        ),
+        *(
+            [
+                f"{shared} file{'s are' if shared != 1 else ' is'} in both groups: this is not a comparison of two "
+                "different groups."
+            ]
+            if (shared := int(meta.get("files_in_both_groups") or 0))
+            else []
+        ),
         f"The interval and the test assume the {result.counted_as} are independent: many photos or videos of the "
-        "same few people make the interval look surer than it is.",
+        "same few people make the interval look surer than it is (each photo of the same five people counted "
+        "anew claimed a clear difference between two halves of one group about one time in four).",
         *model_caveats(dict(meta.get("model_metrics") or {})),
         *GENERAL_CAVEATS,
     ]

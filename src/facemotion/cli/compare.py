@@ -64,7 +64,7 @@ def add_compare_command(sub: Any) -> None:
         "compare",
         help="mood of group B minus group A (e.g. leaving minus entering), with confidence intervals",
         description="Compare the mood of two groups of faces: the difference of mean valence (pleasant vs "
-        "unpleasant) and arousal (excited vs calm), B minus A, with bootstrap confidence intervals and a "
+        "unpleasant) and arousal (excited vs calm), B minus A, with confidence intervals (Welch) and a "
         "permutation test. Unreadable files are skipped and listed.",
     )
     p.add_argument("a", help="group A: a folder of photos or a video (e.g. entering)")
@@ -83,13 +83,13 @@ def add_compare_command(sub: Any) -> None:
         "--seed",
         type=whole_number(0),
         default=0,
-        help="random seed of the bootstrap and permutation test (default 0: repeatable)",
+        help="random seed of the permutation test (default 0: repeatable)",
     )
     p.add_argument(
         "--resamples",
         type=whole_number(MIN_RESAMPLES),
         default=5000,
-        help=f"bootstrap and permutation resamples (default 5000, at least {MIN_RESAMPLES})",
+        help=f"permutation resamples (default 5000, at least {MIN_RESAMPLES})",
     )
     p.add_argument(
         "--report",
