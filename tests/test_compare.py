@@ -283,3 +283,22 @@ def test_photos_without_a_face_are_counted_and_reported(astronaut: np.ndarray, t
     assert len(result.to_dict()["no_face_b"]) == 2
     page = comparison_report_html(result, tmp_path / "r.html").read_text()
     assert "2 photos of leaving showed no face and added nothing to it" in page
+
+
+def test_copies_of_one_photo_count_once(
+    astronaut: np.ndarray, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """30 copies each of two portraits were "a clear difference" with a zero-width interval: two faces."""
+    from PIL import Image
+
+    from facemotion.api import EmotionClassifier
+    from facemotion.apps.compare import collect_group
+
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    Image.fromarray(astronaut).save(folder / "a.png")
+    for k in range(4):
+        (folder / f"copy{k}.png").write_bytes((folder / "a.png").read_bytes())
+    Image.fromarray(np.roll(astronaut, 40, axis=1)).save(folder / "other.png")
+    sample = collect_group(folder, EmotionClassifier())
+    assert sample.n == 2 and "4 photo(s) are copies of others in the same group" in caplog.text

@@ -7,6 +7,7 @@ counted and reported (``GroupComparison.skipped_a``/``skipped_b``), never a refu
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -483,7 +484,7 @@ def collect_group(
             reasons = "; ".join(f"{name}: {why}" for name, why in passed_over)
             raise FacemotionError(no_inputs_message([source]) + (f"; skipped {reasons}" if reasons else ""))
         videos = [f for f in found.files if is_video(f)]  # a cafe's door camera beside its photos: its people count
-        images = [f for f in found.files if f not in videos]
+        images = _distinct([f for f in found.files if f not in videos])
         parts = [_sample_of_images(images, classifier, crops=crops)] if images else []
         for video in videos:
             try:
@@ -513,17 +514,35 @@ def _joined(parts: Sequence[GroupSample]) -> GroupSample:
 
 
 def _distinct(items: list[Any]) -> list[Any]:
-    """``items`` without a file given twice (the same photo counted twice would narrow the interval)."""
+    """``items`` without a file given twice, or copied under another name (`_file_key`): the same photo
+    counted twice narrows the interval (30 copies each of two portraits were "a clear difference")."""
     seen: set[str] = set()
     out = []
     for item in items:
         if isinstance(item, (str, PathLike)):
-            key = os.path.realpath(item)
+            key = _file_key(item)
             if key in seen:
                 continue
             seen.add(key)
         out.append(item)
+    if len(out) < len(items):
+        log.warning("%d photo(s) are copies of others in the same group and count once", len(items) - len(out))
     return out
+
+
+def _file_key(path: str | PathLike[str]) -> str:
+    """What names a file's content: a photo's bytes (SHA-1; a copy under another name is the same photo),
+    a video's real path (too large to read twice); an unreadable file its path (it is skipped later)."""
+    if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+        try:
+            digest = hashlib.sha1()
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            return "sha1:" + digest.hexdigest()
+        except OSError:
+            pass
+    return os.path.realpath(path)
 
 
 def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
@@ -578,9 +597,11 @@ def compare_groups(
         if names[0] == names[1]:
             names = (f"{names[0]} (A)", f"{names[1]} (B)")
     sa, sb = collect_group(a, clf, crops=crops), collect_group(b, clf, crops=crops)
-    shared = _files(a) & _files(b)
+    files_a = _files(a)
+    shared = files_a.keys() & _files(b).keys()
     if shared:
-        listed = ", ".join(sorted(readable(Path(f).name) for f in shared)[:5]) + (", ..." if len(shared) > 5 else "")
+        names_shared = sorted(readable(Path(files_a[key]).name) for key in shared)
+        listed = ", ".join(names_shared[:5]) + (", ..." if len(shared) > 5 else "")
         log.warning("%d file(s) are in both groups (%s): the comparison is not between two groups", len(shared), listed)
     return compare_samples(
         sa,
@@ -593,10 +614,10 @@ def compare_groups(
     )
 
 
-def _files(group: Any) -> set[str]:
-    """The real paths of the files a group is made of (a folder's, a list's path items)."""
+def _files(group: Any) -> dict[str, str]:
+    """The files a group is made of (a folder's, a list's path items), by `_file_key`."""
     if isinstance(group, (str, PathLike)):
         path = Path(group)
         found = expand_inputs([path], IMAGE_SUFFIXES | VIDEO_SUFFIXES).files if path.is_dir() else [path]
-        return {os.path.realpath(f) for f in found}
-    return {os.path.realpath(item) for item in group if isinstance(item, (str, PathLike))}
+        return {_file_key(f): str(f) for f in found}
+    return {_file_key(item): str(item) for item in group if isinstance(item, (str, PathLike))}

@@ -388,8 +388,9 @@ def _people_text(summary: Mapping[str, Any], n: int, shown: int) -> str:
         text += f" The table shows the {shown} longest on screen."
     brief = summary.get("people_left_out") or 0
     if brief:
+        who = ("person", "people") if summary["people_linked"] else ("face track", "face tracks")
         text += (
-            f" {brief} more face{'s' if brief != 1 else ''} seen for under {summary['people_min_seconds']:g} s, or only "
+            f" {brief} more {who[brief != 1]} seen for under {summary['people_min_seconds']:g} s, or only "
             f"too poorly to read, {'are' if brief != 1 else 'is'} not listed."
         )
     return text
