@@ -536,3 +536,30 @@ def test_a_file_linked_under_two_emotions_is_left_out(tmp_path: Path, caplog: py
     assert not {happy[0], happy[1]} & {p for p, _ in items} and len(items) == 4
     assert len({p.resolve() for p, _ in items}) == 4
     assert "2 image(s) lie under two or more emotions" in caplog.text
+
+
+def test_cli_train_hints_at_whole_photos_and_refuses_an_inference_only_init(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whole photos trained as squashed "faces" without a hint; a LiteRT-only --init was refused only after
+    every image had been read."""
+    from PIL import Image
+
+    from facemotion.cli import main
+    from facemotion.cli.train import _hint_whole_photos
+    from facemotion.hub import DEFAULT_MODEL_DIR
+
+    root = tmp_path / "data"
+    for emotion in ("happy", "sad"):
+        (root / emotion).mkdir(parents=True)
+        for k in range(3):
+            Image.fromarray(np.full((120, 200, 3), 40 * k, np.uint8)).save(root / emotion / f"{k}.png")
+    lite = tmp_path / "lite"
+    lite.mkdir()
+    for name in ("config.json", "model.tflite", "model_float32.tflite"):
+        shutil.copy(DEFAULT_MODEL_DIR / name, lite / name)
+    assert main(["train", str(root), "--init", str(lite), "--out", str(tmp_path / "m")]) == 2
+    assert "has no model.keras: a model exported for inference only" in capsys.readouterr().err
+    assert "far from square" not in caplog.text  # refused before the images were looked at
+    _hint_whole_photos(str(root))
+    assert "6 of 6 images looked at are far from square" in caplog.text and "add --detect" in caplog.text
