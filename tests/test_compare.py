@@ -275,9 +275,9 @@ def test_photos_without_a_face_are_counted_and_reported(astronaut: np.ndarray, t
     from facemotion.apps.compare import compare_groups
     from facemotion.apps.report import comparison_report_html
 
-    blank = np.full((200, 200, 3), 120, np.uint8)
+    blanks = [np.full((200, 200, 3), grey, np.uint8) for grey in (120, 60)]
     shifted = [np.roll(astronaut, 9 * k, axis=1) for k in range(5)]
-    result = compare_groups(shifted, [*shifted, blank, blank], names=("entering", "leaving"))
+    result = compare_groups(shifted, [*shifted, *blanks], names=("entering", "leaving"))
     assert (result.n_a, result.n_b) == (5, 5) and len(result.no_face_b) == 2 and not result.no_face_a
     assert result.sentence.endswith("(2 photos of leaving showed no face)")
     assert len(result.to_dict()["no_face_b"]) == 2
@@ -302,3 +302,35 @@ def test_copies_of_one_photo_count_once(
     Image.fromarray(np.roll(astronaut, 40, axis=1)).save(folder / "other.png")
     sample = collect_group(folder, EmotionClassifier())
     assert sample.n == 2 and "4 photo(s) are copies of others in the same group" in caplog.text
+
+
+def test_an_interval_the_test_does_not_confirm_says_so_with_its_p_value() -> None:
+    """Five tight faces against sixty spread ones: the interval leaves 0 out, the permutation test does not agree."""
+    from facemotion.apps.compare import GroupSample, compare_samples
+
+    rng = np.random.default_rng(3)
+    a = np.array([0.0, 0.01, -0.01, 0.0, 0.005])
+    b = rng.normal(0.18, 0.45, 60).clip(-1, 1)
+    result = compare_samples(*(GroupSample(x, np.zeros(len(x)), ("neutral",) * len(x)) for x in (a, b)))
+    assert result.ci_low is not None and result.ci_low > 0 and result.direction() == 0
+    assert result.sentence.startswith("No clear difference") and "; p = " in result.sentence
+
+
+def test_copies_of_arrays_and_pipes_in_a_list(astronaut: np.ndarray, tmp_path: Path) -> None:
+    """Five copies of one array were five faces ("+1.33, CI +1.33 to +1.33"); hashing a FIFO named x.jpg hung."""
+    import os
+    import threading
+
+    from facemotion.api import EmotionClassifier
+    from facemotion.apps.compare import collect_group
+
+    clf = EmotionClassifier()
+    assert collect_group([astronaut.copy() for _ in range(5)], clf).n == 1
+    os.mkfifo(tmp_path / "pipe.jpg")
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(collect_group([tmp_path / "pipe.jpg", astronaut], clf)))
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "a FIFO in a list hung the comparison"
+    (sample,) = done
+    assert sample.n == 1 and len(sample.skipped) == 1  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
@@ -99,22 +100,27 @@ def counted(n: int, unit: str, where: str = "") -> str:
     return f"{text} in {where}" if where else text
 
 
+#: The p-values readers compare against (1 - confidence for 90, 95 and 99 %): never rounded across.
+P_THRESHOLDS = (0.01, 0.05, 0.1)
+
+
 def format_p(p: float | None) -> str:
     """A p-value as a reader expects it: ``p < 0.001`` rather than ``p = 0.000``.
 
     >>> format_p(0.0004), format_p(0.0312), format_p(0.41), format_p(None)
     ('p < 0.001', 'p = 0.031', 'p = 0.41', 'no p-value (too few faces)')
-    >>> format_p(2 * 125 / 5001), format_p(0.0999)
-    ('p = 0.04999', 'p = 0.09990')
+    >>> format_p(2 * 125 / 5001), format_p(0.0999), format_p(2 * 2500 / 100001), format_p(0.00999)
+    ('p = 0.04999', 'p = 0.0999', 'p = 0.0499995', 'p = 0.00999')
     """
     if p is None:
         return "no p-value (too few faces)"
     if p < 0.001:
         return "p < 0.001"
-    text = f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
-    for threshold in (0.05, 0.1):  # never rounded across the usual thresholds (0.04999 is not "0.050")
-        if (p < threshold) != (float(text) < threshold):
-            text = f"{p:.5f}"
+    decimals = 3 if p < 0.1 else 2
+    text = f"{p:.{decimals}f}"
+    while decimals < 12 and any((p < t) != (float(text) < t) for t in P_THRESHOLDS):
+        decimals += 1  # never rounded across a threshold: 0.04999 is not "0.050"
+        text = f"{p:.{decimals}f}"
     return f"p = {text}"
 
 
@@ -167,7 +173,7 @@ class GroupComparison:
             if what == "valence"
             else (self.arousal_ci_low, self.arousal_ci_high, self.arousal_p_value)
         )
-        if low is None or high is None or p is None or p >= 1 - self.confidence:
+        if low is None or high is None or p is None or p >= round(1 - self.confidence, 12):  # 1 - 0.95 > 0.05
             return 0
         return 1 if low > 0 else -1 if high < 0 else 0
 
@@ -192,11 +198,14 @@ class GroupComparison:
         """
         a, b = self.names
         if self.delta_valence is None:
-            return f"No comparison possible: {counted(self.n_a, self.units[0], a)} vs {counted(self.n_b, self.units[1], b)}."
+            return (
+                f"No comparison possible: {counted(self.n_a, self.units[0], a)} vs "
+                f"{counted(self.n_b, self.units[1], b)}.{self._no_face_text()}"
+            )
         if self.ci_low is None or self.ci_high is None:
             return (
                 f"Too few {self.counted_as} for a reliable comparison (n={self.n_a} vs {self.n_b}, need {MIN_FACES} each): "
-                f"valence {self.delta_valence:+.2f}, not a meaningful estimate yet."
+                f"valence {bound(self.delta_valence)}, not a meaningful estimate yet.{self._no_face_text()}"
             )
         level = f"{self.confidence:.0%} CI {bound(self.ci_low)} to {bound(self.ci_high)}, n={self.n_a} vs {self.n_b}"
         verdict = {1: f"{b} happier than {a}", -1: f"{b} less happy than {a}"}.get(
@@ -519,8 +528,8 @@ def _distinct(items: list[Any]) -> list[Any]:
     seen: set[str] = set()
     out = []
     for item in items:
-        if isinstance(item, (str, PathLike)):
-            key = _file_key(item)
+        key = _item_key(item)
+        if key is not None:
             if key in seen:
                 continue
             seen.add(key)
@@ -530,11 +539,29 @@ def _distinct(items: list[Any]) -> list[Any]:
     return out
 
 
+def _item_key(item: Any) -> str | None:
+    """What names an input's content (`_file_key` for a path; an array's or PIL image's pixels), or None."""
+    if isinstance(item, (str, PathLike)):
+        return _file_key(item)
+    if isinstance(item, np.ndarray):
+        return "pixels:" + hashlib.sha1(repr((item.shape, item.dtype.str)).encode() + item.tobytes()).hexdigest()
+    if hasattr(item, "tobytes") and hasattr(item, "mode") and hasattr(item, "size"):  # a PIL image
+        try:
+            pixels = item.tobytes()
+        except Exception:  # a closed or broken image: read (and skipped) later
+            return None
+        return "pixels:" + hashlib.sha1(repr((item.mode, item.size)).encode() + pixels).hexdigest()
+    return None
+
+
 def _file_key(path: str | PathLike[str]) -> str:
     """What names a file's content: a photo's bytes (SHA-1; a copy under another name is the same photo),
-    a video's real path (too large to read twice); an unreadable file its path (it is skipped later)."""
+    a video's real path (too large to read twice); an unreadable file, a FIFO or a device its path (never
+    opened here: it is skipped, unread, later)."""
     if Path(path).suffix.lower() in IMAGE_SUFFIXES:
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return os.path.realpath(path)
             digest = hashlib.sha1()
             with open(path, "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):

@@ -608,7 +608,7 @@ def video_report_html(report: VideoReport, path: str | Path, *, metadata: Mappin
 def _interval(delta: float | None, low: float | None, high: float | None) -> tuple[str, str]:
     if delta is None:
         return "–", "–"
-    return f"{delta:+.2f}", ("too few faces" if low is None or high is None else f"{bound(low)} to {bound(high)}")
+    return bound(delta), ("too few faces" if low is None or high is None else f"{bound(low)} to {bound(high)}")
 
 
 def _difference_words(result: GroupComparison, what: str, more: str, less: str) -> str:
