@@ -7,6 +7,7 @@ counted and reported (``GroupComparison.skipped_a``/``skipped_b``), never a refu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -558,18 +559,29 @@ def _file_key(path: str | PathLike[str]) -> str:
     """What names a file's content: a photo's bytes (SHA-1; a copy under another name is the same photo),
     a video's real path (too large to read twice); an unreadable file, a FIFO or a device its path (never
     opened here: it is skipped, unread, later)."""
+    real = os.path.realpath(path)
     if Path(path).suffix.lower() in IMAGE_SUFFIXES:
         try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                return os.path.realpath(path)
-            digest = hashlib.sha1()
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            return "sha1:" + digest.hexdigest()
+            info = os.stat(real)
+            if stat.S_ISREG(info.st_mode):
+                return _content_key(real, info.st_size, info.st_mtime_ns)
         except OSError:
             pass
-    return os.path.realpath(path)
+    return real
+
+
+@functools.lru_cache(maxsize=4096)
+def _content_key(real: str, size: int, mtime_ns: int) -> str:
+    """SHA-1 of a file's bytes, once per version of the file (a group's check and the both-groups check
+    ask for the same files)."""
+    digest = hashlib.sha1()
+    try:
+        with open(real, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return real
+    return "sha1:" + digest.hexdigest()
 
 
 def run_metadata(classifier: Any, inputs: Sequence[Any] = ()) -> dict[str, Any]:
