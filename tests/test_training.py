@@ -563,3 +563,16 @@ def test_cli_train_hints_at_whole_photos_and_refuses_an_inference_only_init(
     assert "far from square" not in caplog.text  # refused before the images were looked at
     _hint_whole_photos(str(root))
     assert "6 of 6 images looked at are far from square" in caplog.text and "add --detect" in caplog.text
+
+
+@pytest.mark.parametrize(("backend", "says"), [("torch", "image by image in Python"), ("bogus", "not one facemotion")])
+def test_cli_train_refuses_a_backend_it_does_not_train_on(
+    backend: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KERAS_BACKEND=bogus ended in a traceback from inside Keras; torch pointed to facemotion[train]."""
+    from facemotion.cli import main
+
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    root = _fer_subset(tmp_path / "data", 2)
+    assert main(["train", str(root), "--init", "default", "--out", str(tmp_path / "m")]) == 2
+    assert f"KERAS_BACKEND={backend}: " in (err := capsys.readouterr().err) and says in err

@@ -53,16 +53,47 @@ def weight(text: str) -> float:
     return value
 
 
+#: The Keras backends `facemotion train` runs on, and what to install for each.
+BACKENDS = {"tensorflow": 'pip install "facemotion[train]"', "jax": 'pip install "jax[cuda12]" (or "jax" on a CPU)'}
+
+
+def _configured_backend() -> str:
+    """The backend of Keras's own settings file (``$KERAS_HOME/keras.json``, by default ``~/.keras``), else
+    Keras's default, tensorflow."""
+    import json
+    import os
+    from pathlib import Path
+
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    try:
+        return str(json.loads((home / "keras.json").read_text()).get("backend") or "tensorflow")
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
 def _load_keras() -> None:
-    """Import Keras (and TensorFlow under its backend) quietly; one line naming the extra when missing."""
+    """Import Keras (and its backend) quietly; one line naming what to install when it is missing, or
+    why a ``KERAS_BACKEND`` facemotion does not train on is refused (before Keras fails on it)."""
+    import importlib.util
+    import os
+
+    from facemotion.errors import MissingExtraError, OptionError
     from facemotion.extras import require
     from facemotion.training.quiet import native_output_silenced
 
+    backend = os.environ.get("KERAS_BACKEND") or _configured_backend()
+    if backend not in BACKENDS:
+        why = (
+            "Keras's image augmentation runs image by image in Python there (an epoch took minutes)"
+            if backend == "torch"
+            else "it is not one facemotion trains on"
+        )
+        raise OptionError(f"KERAS_BACKEND={backend}: {why}; use tensorflow (a CPU) or jax (a GPU)")
+    if backend != "tensorflow" and importlib.util.find_spec(backend) is None:
+        raise MissingExtraError(f"KERAS_BACKEND={backend} needs {backend}: {BACKENDS[backend]}")
     with native_output_silenced():
         require("keras", "train")
-        import keras
-
-        if keras.backend.backend() == "tensorflow":
+        if backend == "tensorflow":
             require("tensorflow", "train")
 
 
