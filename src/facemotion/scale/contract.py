@@ -258,9 +258,10 @@ def _line(record: dict[str, Any]) -> str:
 
 
 @contextmanager
-def replacing(path: Path) -> Iterator[Path]:
+def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     """A temporary file beside ``path`` to write in the block; then it is fsynced and renamed over
-    ``path``, or removed if the block fails, so ``path`` is whole or as it was.
+    ``path``, or removed if the block fails, so ``path`` is whole or as it was. ``suffix`` ends the
+    temporary file's name (Keras saves only to names ending ``.keras`` or ``.weights.h5``).
 
     It keeps the permissions ``path`` had, or gets those of any other new file (``0o666``
     less the umask), not the temporary file's private ``0o600``: a report on a shared
@@ -271,7 +272,7 @@ def replacing(path: Path) -> Iterator[Path]:
         mode = path.stat().st_mode & 0o777
     except OSError:
         mode = 0o666 & ~_umask()
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -12,7 +12,6 @@ code trains on JAX (GPU) and TensorFlow (CPU).
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from keras import ops
 from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.preprocessing import Preprocessing, normalize
+from facemotion.scale.contract import atomic_write, replacing
 from facemotion.training.augment import Augmentation, mixup
 from facemotion.training.datasets import FaceDataset, sampling_weights
 
@@ -220,10 +220,10 @@ class StudentCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
 
 
 def save_whole(model: keras.Model, path: Path) -> None:
-    """``model.save(path)`` that an interrupt cannot leave half written: saved beside it, then moved in."""
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    model.save(partial)
-    os.replace(partial, path)
+    """``model.save(path)`` that an interrupt cannot leave half written: saved beside it, then moved in
+    (`facemotion.scale.contract.replacing`)."""
+    with replacing(path, suffix=path.suffix) as partial:
+        model.save(partial)
 
 
 class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):  # type: ignore[misc]
@@ -236,15 +236,10 @@ class SafeBackupAndRestore(keras.callbacks.BackupAndRestore):  # type: ignore[mi
     _training_metadata_path: str
 
     def _save_model(self) -> None:
-        Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
-        weights = Path(self._weights_path)
-        partial = weights.with_name(f".partial{weights.name}")
-        self.model.save_weights(filepath=str(partial), overwrite=True)
-        os.replace(partial, weights)
-        metadata = Path(self._training_metadata_path)
-        partial = metadata.with_name(f".partial{metadata.name}")
-        partial.write_text(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
-        os.replace(partial, metadata)
+        with replacing(Path(self._weights_path), suffix=".weights.h5") as partial:
+            self.model.save_weights(filepath=str(partial), overwrite=True)
+        progress = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        atomic_write(Path(self._training_metadata_path), json.dumps(progress).encode())
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         try:
