@@ -546,7 +546,6 @@ def test_cli_train_hints_at_whole_photos_and_refuses_an_inference_only_init(
     from PIL import Image
 
     from facemotion.cli import main
-    from facemotion.cli.train import _hint_whole_photos
     from facemotion.hub import DEFAULT_MODEL_DIR
 
     root = tmp_path / "data"
@@ -561,7 +560,7 @@ def test_cli_train_hints_at_whole_photos_and_refuses_an_inference_only_init(
     assert main(["train", str(root), "--init", str(lite), "--out", str(tmp_path / "m")]) == 2
     assert "has no model.keras: a model exported for inference only" in capsys.readouterr().err
     assert "far from square" not in caplog.text  # refused before the images were looked at
-    _hint_whole_photos(str(root))
+    load_image_folder(root, recipe_preprocessing("compact"))  # read as crops: squashed
     assert "6 of 6 images looked at are far from square" in caplog.text and "add --detect" in caplog.text
 
 

@@ -100,39 +100,11 @@ def _load_keras() -> None:
 def _load(args: argparse.Namespace, prep: Any) -> tuple[Any, Any]:
     from facemotion.training import load_image_folder
 
-    if not args.detect:
-        _hint_whole_photos(args.data_dir)
     data = load_image_folder(args.data_dir, prep, detect_faces=args.detect)
     val = load_image_folder(args.val, prep, detect_faces=args.detect) if args.val else None
     if len(data) < 2:
         raise DatasetError(f"{args.data_dir}: {len(data)} usable face(s); training needs at least two")
     return data, val
-
-
-def _hint_whole_photos(data_dir: str, looked_at: int = 30) -> None:
-    """Warn when the images look like whole photos, not face crops (most of the first ``looked_at`` far from
-    square): without --detect each is squashed into the model's square input, background and all."""
-    from PIL import Image
-
-    from facemotion.training import list_image_folder
-
-    items = list_image_folder(data_dir)
-    oblong = seen = 0
-    for path, _ in items[:: max(1, len(items) // looked_at)][:looked_at]:
-        try:
-            with Image.open(path) as image:
-                width, height = image.size
-        except Exception:
-            continue
-        seen += 1
-        oblong += max(width, height) > 1.25 * min(width, height)
-    if seen and oblong > seen / 2:
-        log.warning(
-            "%d of %d images looked at are far from square: if they are whole photos rather than face crops, "
-            "add --detect (without it each image is squashed into a square face, background and all)",
-            oblong,
-            seen,
-        )
 
 
 def _epoch_lines(epochs: int) -> Any:

@@ -182,6 +182,7 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
     faces: list[NDArray[Any]] = []
     kept: list[int] = []
     crowded: list[str] = []
+    oblong = 0
     for i, path in enumerate(tqdm(paths, desc="reading images", unit="img", leave=False, disable=None)):
         try:
             image = read_image(path)
@@ -198,6 +199,8 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
             if len(found) > 1:
                 crowded.append(path.name)
             image = crop_face(image, max(found, key=lambda f: f.box[2] * f.box[3]), prep.margin)
+        else:
+            oblong += max(image.shape[:2]) > 1.25 * min(image.shape[:2])
         faces.append(resize_faces([image], prep)[0])  # at once: a folder of 12-MP photos held whole needs ~36 MB each
         kept.append(i)
     if crowded:
@@ -205,6 +208,14 @@ def _load_faces(paths: list[Path], prep: Preprocessing, detect: bool) -> tuple[N
             "%d photo(s) show more than one face; the largest is used: %s",
             len(crowded),
             ", ".join(crowded[:3]) + (" …" if len(crowded) > 3 else ""),
+        )
+    if oblong > len(faces) / 2:  # whole photos given as crops are squashed into a square "face"
+        log.warning(
+            "%d of %d images looked at are far from square: if they are whole photos rather than face crops, "
+            "add --detect (detect_faces=True; without it each image is squashed into a square face, background "
+            "and all)",
+            oblong,
+            len(faces),
         )
     if not faces:
         return np.zeros((0, prep.input_size, prep.input_size, prep.channels), np.uint8), kept
