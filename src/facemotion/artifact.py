@@ -258,6 +258,15 @@ def check_writable(folder: Path, what: str) -> None:
         raise OutputError(f"{what} {folder} cannot be written: {err.strerror or err} in {existing}") from None
 
 
+def work_folder(out: Path, work_dir: str | Path | None) -> Path:
+    """Where a training run into ``out`` keeps its checkpoints: ``work_dir``, by default ``OUT_work`` beside it.
+
+    >>> work_folder(Path("/runs/model"), None).as_posix()
+    '/runs/model_work'
+    """
+    return Path(work_dir) if work_dir else out.with_name(f"{out.name}_work")
+
+
 def check_training_outputs(out: Path, work: Path) -> None:
     """Refuse, before any work, model and work folders that could not be written (`check_writable`):
     the model is first written beside ``out``, in its parent."""

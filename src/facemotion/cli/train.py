@@ -124,11 +124,11 @@ def _report(run: Any, header: str) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from facemotion.artifact import check_output_folder, check_training_outputs
+    from facemotion.artifact import check_output_folder, check_training_outputs, work_folder
     from facemotion.errors import FacemotionError, OutputError
 
     out = Path(args.out).resolve()
-    work = Path(args.work).resolve() if args.work else out.with_name(f"{out.name}_work")
+    work = work_folder(out, Path(args.work).resolve() if args.work else None)
     check_output_folder(out, args.overwrite)  # before any work
     for folder, what in ((out, "the model folder"), (work, "the work folder")):
         if folder.is_relative_to(Path(args.data_dir).resolve()):

@@ -21,6 +21,7 @@ from facemotion.artifact import (
     check_output_folder,
     check_training_outputs,
     save_pretrained,
+    work_folder,
 )
 from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, EMOTIONS
@@ -224,7 +225,7 @@ def train_and_save(
     from facemotion.training.transfer import split_validation
 
     out = Path(out).resolve()  # "." has a name too
-    work = Path(work_dir) if work_dir else out.with_name(out.name + "_work")
+    work = work_folder(out, work_dir)
     check_output_folder(out, overwrite)
     check_training_outputs(out, work)
     if len(present := sorted({EMOTIONS[k] for k in train.labels.tolist()})) < 2:
