@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -22,6 +23,8 @@ def exported(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_tflite_runtime_matches_keras(exported: Path) -> None:
     config = json.loads((exported / "config.json").read_text())
     assert config["runtimes"]["tflite_float32"]["file"] == "model_float32.tflite"
+    blob = (exported / "model_float32.tflite").read_bytes()
+    assert config["runtimes"]["tflite_float32"]["sha256"] == hashlib.sha256(blob).hexdigest()  # checked on load
     fast, slow = FaceModel(exported), FaceModel(exported, runtime="keras")
     assert (fast.runtime, slow.runtime) == ("tflite-float32", "keras")
     rng = np.random.default_rng(0)

@@ -7,15 +7,20 @@ Reading the config (`load_config`) needs no Keras: the default inference path ru
 the LiteRT export and never imports TensorFlow. `load_config` checks everything a model
 folder says before anything runs: the config's schema (types, ranges, finite numbers),
 every LiteRT export it names against it (input shape, outputs), and that every file
-stays inside the folder (`artifact_file`). Each problem is one `ModelLoadError` line.
+stays inside the folder (`artifact_file`). The SHA-256 of each weights file is recorded when
+it is written (``weights_sha256``, ``runtimes.*.sha256``) and checked when it is loaded
+(`checked_sha256`): a damaged or swapped file is refused instead of giving numbers that
+look right. Each problem is one `ModelLoadError` line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -65,6 +70,7 @@ class ModelConfig:
     runtimes: dict[str, dict[str, Any]] = field(default_factory=dict)
     mirror: bool = False  # average each face with its mirror image unless the user says otherwise
     temperature: float = 1.0  # probabilities are softmax(logits / temperature): calibration
+    weights_sha256: str | None = None  # of model.keras, recorded by save_pretrained; None: not checked
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +81,7 @@ class ModelConfig:
             "preprocessing": self.preprocessing.to_dict(),
             "recipe": self.recipe,
             "weights": WEIGHTS_FILE,
+            **({"weights_sha256": self.weights_sha256} if self.weights_sha256 else {}),
             "version": self.version,
             "training_data": self.card.training_data,
             "training_command": self.card.training_command,
@@ -133,6 +140,7 @@ class ModelConfig:
             _runtimes(check.mapping("runtimes"), source),
             check.boolean("mirror", False),
             check.number("temperature", 1.0, 0.01, 100.0),
+            check.sha256("weights_sha256"),
         )
 
 
@@ -142,6 +150,7 @@ QUANTIZATIONS = ("int8", "none", "float16", "dynamic")
 #: Allowed ranges of the preprocessing numbers: a square input side in pixels, a margin per side.
 INPUT_SIZE_RANGE = (8, 1024)
 MARGIN_RANGE = (0.0, 1.0)
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 class _Fields:
@@ -166,6 +175,12 @@ class _Fields:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self._fail(key, "a list of strings", value)
         return tuple(value)
+
+    def sha256(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is not None and not (isinstance(value, str) and SHA256_HEX.fullmatch(value)):
+            self._fail(key, "64 lower-case hex digits (a SHA-256)", value)
+        return value
 
     def mapping(self, key: str) -> dict[str, Any]:
         value = self.data.get(key, {})
@@ -230,6 +245,7 @@ def _runtimes(data: dict[str, Any], source: str) -> dict[str, dict[str, Any]]:
             raise ModelLoadError(f"{source}: runtimes.{key}.file must name the .tflite file")
         float32 = key == "tflite_float32"
         check.choice("quantization", "none" if float32 else "int8", ("none",) if float32 else QUANTIZATIONS)
+        check.sha256("sha256")
     return data
 
 
@@ -299,10 +315,13 @@ def save_pretrained(
         raise ModelLoadError(
             "the model must have an 'emotion' and/or 'valence_arousal' output (see facemotion.models.attach_heads)"
         )
-    config = ModelConfig(tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard())
     if getattr(model, "optimizer", None) is not None:  # ship weights only, not the training state
         model = _without_optimizer(model)
     model.save(out / WEIGHTS_FILE)
+    digest = file_sha256(out / WEIGHTS_FILE)
+    config = ModelConfig(
+        tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard(), weights_sha256=digest
+    )
     (out / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     (out / CARD_FILE).write_text(render_card(config), encoding="utf-8", errors="backslashreplace")
     return out
@@ -447,6 +466,25 @@ def check_runtime_files(directory: str | Path, config: ModelConfig) -> None:
             )
 
 
+def file_sha256(file: Path) -> str:
+    """The SHA-256 of a file's bytes, as 64 hex digits; an unreadable file is a `ModelLoadError`."""
+    try:
+        return hashlib.sha256(file.read_bytes()).hexdigest()
+    except OSError as err:
+        raise ModelLoadError(f"{file} cannot be read: {err.strerror or err}") from None
+
+
+def checked_sha256(file: Path, expected: str | None, field: str) -> str:
+    """``file``'s SHA-256, refused when ``config.json`` records another one for it under ``field``."""
+    digest = file_sha256(file)
+    if expected is not None and digest != expected:
+        raise ModelLoadError(
+            f"{file} does not match the SHA-256 config.json records for it ({field}): the file is damaged "
+            "or comes from another model; copy the whole model folder again (or export it again)"
+        )
+    return digest
+
+
 def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
     """Load the Keras weights of a model directory safely and check them against its config."""
     saving = require("keras.saving", "train")
@@ -455,6 +493,7 @@ def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
         raise ModelLoadError(f"{weights_path} is missing")
     if not zipfile.is_zipfile(weights_path):  # Keras says "File not found" of a cut .keras file
         raise ModelLoadError(f"{weights_path} is not a whole .keras file (corrupt or truncated: copy it again)")
+    checked_sha256(weights_path, config.weights_sha256, "weights_sha256")
     try:
         model = saving.load_model(weights_path, compile=False, safe_mode=True)
     except Exception as err:  # Keras raises many types for bad files

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.artifact import CONFIG_FILE, WEIGHTS_FILE, artifact_file, load_config, load_keras_model, runtime_file
+from facemotion.artifact import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    artifact_file,
+    checked_sha256,
+    file_sha256,
+    load_config,
+    load_keras_model,
+    runtime_file,
+)
 from facemotion.cpu import default_threads
 from facemotion.errors import FacemotionError, ModelLoadError, OptionError
 from facemotion.extras import require
@@ -170,6 +179,7 @@ class FaceModel:
             )
         if key is not None:
             self.weights_file = runtime_file(self.path, self.config, key)
+            checked_sha256(self.weights_file, self.config.runtimes[key].get("sha256"), f"runtimes.{key}.sha256")
             self._tflite = TFLiteRunner(self.weights_file, self.config.tasks, threads)
             quantization = self.config.runtimes[key].get("quantization", "int8")
             self.runtime = f"tflite-{quantization}".replace("-none", "-float32")
@@ -178,7 +188,8 @@ class FaceModel:
             self._compile()
             self.runtime = "keras"
 
-        self._sha256 = _content_hash(artifact_file(self.path, CONFIG_FILE), self.weights_file)
+        files = (artifact_file(self.path, CONFIG_FILE), self.weights_file)
+        self._sha256 = hashlib.sha256(b"".join(bytes.fromhex(file_sha256(f)) for f in files)).hexdigest()[:16]
 
     @property
     def identity(self) -> ModelIdentity:
@@ -249,14 +260,6 @@ def _check_arguments(runtime: Any, mirror: Any, batch_size: Any, threads: Any) -
         raise OptionError(f"batch_size={batch_size!r} must be a whole number of at least 1")
     if threads is not None and not is_whole_number(threads, minimum=1):
         raise OptionError(f"threads={threads!r} must be a whole number of at least 1, or None (every core)")
-
-
-def _content_hash(*files: Path) -> str:
-    """16 hex digits of a SHA-256 over the files' own SHA-256 digests (read when the model loads)."""
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()[:16]
 
 
 def _describe_source(source: str | Path | None, path: Path) -> tuple[str, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -99,6 +100,7 @@ def export_tflite(
     data.setdefault("runtimes", {})[key] = {
         "file": file,
         "quantization": quantization,
+        "sha256": hashlib.sha256(blob).hexdigest(),
         "max_abs_diff": round(diff, 5),
         "top_label_agreement": round(agreement, 4),
         "checked_on": len(samples),
