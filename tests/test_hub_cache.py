@@ -98,7 +98,7 @@ def test_a_snapshot_link_into_another_repos_blobs_is_refused(cache: Path) -> Non
     other = fill_hub_cache(cache, "someone/else", DEFAULT_MODEL_DIR)
     snapshot = resolve_model(REPO, cache_dir=cache)
     _retarget(snapshot / "model.tflite", (other / "model.tflite").resolve())
-    with pytest.raises(ModelLoadError, match=r"'model\.tflite', which is outside the model directory"):
+    with pytest.raises(ModelLoadError, match=r"model\.tflite leads to .*someone--else.*, outside the model directory"):
         FaceModel(REPO, cache_dir=cache)
 
 
@@ -107,7 +107,7 @@ def test_a_snapshot_link_out_of_the_cache_is_refused(cache: Path, tmp_path: Path
     outside = tmp_path / "elsewhere.tflite"
     shutil.copyfile(DEFAULT_MODEL_DIR / "model_float32.tflite", outside)
     _retarget(snapshot / "model_float32.tflite", outside)
-    with pytest.raises(ModelLoadError, match=r"'model_float32\.tflite', which is outside the model directory"):
+    with pytest.raises(ModelLoadError, match=r"model_float32\.tflite leads to .*elsewhere\.tflite, outside the model directory"):
         FaceModel(REPO, cache_dir=cache)
 
 
@@ -177,7 +177,7 @@ def test_an_uncached_model_says_whether_offline_mode_or_the_network_is_why(
     import huggingface_hub
 
     monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: False)  # as without HF_HUB_OFFLINE, no network
-    with pytest.raises(ModelLoadError, match="the Hub cannot be reached; connect to the network once") as info:
+    with pytest.raises(ModelLoadError, match=r"the Hub cannot be reached \(or did not answer within 10 s\); connect to the network once") as info:
         resolve_model("facemotion-test/not-cached", cache_dir=tmp_path)
     assert "HF_HUB_OFFLINE" not in str(info.value)
 
@@ -205,9 +205,43 @@ def test_publishing_offline_or_unreachable_is_one_hub_error(
     def no_network(*args: object, **kwargs: object) -> None:
         raise ConnectError("[Errno -2] Name or service not known")
 
-    monkeypatch.setattr(huggingface_hub.HfApi, "create_repo", no_network)
+    monkeypatch.setattr(huggingface_hub.HfApi, "repo_info", no_network)
     assert main(["publish", str(DEFAULT_MODEL_DIR), "someone/mine"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == (
         "facemotion: error: cannot publish to someone/mine: ConnectError: [Errno -2] Name or service not known"
     )
+
+
+def test_a_snapshot_copied_without_its_blobs_says_so(cache: Path, tmp_path: Path) -> None:
+    """`cp -r` of a snapshot keeps its relative links, which then lead nowhere."""
+    copy = tmp_path / "mymodel"
+    shutil.copytree(resolve_model(REPO, cache_dir=cache), copy, symlinks=True)
+    with pytest.raises(ModelLoadError, match=r"config\.json is a symbolic link to .*, which is missing .*cp -rL"):
+        FaceModel(copy)
+
+
+def test_a_hub_that_never_answers_falls_back_to_the_cache(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A proxy or server that accepts and never answers hung the load of a cached model (huggingface_hub
+    waits without end); now the Hub gets `HUB_TIMEOUT` seconds, then the cached copy is used."""
+    import socket
+    import time
+
+    from huggingface_hub import constants
+
+    import facemotion.hub as hub
+
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setattr(hub, "HUB_TIMEOUT", 0.5)
+        for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(variable, raising=False)
+        start = time.perf_counter()
+        model = FaceModel(REPO, cache_dir=cache)
+    assert time.perf_counter() - start < 10 and model.runtime.startswith("tflite")
+    assert "the Hub did not answer" in caplog.text and "using the cached copy" in caplog.text

@@ -51,8 +51,6 @@ def test_a_changed_litert_file_is_refused(tmp_path: Path, runtime: str, key: str
     _flip_a_byte(file)
     with pytest.raises(ModelLoadError, match=rf"{file.name} does not match the SHA-256 .* \(runtimes\.{key}\.sha256\)"):
         EmotionClassifier(folder, runtime=runtime)  # type: ignore[arg-type]
-    other = "tflite-float32" if runtime == "tflite-int8" else "tflite-int8"
-    assert FaceModel(folder, runtime=other).runtime == other  # the untouched export still runs
 
 
 def test_a_folder_without_checksums_still_loads(tmp_path: Path) -> None:
@@ -83,3 +81,55 @@ def test_save_pretrained_records_and_keras_checks_the_weights(tiny_model_dir: Pa
     _flip_a_byte(folder / "model.keras")
     with pytest.raises(ModelLoadError, match=r"model\.keras does not match the SHA-256 .* \(weights_sha256\)"):
         FaceModel(folder, runtime="keras")
+
+
+def test_every_export_is_checked_whichever_this_cpu_runs(tmp_path: Path) -> None:
+    """A swapped export this CPU would not run refused the folder on another CPU only."""
+    folder = Path(shutil.copytree(MODEL_NAMES["default"], tmp_path / "model"))
+    shutil.copyfile(MODEL_NAMES["fast"] / "model_float32.tflite", folder / "model_float32.tflite")
+    for runtime in ("tflite-int8", "tflite-float32", "auto"):
+        with pytest.raises(ModelLoadError, match=r"model_float32\.tflite does not match the SHA-256"):
+            FaceModel(folder, runtime=runtime)  # type: ignore[arg-type]
+
+
+def test_publishing_a_damaged_folder_is_refused_before_the_network(tmp_path: Path) -> None:
+    from facemotion.hub import push_to_hub
+
+    folder = Path(shutil.copytree(MODEL_NAMES["default"], tmp_path / "model"))
+    shutil.copyfile(MODEL_NAMES["fast"] / "model.keras", folder / "model.keras")
+    with pytest.raises(ModelLoadError, match=r"model\.keras does not match the SHA-256 .* \(weights_sha256\)"):
+        push_to_hub(folder, "org/name")
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    """JSON keeps the last of two values: a temperature of 5 given after 0.78 read happy 0.998 as 0.347."""
+    folder = Path(shutil.copytree(MODEL_NAMES["default"], tmp_path / "model"))
+    text = (folder / "config.json").read_text()
+    (folder / "config.json").write_text(text.replace('"temperature": 0.7796', '"temperature": 0.7796, "temperature": 5'))
+    with pytest.raises(ModelLoadError, match=r"config\.json gives the key 'temperature' twice"):
+        FaceModel(folder)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"revision": ""}, "revision must be a tag, branch or commit"), ({"cache_dir": 5}, "cache_dir must be a folder")],
+)
+def test_hub_arguments_are_checked(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ModelLoadError, match=message):
+        FaceModel("org/name", **kwargs)  # type: ignore[arg-type]
+
+
+def test_an_export_replaces_a_linked_file_instead_of_writing_through_it(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """In a Hugging Face cache snapshot the files are links to content-addressed blobs: writing through
+    them corrupted the cache. The export's writes are atomic and replace the link."""
+    from facemotion.training.export import export_tflite
+
+    folder = Path(shutil.copytree(tiny_model_dir, tmp_path / "model"))
+    (folder / "blobs").mkdir()
+    blob = folder / "blobs" / "0123abcd"
+    (folder / "config.json").rename(blob)
+    (folder / "config.json").symlink_to(Path("blobs") / blob.name)
+    before = blob.read_bytes()
+    export_tflite(folder)
+    assert blob.read_bytes() == before and not (folder / "config.json").is_symlink()
+    assert "tflite_float32" in _config(folder)["runtimes"] and not list(folder.glob(".*"))  # no temporary left

@@ -157,7 +157,8 @@ def test_results_written_whole_are_readable_by_others(tmp_path: Path) -> None:
 
     pa = pytest.importorskip("pyarrow", reason="Parquet needs the [batch] extra")
 
-    from facemotion.scale.contract import _umask, atomic_write, write_parquet
+    from facemotion.atomic import _umask, atomic_write
+    from facemotion.scale.contract import write_parquet
 
     mask = os.umask(0o022)
     _umask.cache_clear()  # read again under this umask

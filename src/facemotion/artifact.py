@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from facemotion import __version__
+from facemotion.atomic import atomic_write, replacing
 from facemotion.errors import ModelLoadError, OutputError
 from facemotion.extras import require
 from facemotion.labels import EMOTION_OUTPUT, EMOTIONS, VA_OUTPUT
@@ -317,13 +318,14 @@ def save_pretrained(
         )
     if getattr(model, "optimizer", None) is not None:  # ship weights only, not the training state
         model = _without_optimizer(model)
-    model.save(out / WEIGHTS_FILE)
+    with replacing(out / WEIGHTS_FILE, suffix=".keras") as weights:  # never half a file, nor through a link
+        model.save(weights)
     digest = file_sha256(out / WEIGHTS_FILE)
     config = ModelConfig(
         tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard(), weights_sha256=digest
     )
-    (out / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    (out / CARD_FILE).write_text(render_card(config), encoding="utf-8", errors="backslashreplace")
+    atomic_write(out / CONFIG_FILE, (json.dumps(config.to_dict(), indent=2) + "\n").encode())
+    atomic_write(out / CARD_FILE, render_card(config).encode("utf-8", errors="backslashreplace"))
     return out
 
 
@@ -391,12 +393,17 @@ def artifact_file(directory: str | Path, name: str) -> Path:
     inside = os.path.normpath(real_root / candidate)  # the path as written, links not followed yet
     resolved = (real_root / candidate).resolve()
     allowed = [real_root, *_hub_blobs(real_root)]
-    if (
-        candidate.is_absolute()
-        or not Path(inside).is_relative_to(real_root)
-        or not any(resolved.is_relative_to(place) for place in allowed)
-    ):
+    if candidate.is_absolute() or not Path(inside).is_relative_to(real_root):
         raise ModelLoadError(f"{root / CONFIG_FILE} names {name!r}, which is outside the model directory")
+    if (root / candidate).is_symlink() and not resolved.exists():
+        raise ModelLoadError(
+            f"{root / candidate} is a symbolic link to {resolved}, which is missing (a Hugging Face cache "
+            "snapshot copied without its blobs? copy it with `cp -rL`, or load it by its Hub id)"
+        )
+    if not any(resolved.is_relative_to(place) for place in allowed):
+        raise ModelLoadError(
+            f"{root / candidate} leads to {resolved}, outside the model directory: copy the file into the folder"
+        )
     return root / candidate
 
 
@@ -415,22 +422,38 @@ def load_config(directory: str | Path) -> ModelConfig:
     LiteRT file its ``runtimes`` name (`check_runtime_files`).
     """
     root = Path(directory)
-    if not root.is_dir():
-        raise ModelLoadError(f"{root} is not a model directory")
-    config_path = artifact_file(root, CONFIG_FILE)
-    if not config_path.is_file():
-        raise ModelLoadError(f"{config_path} is missing; a model directory needs {CONFIG_FILE} and {WEIGHTS_FILE}")
     try:
-        data = json.loads(config_path.read_bytes())
+        if not root.is_dir():
+            raise ModelLoadError(f"{root} is not a model directory")
+        config_path = artifact_file(root, CONFIG_FILE)
+        if not config_path.is_file():
+            raise ModelLoadError(f"{config_path} is missing; a model directory needs {CONFIG_FILE} and {WEIGHTS_FILE}")
+        data = json.loads(config_path.read_bytes(), object_pairs_hook=_unique_keys)
+    except OSError as err:  # a folder or config.json without read (or search) permission
+        raise ModelLoadError(f"{err.filename or root} cannot be read: {err.strerror or err}") from None
+    except _DuplicateKey as err:
+        raise ModelLoadError(f"{config_path} gives the key {err.args[0]!r} twice: keep one") from None
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise ModelLoadError(f"{config_path} is not valid JSON: {err}") from None
-    except OSError as err:
-        raise ModelLoadError(f"{config_path} cannot be read: {err.strerror or err}") from None
     if not isinstance(data, dict):
         raise ModelLoadError(f"{config_path} must hold a JSON object")
     config = ModelConfig.from_dict(data, str(config_path))
     check_runtime_files(root, config)
     return config
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object gives a key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's fields, refusing a key given twice (JSON would silently keep the last one)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
 
 
 def runtime_file(directory: str | Path, config: ModelConfig, key: str) -> Path:
@@ -442,7 +465,7 @@ def runtime_file(directory: str | Path, config: ModelConfig, key: str) -> Path:
 
 
 def check_runtime_files(directory: str | Path, config: ModelConfig) -> None:
-    """Check every LiteRT export a config names against the config: input shape, outputs, labels.
+    """Check every LiteRT export a config names against the config: its SHA-256, input shape, outputs.
 
     All entries are checked, not only the one this CPU would run, so a model folder is
     either good everywhere or refused everywhere. Reading the shapes allocates no tensors.
@@ -451,9 +474,9 @@ def check_runtime_files(directory: str | Path, config: ModelConfig) -> None:
     want_input = (prep.input_size, prep.input_size, prep.channels)
     widths = {EMOTION_OUTPUT: len(config.labels), VA_OUTPUT: 2}
     want_outputs = sorted(widths[task] for task in config.tasks)
-    for key in config.runtimes:
+    for key, entry in config.runtimes.items():
         file = runtime_file(directory, config, key)
-        input_shape, output_widths = tflite_signature(file)
+        input_shape, output_widths = tflite_signature(file)  # a garbage or cut file: "not a usable LiteRT model"
         if input_shape[1:] != want_input:
             raise ModelLoadError(
                 f"{file} takes input {list(input_shape[1:])} but config.json preprocessing says {list(want_input)} "
@@ -464,6 +487,7 @@ def check_runtime_files(directory: str | Path, config: ModelConfig) -> None:
                 f"{file} has outputs of widths {sorted(output_widths)} but config.json's tasks "
                 f"{list(config.tasks)} and {len(config.labels)} labels need {want_outputs}"
             )
+        checked_sha256(file, entry.get("sha256"), f"runtimes.{key}.sha256")  # the right network, these weights
 
 
 def file_sha256(file: Path) -> str:
@@ -491,6 +515,8 @@ def load_keras_model(directory: str | Path, config: ModelConfig) -> keras.Model:
     weights_path = artifact_file(directory, WEIGHTS_FILE)
     if not weights_path.is_file():
         raise ModelLoadError(f"{weights_path} is missing")
+    if not os.access(weights_path, os.R_OK):  # is_zipfile would call it "truncated"
+        raise ModelLoadError(f"{weights_path} cannot be read: permission denied")
     if not zipfile.is_zipfile(weights_path):  # Keras says "File not found" of a cut .keras file
         raise ModelLoadError(f"{weights_path} is not a whole .keras file (corrupt or truncated: copy it again)")
     checked_sha256(weights_path, config.weights_sha256, "weights_sha256")

@@ -6,11 +6,16 @@ loads offline afterwards (``HF_HUB_OFFLINE=1``).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 from pathlib import Path
 
 from facemotion import __version__
-from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, load_config
+from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, checked_sha256, load_config
 from facemotion.errors import HubError, ModelLoadError
+
+log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).parent
 #: Model names resolved offline to folders inside the package. A name is bundled when its
@@ -62,8 +67,10 @@ def resolve_model(
     """
     if not isinstance(model, (str, Path, type(None))) or model == "":
         raise ModelLoadError(f"model must be a name, a folder or a Hub id, got {model!r:.80}")
-    if revision is not None and not isinstance(revision, str):
+    if revision is not None and (not isinstance(revision, str) or not revision.strip()):
         raise ModelLoadError(f"revision must be a tag, branch or commit (a string), got {revision!r:.80}")
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise ModelLoadError(f"cache_dir must be a folder (a str or a path), got {cache_dir!r:.80}")
     name = DEFAULT_MODEL if model is None else model
     local = (isinstance(name, str) and name in MODEL_NAMES) or Path(name).expanduser().exists()
     if local and revision is not None:
@@ -105,26 +112,27 @@ def _bundled(name: str) -> Path:
 
 def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) -> Path:
     try:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import is_offline_mode, snapshot_download
         from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
     except ImportError:  # pragma: no cover - huggingface_hub is a core dependency
         raise ModelLoadError("loading from the Hub needs huggingface_hub: pip install huggingface_hub") from None
     try:
+        commit = None if is_offline_mode() else _commit(repo_id, revision)
         return Path(
             snapshot_download(
                 repo_id,
-                revision=revision,
+                revision=commit or revision,
                 cache_dir=cache_dir,
+                local_files_only=commit is None,
                 allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, "*.tflite"],
             )
         )
     except LocalEntryNotFoundError:
-        from huggingface_hub import is_offline_mode
-
         why = (
             "HF_HUB_OFFLINE is set; unset it to download the model once"
             if is_offline_mode()
-            else "the Hub cannot be reached; connect to the network once to download it"
+            else f"the Hub cannot be reached (or did not answer within {HUB_TIMEOUT:g} s); connect to the network "
+            "once to download it"
         )
         raise ModelLoadError(
             f"{repo_id} is no local folder, and as a Hub id (revision {revision or 'main'}) it is not in the "
@@ -136,6 +144,27 @@ def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) 
         ) from None
     except (HfHubHTTPError, OSError, ValueError) as err:
         raise ModelLoadError(f"could not download {repo_id}: {err}") from None
+
+
+#: Seconds to wait for the Hub's first answer (``huggingface_hub`` waits without end: a proxy that
+#: accepts and never answers hung loading a cached model, and publishing).
+HUB_TIMEOUT = 10.0
+
+
+def _commit(repo_id: str, revision: str | None) -> str | None:
+    """The commit ``revision`` of ``repo_id`` is at on the Hub, or None when the Hub does not answer within
+    `HUB_TIMEOUT` or fails (the cached copy is then used, with a warning). "No such repository" and "no
+    such revision" are raised."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        return HfApi().repo_info(repo_id, revision=revision, timeout=HUB_TIMEOUT).sha
+    except (RepositoryNotFoundError, RevisionNotFoundError):
+        raise
+    except Exception as err:  # no network, no answer, a proxy, a server error: the cache may hold it
+        log.warning("the Hub did not answer (%s: %s); using the cached copy of %s", type(err).__name__, err, repo_id)
+        return None
 
 
 def push_to_hub(
@@ -155,16 +184,25 @@ def push_to_hub(
     `HubError` saying which.
     """
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError, LocalTokenNotFoundError, OfflineModeIsEnabled
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        LocalTokenNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+    )
 
     root = Path(directory)
     if not (root / CONFIG_FILE).is_file() or not (root / WEIGHTS_FILE).is_file():
         raise ModelLoadError(f"{root} is not a model directory (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
-    load_config(root)
+    config = load_config(root)  # its LiteRT exports and their SHA-256 included
+    checked_sha256(root / WEIGHTS_FILE, config.weights_sha256, "weights_sha256")
+    files = [CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, *(str(entry["file"]) for entry in config.runtimes.values())]
     if not is_hub_id(repo_id):
         raise HubError(f"{repo_id!r} is not a Hub repository id: give it as 'org/name'")
     try:
         api = HfApi(token=token)
+        with contextlib.suppress(RepositoryNotFoundError):  # a new repository
+            api.repo_info(repo_id, timeout=HUB_TIMEOUT)  # the Hub answers at all (see HUB_TIMEOUT)
         api.create_repo(repo_id, private=private, exist_ok=True)
         if revision is not None:  # a new branch is made; an existing one gets a new commit
             api.create_branch(repo_id, branch=revision, exist_ok=True)
@@ -173,7 +211,7 @@ def push_to_hub(
             repo_id=repo_id,
             revision=revision,
             commit_message=commit_message,
-            allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, "*.tflite"],
+            allow_patterns=files,  # the files the config names: never a stale export beside them
         )
     except OfflineModeIsEnabled:
         raise HubError(f"cannot publish to {repo_id}: HF_HUB_OFFLINE is set (unset it to upload)") from None
@@ -182,6 +220,6 @@ def push_to_hub(
     except HfHubHTTPError as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise HubError(f"the Hub refused publishing to {repo_id}: {first}") from err
-    except Exception as err:  # no network (the HTTP client's own errors), an invalid name or revision
+    except Exception as err:  # no network or no answer (the HTTP client's own errors), an invalid name or revision
         raise HubError(f"cannot publish to {repo_id}: {type(err).__name__}: {err}") from err
     return str(info)

@@ -19,7 +19,6 @@ from facemotion.artifact import (
     CONFIG_FILE,
     WEIGHTS_FILE,
     artifact_file,
-    checked_sha256,
     file_sha256,
     load_config,
     load_keras_model,
@@ -179,7 +178,6 @@ class FaceModel:
             )
         if key is not None:
             self.weights_file = runtime_file(self.path, self.config, key)
-            checked_sha256(self.weights_file, self.config.runtimes[key].get("sha256"), f"runtimes.{key}.sha256")
             self._tflite = TFLiteRunner(self.weights_file, self.config.tasks, threads)
             quantization = self.config.runtimes[key].get("quantization", "int8")
             self.runtime = f"tflite-{quantization}".replace("-none", "-float32")

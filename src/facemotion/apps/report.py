@@ -26,6 +26,7 @@ import numpy as np
 from facemotion.apps.report_images import face_crop, figure_uri, image_uri, read_frames
 from facemotion.apps.video import MOMENT_MIN_FACES, moment_seconds
 from facemotion.apps.wording import arousal_word, bound, duration_text, seconds_text, valence_word
+from facemotion.atomic import atomic_write
 from facemotion.draw import percent
 from facemotion.io import readable
 from facemotion.labels import EMOTIONS
@@ -89,7 +90,6 @@ def _environment() -> jinja2.Environment:
 def _render(template: str, path: str | Path, **context: Any) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from facemotion.scale.contract import atomic_write  # the package's one atomic write, imported when used
 
     html = readable(_environment().get_template(template).render(**context))
     atomic_write(out, html.encode("utf-8"))  # whole or not at all: an interrupted write leaves no half page

@@ -43,6 +43,7 @@ from facemotion.apps.frames import (
 )
 from facemotion.apps.tracking import IoUTracker, ShotCutDetector, TrackAppearance, appearance, link_tracks
 from facemotion.apps.wording import affect_words, left_out_sentence, video_sentence
+from facemotion.atomic import atomic_write, replacing
 from facemotion.detection import DetectedFace
 from facemotion.errors import FacemotionError, VideoReadError
 from facemotion.io import readable
@@ -531,7 +532,6 @@ class VideoReport:
         The HTML report is rendered from this report by `facemotion.apps.report.video_report_html`
         (``facemotion video`` writes both). Returns ``out_dir``.
         """
-        from facemotion.scale.contract import atomic_write  # the package's one atomic write, imported when used
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -647,7 +647,6 @@ def commonest_label(faces: Sequence[FrameFace]) -> str:
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]], fields: list[str]) -> None:
-    from facemotion.scale.contract import replacing  # the package's one atomic write, imported when used
 
     with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")

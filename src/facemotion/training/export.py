@@ -11,7 +11,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.artifact import CONFIG_FILE, load_artifact
+from facemotion.artifact import CONFIG_FILE, check_writable, load_artifact
+from facemotion.atomic import atomic_write
 from facemotion.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def export_tflite(
 
     root = Path(model_dir)
     model, config = load_artifact(root)
+    check_writable(root, "the model folder")  # before the conversion, not after it
     prep = config.preprocessing
     if samples is None:
         samples = (
@@ -95,7 +97,7 @@ def export_tflite(
             f"(allowed {tolerance}), same top label on {agreement:.1%} of the samples (required {min_agreement:.0%})"
         )
     key, file = ("tflite_float32", FLOAT32_FILE) if quantization == "none" else ("tflite", TFLITE_FILE)
-    (root / file).write_bytes(blob)
+    atomic_write(root / file, blob)  # whole or not at all; a Hub cache's link is replaced, its blob kept
     data = json.loads((root / CONFIG_FILE).read_text())
     data.setdefault("runtimes", {})[key] = {
         "file": file,
@@ -105,7 +107,7 @@ def export_tflite(
         "top_label_agreement": round(agreement, 4),
         "checked_on": len(samples),
     }
-    (root / CONFIG_FILE).write_text(json.dumps(data, indent=2) + "\n")
+    atomic_write(root / CONFIG_FILE, (json.dumps(data, indent=2) + "\n").encode())
     return diff
 
 

@@ -21,10 +21,10 @@ import keras
 import numpy as np
 from keras import ops
 
+from facemotion.atomic import atomic_write, replacing
 from facemotion.errors import DatasetError
 from facemotion.labels import EMOTION_OUTPUT, VA_OUTPUT
 from facemotion.preprocessing import Preprocessing, normalize
-from facemotion.scale.contract import atomic_write, replacing
 from facemotion.training.augment import Augmentation, mixup
 from facemotion.training.datasets import FaceDataset, sampling_weights
 
@@ -221,7 +221,7 @@ class StudentCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
 
 def save_whole(model: keras.Model, path: Path) -> None:
     """``model.save(path)`` that an interrupt cannot leave half written: saved beside it, then moved in
-    (`facemotion.scale.contract.replacing`)."""
+    (`facemotion.atomic.replacing`)."""
     with replacing(path, suffix=path.suffix) as partial:
         model.save(partial)
 
