@@ -107,7 +107,9 @@ def test_a_snapshot_link_out_of_the_cache_is_refused(cache: Path, tmp_path: Path
     outside = tmp_path / "elsewhere.tflite"
     shutil.copyfile(DEFAULT_MODEL_DIR / "model_float32.tflite", outside)
     _retarget(snapshot / "model_float32.tflite", outside)
-    with pytest.raises(ModelLoadError, match=r"model_float32\.tflite leads to .*elsewhere\.tflite, outside the model directory"):
+    with pytest.raises(
+        ModelLoadError, match=r"model_float32\.tflite leads to .*elsewhere\.tflite, outside the model directory"
+    ):
         FaceModel(REPO, cache_dir=cache)
 
 
@@ -177,7 +179,10 @@ def test_an_uncached_model_says_whether_offline_mode_or_the_network_is_why(
     import huggingface_hub
 
     monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: False)  # as without HF_HUB_OFFLINE, no network
-    with pytest.raises(ModelLoadError, match=r"the Hub cannot be reached \(or did not answer within 10 s\); connect to the network once") as info:
+    with pytest.raises(
+        ModelLoadError,
+        match=r"the Hub cannot be reached \(or did not answer within 10 s\); connect to the network once",
+    ) as info:
         resolve_model("facemotion-test/not-cached", cache_dir=tmp_path)
     assert "HF_HUB_OFFLINE" not in str(info.value)
 

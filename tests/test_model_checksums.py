@@ -105,7 +105,9 @@ def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
     """JSON keeps the last of two values: a temperature of 5 given after 0.78 read happy 0.998 as 0.347."""
     folder = Path(shutil.copytree(MODEL_NAMES["default"], tmp_path / "model"))
     text = (folder / "config.json").read_text()
-    (folder / "config.json").write_text(text.replace('"temperature": 0.7796', '"temperature": 0.7796, "temperature": 5'))
+    (folder / "config.json").write_text(
+        text.replace('"temperature": 0.7796', '"temperature": 0.7796, "temperature": 5')
+    )
     with pytest.raises(ModelLoadError, match=r"config\.json gives the key 'temperature' twice"):
         FaceModel(folder)
 
