@@ -25,7 +25,8 @@ photos at 30 %, 20 % and 12 % of their brightness, with sensor noise) and overex
 
 Below the table, a crowd: the 1,500-px mosaic repeated 3×3 (4,500 px, 387 faces of 39 px),
 with the default detector and with the tiles of its 2,048-px copy alone; and contact sheets
-of portraits (`sheets`), with and without the short-range model's windows.
+of portraits (`sheets`), with and without the short-range model's windows; and video-call
+galleries (`galleries`), with and without the search panel by panel.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from facemotion.detection.base import match_boxes
+from facemotion.detection.base import DetectedFace, match_boxes
 from facemotion.detection.blazeface_backend import TILED_MAX_SIDE, BlazeFaceDetector
 from facemotion.io import read_image
 
@@ -290,6 +291,71 @@ def sheets(portraits: Path) -> str:
     return f"contact sheets of portraits, faces found (without windows): {'; '.join(layouts)}; all {totals[0]} ({totals[1]}) of {faces}"
 
 
+#: Video-call galleries: (columns, rows, width, height) of 16:9 tiles, 6 px apart.
+GALLERIES = [(3, 3, 1280, 720), (4, 4, 1280, 720), (5, 5, 1280, 720), (6, 6, 1280, 720), (4, 4, 1920, 1080)]
+GALLERIES += [(7, 7, 1920, 1080)]
+
+
+def gallery(
+    files: list[Path], columns: int, rows: int, size: tuple[int, int] = (1280, 720), gap: int = 6
+) -> tuple[np.ndarray, list[Box]]:
+    """A video call's gallery: 16:9 tiles on Zoom's flat #1f1f1f, each a portrait with its edges continued
+    sideways (a webcam's picture), and the tiles (x, y, w, h)."""
+    width, height = size
+    tile_w = min((width - gap * (columns + 1)) // columns, (height - gap * (rows + 1)) // rows * 16 // 9)
+    tile_h = tile_w * 9 // 16
+    left = (width - columns * tile_w - gap * (columns - 1)) // 2
+    top = (height - rows * tile_h - gap * (rows - 1)) // 2
+    canvas = np.full((height, width, 3), 31, np.uint8)
+    tiles = []
+    for i, file in enumerate(files[: columns * rows]):
+        face = cv2.resize(read_image(file), (tile_h, tile_h), interpolation=cv2.INTER_AREA)
+        side = (tile_w - tile_h) // 2
+        tile = cv2.copyMakeBorder(face, 0, 0, side, tile_w - tile_h - side, cv2.BORDER_REPLICATE)
+        x, y = left + (i % columns) * (tile_w + gap), top + (i // columns) * (tile_h + gap)
+        canvas[y : y + tile_h, x : x + tile_w] = tile
+        tiles.append((x, y, tile_w, tile_h))
+    return canvas, tiles
+
+
+def per_tile(found: list[DetectedFace], tiles: list[Box]) -> tuple[list[int], int]:
+    """How many faces' centres lie in each tile, and how many lie in none."""
+    centres = [(f.box[0] + f.box[2] / 2, f.box[1] + f.box[3] / 2) for f in found]
+    counts = [sum(x <= cx <= x + w and y <= cy <= y + h for cx, cy in centres) for x, y, w, h in tiles]
+    return counts, len(centres) - sum(counts)
+
+
+def galleries(portraits: Path) -> str:
+    """Video-call galleries of portraits (`GALLERIES`, 9 to 49 faces), as PNG and as JPEG at quality 40: tiles
+    whose face is found, spurious boxes (outside the tiles, or a tile's second) and the time, with the
+    default detector and without its search panel by panel (before it)."""
+    emotions = ("happy", "neutral", "sad", "surprise", "anger", "fear", "disgust")
+    files = [sorted((portraits / e).iterdir())[k] for k in range(8) for e in emotions]
+    without = BlazeFaceDetector()
+    without._layout = lambda image: []  # type: ignore[method-assign]
+    totals, layouts = np.zeros((2, 3)), []
+    for columns, rows, width, height in GALLERIES:
+        picture, tiles = gallery(files, columns, rows, (width, height))
+        jpeg = cv2.imdecode(cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 40])[1], cv2.IMREAD_UNCHANGED)
+        cells = []
+        for k, detector in enumerate((BlazeFaceDetector(), without)):
+            for image in (picture, jpeg):
+                start = time.perf_counter()
+                counts, outside = per_tile(detector.detect(image), tiles)
+                seconds = time.perf_counter() - start
+                spurious = outside + sum(max(0, c - 1) for c in counts)
+                totals[k] += (sum(c > 0 for c in counts), spurious, seconds)
+                cells.append(f"{sum(c > 0 for c in counts)}" + (f" +{spurious}" if spurious else ""))
+        layouts.append(f"{columns}×{rows} {width} px: {cells[0]}, {cells[1]} ({cells[2]}, {cells[3]})")
+    faces = 2 * sum(c * r for c, r, _, _ in GALLERIES)
+    (found, spurious, seconds), (found_0, spurious_0, seconds_0) = totals
+    return (
+        f"video-call galleries, faces found as PNG, JPEG 40 (+spurious) (without panels): {'; '.join(layouts)}; "
+        f"all {found:.0f} ({found_0:.0f}) of {faces}, {spurious:.0f} ({spurious_0:.0f}) spurious, "
+        f"{seconds / len(GALLERIES) / 2:.2f} s ({seconds_0 / len(GALLERIES) / 2:.2f} s) per gallery"
+    )
+
+
 def detectors() -> list[tuple[str, BlazeFaceDetector]]:
     """The rows of the table."""
     return [
@@ -370,6 +436,7 @@ def main() -> None:
         )
     print("\n" + crowd(groups, boxes))
     print("\n" + sheets(SHARED / "data" / "portraits"))
+    print("\n" + galleries(SHARED / "data" / "portraits"))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ merged by MediaPipe's weighted non-maximum suppression; a box lying mostly insid
 stronger one (a face part seen as a face) is dropped. Short-range boxes are first mapped
 to the full-range framing, then every box is scaled to the framing the emotion model was
 trained on (FER2013's crops). Large faces side by side (a contact sheet) are also looked
-for by the short-range model in windows of their size (`windows`). Last, a box with almost
+for by the short-range model in windows of their size (`windows`), and each panel of a
+video call's gallery is searched as a photo of its own (`panels`). Last, a box with almost
 no contrast (`contrast`, a near-black corner) is dropped, and a weak box must pass a second
 look (`BlazeFaceDetector.verify`): noise, stripes, gradients and textures are not faces.
 """
@@ -35,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from facemotion.detection.base import DetectedFace, check_detector_options, clip_box
+from facemotion.detection.panels import panels
 from facemotion.io import read_image
 from facemotion.runtime_lite import load_interpreter
 
@@ -168,6 +170,9 @@ WINDOW_STRIP = 2.0
 WINDOW_FACES = 2.5
 WINDOW_PAD = 0.25
 MAX_WINDOWS = 40
+#: In a gallery (`panels`), a box of the whole photo covering this share of the boxes of two faces
+#: found in the panels is those two faces seen as one (stacked in neighbouring tiles).
+COVERS = 0.5
 
 
 def is_grey(image: NDArray[np.uint8]) -> bool:
@@ -431,6 +436,20 @@ def _contains_any(
     return np.asarray((inside >= share).any(axis=1))
 
 
+def _corners(boxes: list[tuple[int, int, int, int]]) -> NDArray[np.float64]:
+    """``(x, y, w, h)`` boxes as (x0, y0, x1, y1) rows."""
+    xywh = np.array(boxes, np.float64).reshape(-1, 4)
+    return np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
+
+
+def _shifted(face: DetectedFace, dx: int, dy: int) -> DetectedFace:
+    """A face found in a panel at ``(dx, dy)``, in the photo's pixels."""
+    x, y, w, h = face.box
+    full = face.full_box and (face.full_box[0] + dx, face.full_box[1] + dy, face.full_box[2], face.full_box[3])
+    marks = {k: (px + dx, py + dy) for k, (px, py) in face.landmarks.items()} if face.landmarks else None
+    return DetectedFace((x + dx, y + dy, w, h), face.score, marks, full)
+
+
 def _joined(parts: list[Candidates]) -> Candidates:
     """The candidates of several passes as one."""
     return Candidates(
@@ -660,7 +679,28 @@ class BlazeFaceDetector:
         return _joined(out)
 
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
-        image = exposed(read_image(image))  # any input `predict` takes, by the same rules; RGB uint8 is not copied
+        """The faces of a photo. In a gallery of panels (a video call, see `panels`), each panel is also searched
+        as a photo of its own: its faces the whole photo missed are added, and a box of the whole photo
+        covering faces of two panels (two faces in neighbouring tiles seen as one) is dropped."""
+        image = read_image(image)  # any input `predict` takes, by the same rules; RGB uint8 is not copied
+        faces = self._faces(image)
+        layout = self._layout(image)
+        if not layout:
+            return faces
+        found = [_shifted(face, x, y) for x, y, w, h in layout for face in self._faces(image[y : y + h, x : x + w])]
+        inside = _corners([f.box for f in found])
+        covered = _intersections(_corners([f.box for f in faces]), inside) >= COVERS * _area(inside)
+        faces = [face for face, covers in zip(faces, covered.sum(axis=1), strict=True) if covers < 2]
+        boxes = _corners([f.box for f in faces])
+        return faces + [face for face, new in zip(found, ~_overlaps_any(inside, boxes), strict=True) if new]
+
+    def _layout(self, image: NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
+        """The panels of a gallery (`panels`), searched one by one; none without the short-range model."""
+        return panels(np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), np.uint8)) if self._short is not None else []
+
+    def _faces(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
+        """The faces all passes find in a photo (or a panel of it), checked (contrast, second look)."""
+        image = exposed(image)
         height, width = image.shape[:2]
         if min(height, width) < MIN_BOX_SIDE:  # no box we would keep fits
             return []

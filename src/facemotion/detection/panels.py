@@ -1,0 +1,121 @@
+"""The panels of a picture made of pictures: a video call's gallery, a collage with gutters.
+
+A video call (Zoom, Teams, Meet) shows each participant in a tile, the tiles separated by
+gutters of one flat colour; a speaker view adds a strip of small tiles beside a large one.
+Seen whole, a 4×4 gallery's faces are too small for the full-range model and its tiles
+cut them, while each tile alone is an easy photo. `panels` finds the tiles by cutting the
+picture along lines of one flat grey level that cross it (an XY-cut, as page layouts are
+segmented): first the rows that cross the whole picture, then, inside each band, the
+columns that cross the band, and so on.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+#: A line whose grey levels vary less than this (standard deviation) is flat: a gutter, or
+#: a margin around the panels (a JPEG at quality 40 keeps gutters under 2).
+GUTTER_STD = 6.0
+#: A gutter has the background's grey level (the median of the flat lines' levels: the
+#: margins and gutters), give or take this.
+GUTTER_COLOUR = 8.0
+#: Fewer flat lines than this in a row do not part two panels (a single flat line also
+#: crosses over-exposed skies and black shadows).
+MIN_GUTTER = 2
+#: Panels with a shorter side under this (pixels) are left out: no face can be read in them.
+MIN_PANEL = 32
+#: Panels longer than this times their width (or wider than this times their height) are
+#: left out: slivers cut off by a flat strip inside a picture (a dark background beside a
+#: face), not a participant's tile (16:9, 4:3, 1:1, a phone's 9:16).
+MAX_ASPECT = 3.0
+#: More panels than this are not a gallery (a 7×7 gallery has 49).
+MAX_PANELS = 64
+#: Two panels of the same size (width and height within ``SAME_SIZE`` of each other, or
+#: ``SAME_SIZE_PX``) make a gallery: its tiles are alike, while the lit parts of a dark film
+#: frame, cut apart by flat black, are not (150 of the 275 frames of the shared clip had
+#: "panels", none alike).
+SAME_SIZE = 0.03
+SAME_SIZE_PX = 4
+#: How many times a band is cut again across (a speaker view's strip of tiles is 2 deep).
+MAX_DEPTH = 3
+
+Box = tuple[int, int, int, int]
+
+
+def panels(grey: NDArray[np.uint8]) -> list[Box]:
+    """``(x, y, w, h)`` of the panels of a grey picture split by flat gutters; ``[]`` when it is one picture.
+
+    >>> gallery = np.full((100, 210), 30, np.uint8)
+    >>> webcam = np.random.default_rng(0).integers(0, 255, (80, 90), np.uint8)
+    >>> gallery[10:90, 10:100] = gallery[10:90, 110:200] = webcam  # two tiles side by side
+    >>> panels(gallery)
+    [(10, 10, 90, 80), (110, 10, 90, 80)]
+    >>> panels(gallery[:, :105])  # one tile on a flat margin: one picture
+    []
+    """
+    sample = grey[::2, ::2].astype(np.float32)  # every other line: a gutter (MIN_GUTTER) keeps one
+    lines = [_lines(sample, axis) for axis in (0, 1)]
+    flat = np.concatenate([means[stds <= GUTTER_STD] for means, stds in lines])
+    if not len(flat):
+        return []  # no flat line crosses it: a photo (most pictures end here)
+    found = _split(grey.astype(np.float32), 0, 0, MAX_DEPTH, float(np.median(flat)))
+    return found if 2 <= len(found) <= MAX_PANELS and _alike(found) else []
+
+
+def _alike(boxes: list[Box]) -> bool:
+    """Whether two panels have the same size (``SAME_SIZE``): a gallery's tiles do; the bright parts of a
+    dark film frame, cut apart by its black, do not."""
+    sizes = np.array([box[2:] for box in boxes], np.float64)
+    gap = np.abs(sizes[:, None] - sizes[None])
+    close = (gap <= np.maximum(SAME_SIZE_PX, SAME_SIZE * np.maximum(sizes[:, None], sizes[None]))).all(axis=2)
+    return bool(np.triu(close, 1).any())
+
+
+def _split(region: NDArray[np.float32], x0: int, y0: int, depth: int, colour: float) -> list[Box]:
+    """The panels of ``region`` (at ``x0, y0`` in the picture): its flat margins cut off, then cut along its
+    gutters across (rows first, then columns), ``depth`` times."""
+    rows = _content(_lines(region, 0)[1])
+    if rows is None:
+        return []  # all flat: a gutter or a camera turned off
+    region, y0 = region[rows[0] : rows[-1] + 1], y0 + int(rows[0])
+    columns = _content(_lines(region, 1)[1])
+    if columns is None:
+        return []  # the same in every row: stripes or a gradient, not a picture
+    region, x0 = region[:, columns[0] : columns[-1] + 1], x0 + int(columns[0])
+    height, width = region.shape
+    for axis in (0, 1):
+        parts = _parts(*_lines(region, axis), colour)
+        if len(parts) > 1 and depth > 0:
+            out: list[Box] = []
+            for start, stop in parts:
+                part = region[start:stop] if axis == 0 else region[:, start:stop]
+                out += _split(part, x0 + start * axis, y0 + start * (1 - axis), depth - 1, colour)
+            return out
+    shorter, longer = sorted((width, height))
+    return [(x0, y0, width, height)] if shorter >= MIN_PANEL and longer <= MAX_ASPECT * shorter else []
+
+
+def _lines(region: NDArray[np.float32], axis: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The mean and the standard deviation of each row (``axis`` 0) or column (1) of ``region``."""
+    mean = np.asarray(cv2.reduce(region, 1 - axis, cv2.REDUCE_AVG), np.float32).ravel()
+    square = np.asarray(cv2.reduce(region * region, 1 - axis, cv2.REDUCE_AVG), np.float32).ravel()
+    return mean, np.sqrt(np.maximum(square - mean * mean, 0.0), dtype=np.float32)
+
+
+def _content(stds: NDArray[np.float32]) -> NDArray[np.intp] | None:
+    """Indices of the lines that are not flat, or None when all are."""
+    lines = np.flatnonzero(stds > GUTTER_STD)
+    return lines if len(lines) else None
+
+
+def _parts(means: NDArray[np.float32], stds: NDArray[np.float32], colour: float) -> list[tuple[int, int]]:
+    """``[start, stop)`` of the runs of lines between gutters: ``MIN_GUTTER`` flat lines or more of the
+    background's ``colour`` (a flat wall inside a webcam's picture, or the coloured frame of the
+    active speaker's tile, does not cut it)."""
+    flat = (stds <= GUTTER_STD) & (np.abs(means - colour) <= GUTTER_COLOUR)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flat.astype(np.int8), [0]])))
+    gutters = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= MIN_GUTTER]
+    bounds = [0] + [x for gutter in gutters for x in gutter] + [len(stds)]
+    return [(a, b) for a, b in zip(bounds[::2], bounds[1::2], strict=True) if b > a]

@@ -1,0 +1,129 @@
+"""Galleries of panels (a video call's tiles): found by their gutters, each panel searched as a photo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from facemotion.detection import DetectedFace, get_detector
+from facemotion.detection import blazeface_backend as backend
+from facemotion.detection.panels import panels
+from facemotion.io import read_image
+
+from conftest import DATA, GROUP_PHOTOS, need
+
+BACKGROUND = 31  # Zoom's gallery background, #1f1f1f
+
+
+def _noise(height: int, width: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (height, width), np.uint8)
+
+
+def gallery(files: list[Path], columns: int, rows: int, size: tuple[int, int] = (1280, 720), gap: int = 6):
+    """A video call's gallery of 16:9 tiles on a flat background, each a portrait with its edges continued
+    sideways (a webcam's picture), and the tiles as (x, y, w, h)."""
+    width, height = size
+    tile_w = min((width - gap * (columns + 1)) // columns, (height - gap * (rows + 1)) // rows * 16 // 9)
+    tile_h = tile_w * 9 // 16
+    left = (width - columns * tile_w - gap * (columns - 1)) // 2
+    top = (height - rows * tile_h - gap * (rows - 1)) // 2
+    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
+    tiles = []
+    for i, file in enumerate(files[: columns * rows]):
+        face = cv2.resize(read_image(file), (tile_h, tile_h), interpolation=cv2.INTER_AREA)
+        side = (tile_w - tile_h) // 2
+        tile = cv2.copyMakeBorder(face, 0, 0, side, tile_w - tile_h - side, cv2.BORDER_REPLICATE)
+        x, y = left + (i % columns) * (tile_w + gap), top + (i // columns) * (tile_h + gap)
+        canvas[y : y + tile_h, x : x + tile_w] = tile
+        tiles.append((x, y, tile_w, tile_h))
+    return canvas, tiles
+
+
+def test_the_tiles_of_a_gallery_are_its_panels() -> None:
+    picture = np.full((400, 620), BACKGROUND, np.uint8)
+    tiles = [(10 + 205 * (i % 3), 10 + 195 * (i // 3), 195, 185) for i in range(6)]
+    for i, (x, y, w, h) in enumerate(tiles):
+        picture[y : y + h, x : x + w] = _noise(h, w, i)
+    assert panels(picture) == tiles
+    framed = picture.copy()  # the active speaker's tile in a coloured frame, a camera turned off
+    cv2.rectangle(framed, (8, 8), (206, 196), 150, 2)
+    framed[205:390, 420:615] = BACKGROUND + 10
+    first, *others = panels(framed)
+    assert others == tiles[1:5] and first == (7, 7, 201, 191)  # the frame with the tile
+
+
+def test_a_speaker_view_is_cut_band_by_band() -> None:
+    picture = np.full((720, 1280), BACKGROUND, np.uint8)
+    strip = [(175 + 187 * i, 6, 181, 102) for i in range(5)]
+    speaker = (107, 114, 1066, 600)
+    for i, (x, y, w, h) in enumerate([*strip, speaker]):
+        picture[y : y + h, x : x + w] = _noise(h, w, i)
+    assert panels(picture) == [*strip, speaker]
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        _noise(300, 400, 0),  # a photo: no flat line
+        np.pad(_noise(200, 400, 1), ((50, 50), (0, 0))),  # a letterboxed frame: one picture
+        np.tile(np.arange(0, 250, 1, np.uint8), (200, 1)),  # a gradient
+        np.hstack([_noise(300, 40, 2), np.full((300, 12), 20, np.uint8), _noise(300, 300, 3)]),  # a dark strip
+    ],
+    ids=["photo", "letterboxed", "gradient", "sliver"],
+)
+def test_one_picture_has_no_panels(picture: np.ndarray) -> None:
+    assert panels(picture) == []
+
+
+def test_photos_are_not_galleries() -> None:
+    photos = sorted(need(GROUP_PHOTOS).glob("*.jpg")) + sorted(need(DATA / "portraits").rglob("*.jpg"))[::25]
+    assert len(photos) > 100
+    assert [p.name for p in photos if panels(cv2.cvtColor(read_image(p), cv2.COLOR_RGB2GRAY))] == []
+
+
+def test_every_participant_of_a_gallery_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 6×6 video call at 1280×720: seen whole, 18 of the 36 faces were found; panel by panel, 33."""
+    root = need(DATA / "portraits")
+    emotions = ("happy", "neutral", "sad", "surprise", "anger", "fear", "disgust")
+    files = [sorted((root / e).iterdir())[k] for k in range(8) for e in emotions]
+    picture, tiles = gallery(files, 6, 6)
+
+    def per_tile(found: list[DetectedFace]) -> list[int]:
+        centres = [(f.box[0] + f.box[2] / 2, f.box[1] + f.box[3] / 2) for f in found]
+        assert all(any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in tiles) for cx, cy in centres)
+        return [sum(x <= cx <= x + w and y <= cy <= y + h for cx, cy in centres) for x, y, w, h in tiles]
+
+    found = per_tile(get_detector().detect(picture))
+    assert max(found) == 1 and sum(found) >= 32
+    monkeypatch.setattr(backend.BlazeFaceDetector, "_layout", lambda self, image: [])
+    assert sum(per_tile(get_detector().detect(picture))) <= 24
+
+
+def test_a_box_over_two_tiles_faces_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two faces stacked in neighbouring tiles can look like one to the whole-picture passes (seen in a
+    video call's frame): a box covering faces found in two panels is dropped. The whole picture's other
+    faces are kept (a false gutter must not cut a face), the panels add the faces it missed."""
+    picture = np.full((400, 620, 3), BACKGROUND, np.uint8)
+    for i, (x, y) in enumerate([(10, 10), (10, 205), (215, 10)]):
+        picture[y : y + 185, x : x + 195] = _noise(185, 195, i)[..., None]
+    across = DetectedFace((20, 60, 180, 260), 0.78)  # over the faces of the first two tiles
+    whole = DetectedFace((260, 40, 100, 100), 0.9)  # the third tile's face, as the whole picture sees it
+    outside = DetectedFace((450, 250, 60, 60), 0.9)  # no panel there
+    in_panels = {(10, 10): (40, 30, 100, 100), (10, 205): (40, 20, 100, 100), (215, 10): (40, 35, 100, 100)}
+
+    def faces(self: backend.BlazeFaceDetector, image: np.ndarray) -> list[DetectedFace]:
+        if image.shape[:2] == picture.shape[:2]:
+            return [across, whole, outside]
+        corner = next(c for c in in_panels if np.array_equal(image, picture[c[1] : c[1] + 185, c[0] : c[0] + 195]))
+        return [DetectedFace(in_panels[corner], 0.95)]
+
+    monkeypatch.setattr(backend.BlazeFaceDetector, "_faces", faces)
+    assert get_detector().detect(picture) == [
+        whole,
+        outside,
+        DetectedFace((50, 40, 100, 100), 0.95),
+        DetectedFace((50, 225, 100, 100), 0.95),
+    ]
