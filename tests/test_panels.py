@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -13,33 +11,13 @@ from facemotion.detection import blazeface_backend as backend
 from facemotion.detection.panels import panels
 from facemotion.io import read_image
 
-from conftest import DATA, GROUP_PHOTOS, need
+from conftest import DATA, GROUP_PHOTOS, benchmark, need
 
 BACKGROUND = 31  # Zoom's gallery background, #1f1f1f
 
 
 def _noise(height: int, width: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (height, width), np.uint8)
-
-
-def gallery(files: list[Path], columns: int, rows: int, size: tuple[int, int] = (1280, 720), gap: int = 6):
-    """A video call's gallery of 16:9 tiles on a flat background, each a portrait with its edges continued
-    sideways (a webcam's picture), and the tiles as (x, y, w, h)."""
-    width, height = size
-    tile_w = min((width - gap * (columns + 1)) // columns, (height - gap * (rows + 1)) // rows * 16 // 9)
-    tile_h = tile_w * 9 // 16
-    left = (width - columns * tile_w - gap * (columns - 1)) // 2
-    top = (height - rows * tile_h - gap * (rows - 1)) // 2
-    canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
-    tiles = []
-    for i, file in enumerate(files[: columns * rows]):
-        face = cv2.resize(read_image(file), (tile_h, tile_h), interpolation=cv2.INTER_AREA)
-        side = (tile_w - tile_h) // 2
-        tile = cv2.copyMakeBorder(face, 0, 0, side, tile_w - tile_h - side, cv2.BORDER_REPLICATE)
-        x, y = left + (i % columns) * (tile_w + gap), top + (i // columns) * (tile_h + gap)
-        canvas[y : y + tile_h, x : x + tile_w] = tile
-        tiles.append((x, y, tile_w, tile_h))
-    return canvas, tiles
 
 
 def test_the_tiles_of_a_gallery_are_its_panels() -> None:
@@ -89,7 +67,7 @@ def test_every_participant_of_a_gallery_is_found(monkeypatch: pytest.MonkeyPatch
     root = need(DATA / "portraits")
     emotions = ("happy", "neutral", "sad", "surprise", "anger", "fear", "disgust")
     files = [sorted((root / e).iterdir())[k] for k in range(8) for e in emotions]
-    picture, tiles = gallery(files, 6, 6)
+    picture, tiles = benchmark("detection").gallery(files, 6, 6)  # as `benchmarks/detection.py` makes them
 
     def per_tile(found: list[DetectedFace]) -> list[int]:
         centres = [(f.box[0] + f.box[2] / 2, f.box[1] + f.box[3] / 2) for f in found]
