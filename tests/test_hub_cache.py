@@ -176,9 +176,10 @@ def test_an_uncached_model_says_whether_offline_mode_or_the_network_is_why(
 ) -> None:
     with pytest.raises(ModelLoadError, match="not in the local Hugging Face cache and HF_HUB_OFFLINE is set; unset it"):
         resolve_model("facemotion-test/not-cached", cache_dir=tmp_path)
-    import huggingface_hub
+    from huggingface_hub import constants
 
-    monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: False)  # as without HF_HUB_OFFLINE, no network
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # as without HF_HUB_OFFLINE, and no network:
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")  # connection refused
     with pytest.raises(
         ModelLoadError,
         match=r"the Hub cannot be reached \(or did not answer within 10 s\); connect to the network once",
@@ -226,6 +227,52 @@ def test_a_snapshot_copied_without_its_blobs_says_so(cache: Path, tmp_path: Path
         FaceModel(copy)
 
 
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when this returns: nothing listens there
+
+
+@pytest.mark.parametrize("status", [401, 500])
+def test_a_hub_answering_with_an_error_is_reported_not_taken_for_no_network(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """An answer is the Hub's, even an error: a refused token must not read "connect to the network"
+    (the Hub's error is reported; a cached copy is still served, as huggingface_hub does)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from huggingface_hub import constants
+
+    class Refusing(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"error": "refused"}')
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+        for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(variable, raising=False)
+        with pytest.raises(ModelLoadError, match=rf"facemotion-test/not-cached.*{status}") as info:
+            FaceModel("facemotion-test/not-cached", cache_dir=cache)
+        assert "cannot be reached" not in str(info.value)
+        assert FaceModel(REPO, cache_dir=cache).runtime.startswith("tflite")  # huggingface_hub serves the cache
+    finally:
+        server.shutdown()
+
+
 def test_a_hub_that_never_answers_falls_back_to_the_cache(
     cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -249,4 +296,7 @@ def test_a_hub_that_never_answers_falls_back_to_the_cache(
         start = time.perf_counter()
         model = FaceModel(REPO, cache_dir=cache)
     assert time.perf_counter() - start < 10 and model.runtime.startswith("tflite")
-    assert "the Hub did not answer" in caplog.text and "using the cached copy" in caplog.text
+    assert (
+        "the Hub did not answer" in caplog.text
+        and "looking for facemotion-test/bundled-copy in the cache" in caplog.text
+    )

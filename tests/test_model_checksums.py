@@ -135,3 +135,16 @@ def test_an_export_replaces_a_linked_file_instead_of_writing_through_it(tiny_mod
     export_tflite(folder)
     assert blob.read_bytes() == before and not (folder / "config.json").is_symlink()
     assert "tflite_float32" in _config(folder)["runtimes"] and not list(folder.glob(".*"))  # no temporary left
+
+
+def test_a_damaged_export_is_made_again(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """The checksum error says to export again: the export must not refuse the folder for that same file."""
+    from facemotion.training.export import export_tflite
+
+    folder = Path(shutil.copytree(tiny_model_dir, tmp_path / "model"))
+    export_tflite(folder)
+    _flip_a_byte(folder / "model_float32.tflite")
+    with pytest.raises(ModelLoadError, match="does not match the SHA-256"):
+        FaceModel(folder)
+    export_tflite(folder)
+    assert FaceModel(folder).runtime == "tflite-float32"

@@ -15,6 +15,7 @@ look right. Each problem is one `ModelLoadError` line.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -320,7 +321,8 @@ def save_pretrained(
         model = _without_optimizer(model)
     with replacing(out / WEIGHTS_FILE, suffix=".keras") as weights:  # never half a file, nor through a link
         model.save(weights)
-    digest = file_sha256(out / WEIGHTS_FILE)
+        digest = file_sha256(weights)
+        (out / CONFIG_FILE).unlink(missing_ok=True)  # an old config would not match the new weights
     config = ModelConfig(
         tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard(), weights_sha256=digest
     )
@@ -391,7 +393,10 @@ def artifact_file(directory: str | Path, name: str) -> Path:
     candidate = Path(name)
     real_root = root.resolve()
     inside = os.path.normpath(real_root / candidate)  # the path as written, links not followed yet
-    resolved = (real_root / candidate).resolve()
+    try:
+        resolved = (real_root / candidate).resolve()
+    except (OSError, RuntimeError) as err:  # a link to itself: "Symlink loop"
+        raise ModelLoadError(f"{root / candidate} cannot be followed: {err}") from None
     allowed = [real_root, *_hub_blobs(real_root)]
     if candidate.is_absolute() or not Path(inside).is_relative_to(real_root):
         raise ModelLoadError(f"{root / CONFIG_FILE} names {name!r}, which is outside the model directory")
@@ -415,7 +420,7 @@ def _hub_blobs(snapshot: Path) -> list[Path]:
     return [repo / "blobs"] if is_snapshot and (repo / "blobs").is_dir() else []
 
 
-def load_config(directory: str | Path) -> ModelConfig:
+def load_config(directory: str | Path, *, check_exports: bool = True) -> ModelConfig:
     """Read and check a model directory's ``config.json`` (no Keras needed).
 
     The config is checked against its schema (`ModelConfig.from_dict`) and against every
@@ -438,7 +443,8 @@ def load_config(directory: str | Path) -> ModelConfig:
     if not isinstance(data, dict):
         raise ModelLoadError(f"{config_path} must hold a JSON object")
     config = ModelConfig.from_dict(data, str(config_path))
-    check_runtime_files(root, config)
+    if check_exports:  # not when the exports are about to be made again (`export_tflite`)
+        check_runtime_files(root, config)
     return config
 
 
@@ -491,11 +497,24 @@ def check_runtime_files(directory: str | Path, config: ModelConfig) -> None:
 
 
 def file_sha256(file: Path) -> str:
-    """The SHA-256 of a file's bytes, as 64 hex digits; an unreadable file is a `ModelLoadError`."""
+    """The SHA-256 of a file's bytes, as 64 hex digits; an unreadable file is a `ModelLoadError`.
+
+    Read in blocks, and remembered for this version of the file (its size, time and inode), so
+    that loading a model hashes each file once."""
     try:
-        return hashlib.sha256(file.read_bytes()).hexdigest()
+        info = file.stat()
+        return _sha256(str(file.resolve()), info.st_size, info.st_mtime_ns, info.st_ino)
     except OSError as err:
         raise ModelLoadError(f"{file} cannot be read: {err.strerror or err}") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def checked_sha256(file: Path, expected: str | None, field: str) -> str:
@@ -504,7 +523,8 @@ def checked_sha256(file: Path, expected: str | None, field: str) -> str:
     if expected is not None and digest != expected:
         raise ModelLoadError(
             f"{file} does not match the SHA-256 config.json records for it ({field}): the file is damaged "
-            "or comes from another model; copy the whole model folder again (or export it again)"
+            "or comes from another model; copy the whole model folder again (a file replaced on purpose is "
+            "written with save_pretrained or export_tflite, which record its SHA-256)"
         )
     return digest
 

@@ -35,8 +35,8 @@ def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     os.close(fd)
     tmp = Path(name)
     try:
-        os.chmod(tmp, mode)
         yield tmp
+        os.chmod(tmp, mode)  # after the block: a read-only mode would have stopped its writes
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -7,6 +7,7 @@ loads offline afterwards (``HF_HUB_OFFLINE=1``).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 from pathlib import Path
@@ -112,28 +113,32 @@ def _bundled(name: str) -> Path:
 
 def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) -> Path:
     try:
-        from huggingface_hub import is_offline_mode, snapshot_download
+        from huggingface_hub import constants, snapshot_download
         from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
     except ImportError:  # pragma: no cover - huggingface_hub is a core dependency
         raise ModelLoadError("loading from the Hub needs huggingface_hub: pip install huggingface_hub") from None
+    offline, answers = bool(constants.HF_HUB_OFFLINE), False
     try:
-        commit = None if is_offline_mode() else _commit(repo_id, revision)
+        answers = not offline and _answers(repo_id, revision)
         return Path(
             snapshot_download(
                 repo_id,
-                revision=commit or revision,
+                revision=revision,
                 cache_dir=cache_dir,
-                local_files_only=commit is None,
+                local_files_only=not answers,
                 allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, "*.tflite"],
             )
         )
-    except LocalEntryNotFoundError:
-        why = (
-            "HF_HUB_OFFLINE is set; unset it to download the model once"
-            if is_offline_mode()
-            else f"the Hub cannot be reached (or did not answer within {HUB_TIMEOUT:g} s); connect to the network "
-            "once to download it"
-        )
+    except LocalEntryNotFoundError as err:
+        if offline:
+            why = "HF_HUB_OFFLINE is set; unset it to download the model once"
+        elif answers:  # huggingface_hub says "not found locally" of a server error too
+            why = f"the Hub answered with an error: {str(err.__cause__ or err).splitlines()[0]:.200}"
+        else:
+            why = (
+                f"the Hub cannot be reached (or did not answer within {HUB_TIMEOUT:g} s); connect to the "
+                "network once to download it"
+            )
         raise ModelLoadError(
             f"{repo_id} is no local folder, and as a Hub id (revision {revision or 'main'}) it is not in the "
             f"local Hugging Face cache and {why}"
@@ -151,20 +156,32 @@ def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) 
 HUB_TIMEOUT = 10.0
 
 
-def _commit(repo_id: str, revision: str | None) -> str | None:
-    """The commit ``revision`` of ``repo_id`` is at on the Hub, or None when the Hub does not answer within
-    `HUB_TIMEOUT` or fails (the cached copy is then used, with a warning). "No such repository" and "no
-    such revision" are raised."""
+def _answers(repo_id: str, revision: str | None) -> bool:
+    """Whether the Hub answers about ``repo_id`` within `HUB_TIMEOUT`; without an answer (no network, a
+    timeout, a proxy) the cached copy is looked for, with a warning. Any answer, an error too ("no such
+    repository", a refused token), is the Hub's: the download then says it."""
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+    from huggingface_hub.errors import HfHubHTTPError
 
     try:
-        return HfApi().repo_info(repo_id, revision=revision, timeout=HUB_TIMEOUT).sha
-    except (RepositoryNotFoundError, RevisionNotFoundError):
-        raise
-    except Exception as err:  # no network, no answer, a proxy, a server error: the cache may hold it
-        log.warning("the Hub did not answer (%s: %s); using the cached copy of %s", type(err).__name__, err, repo_id)
-        return None
+        HfApi().repo_info(repo_id, revision=revision, timeout=HUB_TIMEOUT)
+    except HfHubHTTPError:
+        return True
+    except _no_answer() as err:
+        log.warning("the Hub did not answer (%s: %s); looking for %s in the cache", type(err).__name__, err, repo_id)
+        return False
+    return True
+
+
+def _no_answer() -> tuple[type[Exception], ...]:
+    """The errors that mean the Hub gave no answer: ``OSError`` (offline mode, and the errors of the
+    ``requests`` client older huggingface_hub versions use) and the ``httpx`` client's ``TransportError``
+    (no network, a timeout, a proxy)."""
+    errors: list[type[Exception]] = [OSError]
+    for client in ("httpx2", "httpx"):
+        with contextlib.suppress(ImportError):
+            errors.append(importlib.import_module(client).TransportError)
+    return tuple(errors)
 
 
 def push_to_hub(

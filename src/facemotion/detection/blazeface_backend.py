@@ -681,7 +681,7 @@ class BlazeFaceDetector:
     def detect(self, image: NDArray[np.uint8]) -> list[DetectedFace]:
         """The faces of a photo. In a gallery of panels (a video call, see `panels`), each panel is also searched
         as a photo of its own: its faces the whole photo missed are added, and a box of the whole photo
-        covering faces of two panels (two faces in neighbouring tiles seen as one) is dropped."""
+        covering two faces found in the panels (two faces in neighbouring tiles seen as one) is dropped."""
         image = read_image(image)  # any input `predict` takes, by the same rules; RGB uint8 is not copied
         faces = self._faces(image)
         layout = self._layout(image)
@@ -692,7 +692,13 @@ class BlazeFaceDetector:
         covered = _intersections(_corners([f.box for f in faces]), inside) >= COVERS * _area(inside)
         faces = [face for face, covers in zip(faces, covered.sum(axis=1), strict=True) if covers < 2]
         boxes = _corners([f.box for f in faces])
-        return faces + [face for face, new in zip(found, ~_overlaps_any(inside, boxes), strict=True) if new]
+        shared = _intersections(inside, boxes)  # a face found twice: overlapping, or one box inside the other
+        again = (
+            _overlaps_any(inside, boxes)
+            | (shared >= CONTAINED * _area(inside)[:, None]).any(axis=1)
+            | (shared >= CONTAINED * _area(boxes)[None, :]).any(axis=1)
+        )
+        return faces + [face for face, twice in zip(found, again, strict=True) if not twice]
 
     def _layout(self, image: NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
         """The panels of a gallery (`panels`), searched one by one; none without the short-range model."""

@@ -18,8 +18,9 @@ from numpy.typing import NDArray
 #: A line whose grey levels vary less than this (standard deviation) is flat: a gutter, or
 #: a margin around the panels (a JPEG at quality 40 keeps gutters under 2).
 GUTTER_STD = 6.0
-#: A gutter has the background's grey level (the median of the flat lines' levels: the
-#: margins and gutters), give or take this.
+#: A gutter has the background's grey level, give or take this: the level of the picture's flat
+#: edges (its margins), or without any, the median level of the flat lines that cross it. (Not
+#: always the median: a row of camera-off tiles, flat grey, outnumbers the gutters' lines.)
 GUTTER_COLOUR = 8.0
 #: Fewer flat lines than this in a row do not part two panels (a single flat line also
 #: crosses over-exposed skies and black shadows).
@@ -38,6 +39,9 @@ MAX_PANELS = 64
 #: "panels", none alike).
 SAME_SIZE = 0.03
 SAME_SIZE_PX = 4
+#: Pictures larger than this (pixels, the longer side) are cut in a copy of this size: a 4K
+#: screen's gutters keep two lines or more there.
+MAX_SIDE = 1920
 #: How many times a band is cut again across (a speaker view's strip of tiles is 2 deep).
 MAX_DEPTH = 3
 
@@ -55,13 +59,28 @@ def panels(grey: NDArray[np.uint8]) -> list[Box]:
     >>> panels(gallery[:, :105])  # one tile on a flat margin: one picture
     []
     """
+    if grey.ndim != 2 or grey.dtype != np.uint8:
+        raise ValueError(f"panels takes a grey uint8 picture (height, width), got {grey.dtype} {grey.shape}")
+    scale = min(1.0, MAX_SIDE / max(grey.shape))
+    if scale < 1.0:  # a 24-MP photo with a white margin took 0.8 s at full size
+        size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+        found = panels(np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), np.uint8))
+        return [_scaled(box, 1 / scale, grey.shape) for box in found]
     sample = grey[::2, ::2].astype(np.float32)  # every other line: a gutter (MIN_GUTTER) keeps one
     lines = [_lines(sample, axis) for axis in (0, 1)]
     flat = np.concatenate([means[stds <= GUTTER_STD] for means, stds in lines])
     if not len(flat):
         return []  # no flat line crosses it: a photo (most pictures end here)
-    found = _split(grey.astype(np.float32), 0, 0, MAX_DEPTH, float(np.median(flat)))
+    margins = [means[end] for means, stds in lines for end in (0, -1) if stds[end] <= GUTTER_STD]
+    found = _split(grey.astype(np.float32), 0, 0, MAX_DEPTH, float(np.median(margins or flat)))
     return found if 2 <= len(found) <= MAX_PANELS and _alike(found) else []
+
+
+def _scaled(box: Box, factor: float, shape: tuple[int, ...]) -> Box:
+    """A panel found in a resized copy, in the picture's pixels (inside it)."""
+    x0, y0 = round(box[0] * factor), round(box[1] * factor)
+    x1, y1 = min(shape[1], round((box[0] + box[2]) * factor)), min(shape[0], round((box[1] + box[3]) * factor))
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _alike(boxes: list[Box]) -> bool:

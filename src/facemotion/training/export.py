@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.artifact import CONFIG_FILE, check_writable, load_artifact
+from facemotion.artifact import CONFIG_FILE, check_writable, load_config, load_keras_model
 from facemotion.atomic import atomic_write
 from facemotion.errors import ModelLoadError
 
@@ -53,7 +53,8 @@ def export_tflite(
     tf: Any = import_tensorflow()
 
     root = Path(model_dir)
-    model, config = load_artifact(root)
+    config = load_config(root, check_exports=False)  # a damaged export is what this makes again
+    model = load_keras_model(root, config)
     check_writable(root, "the model folder")  # before the conversion, not after it
     prep = config.preprocessing
     if samples is None:
@@ -97,8 +98,12 @@ def export_tflite(
             f"(allowed {tolerance}), same top label on {agreement:.1%} of the samples (required {min_agreement:.0%})"
         )
     key, file = ("tflite_float32", FLOAT32_FILE) if quantization == "none" else ("tflite", TFLITE_FILE)
-    atomic_write(root / file, blob)  # whole or not at all; a Hub cache's link is replaced, its blob kept
+    # Three writes, each whole (a Hub cache's links are replaced, their blobs kept), after each of
+    # which the folder loads: the old entry goes, the new file comes in, the new entry names it.
     data = json.loads((root / CONFIG_FILE).read_text())
+    if data.get("runtimes", {}).pop(key, None) is not None:
+        atomic_write(root / CONFIG_FILE, (json.dumps(data, indent=2) + "\n").encode())
+    atomic_write(root / file, blob)
     data.setdefault("runtimes", {})[key] = {
         "file": file,
         "quantization": quantization,
