@@ -114,3 +114,14 @@ def test_a_large_faces_label_is_no_smaller_than_the_legend_text() -> None:
     drawn = annotate(photo, [_face((100, 120, 320, 320), label="surprise")], legend=False)
     strip = (drawn[:120] == COLORS["surprise"]).all(axis=2).any(axis=1)  # rows of the label's background
     assert strip.sum() >= 18  # 0.6 of OpenCV's font: about 19 px tall with its padding (0.35 gave 13)
+
+
+def test_a_gallery_s_marks_and_key_hide_no_face() -> None:
+    """A video call's gallery (faces of 60 px in tiles of 160×90): the mark under a face fell on the face in
+    the tile below, and the key in a corner on a participant. Marks now go beside their box, and a key that
+    would hide a face is left out: every face stays in sight."""
+    faces = [_face((50 + 160 * c, 15 + 95 * r, 60, 60)) for r in range(4) for c in range(5)]
+    drawn = annotate(np.zeros((380, 800, 3), np.uint8), faces)
+    for face in faces:
+        x, y, w, h = face.box  # inside the outline: still the black photo (a label's corner may reach in)
+        assert drawn[y + 4 : y + h - 4, x + 4 : x + w - 4].any(axis=2).mean() < 0.05, face.box

@@ -88,9 +88,10 @@ def annotate(
 ) -> NDArray[np.uint8]:
     """Draw each face's box, its emotion and confidence, and a small valence–arousal mark.
 
-    The mark is a square under the box: the dot's horizontal position is valence
-    (left negative, right positive) and its height arousal (up is excited); with
-    ``legend=True`` (default) a key in the bottom-left corner says so. Text, lines and
+    The mark is a square under the box (beside it where that would cover another face, as in
+    a video call's gallery): the dot's horizontal position is valence (left negative, right
+    positive) and its height arousal (up is excited); with ``legend=True`` (default) a key in
+    a corner says so, left out where it would hide a face. Text, lines and
     marks grow with the image, so they stay readable on large photos, and labels are kept
     near their face's width, so a crowd's labels do not cover each other. With
     ``numbered=True`` each label starts with the face's number (as in `plot_affect_plane`).
@@ -118,10 +119,11 @@ def annotate(
         cv2.rectangle(out, (x, y), (x + w, y + h), (30, 30, 30), thickness + 2)
         cv2.rectangle(out, (x, y), (x + w, y + h), color, thickness)
     marks: list[tuple[int, int, int, int]] = []
+    faces_xyxy = np.array([(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed], np.int64).reshape(-1, 4)
     for _, _, (x, y, w, h), _ in boxed:
         # Readable on a large photo, but never wider than its face: a crowd's marks would cover the next faces.
         side = max(10, round(min(w, longest / 12, max(w / 2, longest / 45))))
-        corner = (x + (w - side) // 2, min(out.shape[0] - side - 1, y + h + 4))
+        corner = _mark_place(out.shape, (x, y, x + w, y + h), side, faces_xyxy, marks)
         marks.append((*corner, corner[0] + side, corner[1] + side))
     key = (
         _affect_legend(out, scale, marks, [(x, y, x + w, y + h) for _, _, (x, y, w, h), _ in boxed])
@@ -230,6 +232,41 @@ def _label_place(
     return candidates[costs.index(min(costs))]
 
 
+def _mark_place(
+    shape: tuple[int, ...],
+    own: tuple[int, int, int, int],
+    side: int,
+    faces: NDArray[np.int64],
+    placed: Sequence[tuple[int, int, int, int]],
+) -> tuple[int, int]:
+    """The top-left corner of a face's valence–arousal mark (``side`` px): under its box (x0, y0, x1, y1) if
+    that covers nothing, else where it covers least of the other ``faces`` (four times), the marks
+    ``placed`` so far and its own face: beside the box (right, left), above it, or inside its
+    bottom-right corner. In a video call's gallery a mark under a face fell on the face in the tile below.
+
+    >>> faces = np.array([(40, 10, 100, 70), (40, 80, 100, 140)])  # a face right under another
+    >>> _mark_place((200, 200, 3), (40, 10, 100, 70), 20, faces, [])  # beside it, not on the face below
+    (104, 50)
+    """
+    x0, y0, x1, y1 = own
+    height, width = shape[:2]
+    candidates = [
+        ((x0 + x1 - side) // 2, y1 + 4),  # under the box, as usual
+        (x1 + 4, y1 - side),  # right of the box, at its bottom
+        (x0 - side - 4, y1 - side),  # left of it
+        ((x0 + x1 - side) // 2, y0 - side - 4),  # above it
+        (x1 - side - 2, y1 - side - 2),  # inside its bottom-right corner
+    ]
+    others = np.array([f for f in faces.tolist() if tuple(f) != own], np.int64).reshape(-1, 4)
+    marks = np.array(placed, np.int64).reshape(-1, 4)
+    costs = []
+    for x, y in candidates:  # kept inside the image (under a face at the bottom edge: over its chin)
+        x, y = min(max(0, x), width - side - 1), min(max(0, y), height - side - 1)
+        box = (x, y, x + side, y + side)
+        costs.append((4 * _covered(box, others) + _covered(box, marks) + _covered(box, np.array([own])), (x, y)))
+    return min(costs, key=lambda cost: cost[0])[1]
+
+
 def _covered(box: tuple[int, int, int, int], rects: NDArray[np.int64]) -> int:
     """Area of ``box`` shared with each of ``rects`` (x0, y0, x1, y1 rows), summed."""
     if not len(rects):
@@ -297,6 +334,7 @@ def _affect_legend(
 ) -> tuple[int, int, int, int] | None:
     """Where the key goes (x0, y0, x1, y1; ``None``: no room): the corner of the image where it covers least
     of the faces' valence–arousal ``marks`` and their boxes (``faces``), bottom-left when it covers none.
+    Where every corner would hide a quarter of a face or more (a video call's gallery), there is no key.
 
     >>> image = np.zeros((400, 600, 3), np.uint8)
     >>> _affect_legend(image, 0.67)[:2], _affect_legend(image, 0.67, faces=[(0, 250, 300, 400)])[:2]
@@ -312,7 +350,10 @@ def _affect_legend(
     boxes = [(x, y, x + width, y + height) for x, y in corners]
     marked, boxed = np.array(marks, np.int64).reshape(-1, 4), np.array(faces, np.int64).reshape(-1, 4)
     costs = [4 * _covered(box, marked) + _covered(box, boxed) for box in boxes]
-    return boxes[costs.index(min(costs))]
+    best = boxes[costs.index(min(costs))]
+    areas = np.maximum((boxed[:, 2] - boxed[:, 0]) * (boxed[:, 3] - boxed[:, 1]), 1)
+    hidden = [_covered(best, face[None]) / area for face, area in zip(boxed, areas, strict=True)]
+    return None if max(hidden, default=0.0) >= 0.25 else best
 
 
 def _draw_affect_legend(img: NDArray[np.uint8], where: tuple[int, int, int, int], scale: float) -> None:
