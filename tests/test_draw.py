@@ -125,3 +125,16 @@ def test_a_gallery_s_marks_and_key_hide_no_face() -> None:
     for face in faces:
         x, y, w, h = face.box  # inside the outline: still the black photo (a label's corner may reach in)
         assert drawn[y + 4 : y + h - 4, x + 4 : x + w - 4].any(axis=2).mean() < 0.05, face.box
+
+
+def test_the_key_goes_to_a_corner_that_hides_no_face() -> None:
+    """The corner covering least was chosen first and then found to hide a face, though another corner
+    covered only a mark: the key goes where it hides no face, if there is such a corner."""
+    from facemotion.draw import _affect_legend
+
+    image = np.zeros((400, 600, 3), np.uint8)
+    small = [(0, 0, 60, 60), (540, 0, 600, 60), (540, 340, 600, 400)]  # three corners hold a small face each
+    mark = [(10, 360, 40, 390)]  # the fourth only a face's mark
+    where = _affect_legend(image, 0.67, marks=mark, faces=small)
+    assert where is not None and where[0] < 50 and where[3] > 350  # bottom-left
+    assert _affect_legend(image, 0.67, faces=[*small, (0, 330, 80, 400)]) is None  # every corner hides a face

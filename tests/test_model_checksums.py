@@ -148,3 +148,18 @@ def test_a_damaged_export_is_made_again(tiny_model_dir: Path, tmp_path: Path) ->
         FaceModel(folder)
     export_tflite(folder)
     assert FaceModel(folder).runtime == "tflite-float32"
+
+
+def test_a_file_changed_in_place_with_its_time_restored_is_hashed_again(tmp_path: Path) -> None:
+    """Digests are remembered per file version: ``cp -p``, ``rsync --inplace -t`` or ``touch -r`` keep the size and
+    the modification time, not the change time."""
+    import os
+
+    folder = Path(shutil.copytree(MODEL_NAMES["default"], tmp_path / "model"))
+    FaceModel(folder)
+    for file in folder.glob("*.tflite"):
+        info = file.stat()
+        _flip_a_byte(file)
+        os.utime(file, ns=(info.st_atime_ns, info.st_mtime_ns))
+    with pytest.raises(ModelLoadError, match="does not match the SHA-256"):
+        FaceModel(folder)

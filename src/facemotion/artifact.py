@@ -499,17 +499,17 @@ def check_runtime_files(directory: str | Path, config: ModelConfig) -> None:
 def file_sha256(file: Path) -> str:
     """The SHA-256 of a file's bytes, as 64 hex digits; an unreadable file is a `ModelLoadError`.
 
-    Read in blocks, and remembered for this version of the file (its size, time and inode), so
+    Read in blocks, and remembered for this version of the file (its size, times and inode), so
     that loading a model hashes each file once."""
     try:
-        info = file.stat()
-        return _sha256(str(file.resolve()), info.st_size, info.st_mtime_ns, info.st_ino)
+        info = file.stat()  # the change time too: a write that kept the size and reset the time changes it
+        return _sha256(str(file.resolve()), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
     except OSError as err:
         raise ModelLoadError(f"{file} cannot be read: {err.strerror or err}") from None
 
 
 @functools.lru_cache(maxsize=64)
-def _sha256(path: str, size: int, mtime_ns: int, inode: int) -> str:
+def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         while block := stream.read(1 << 20):

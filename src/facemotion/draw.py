@@ -241,21 +241,19 @@ def _mark_place(
 ) -> tuple[int, int]:
     """The top-left corner of a face's valence–arousal mark (``side`` px): under its box (x0, y0, x1, y1) if
     that covers nothing, else where it covers least of the other ``faces`` (four times), the marks
-    ``placed`` so far and its own face: beside the box (right, left), above it, or inside its
-    bottom-right corner. In a video call's gallery a mark under a face fell on the face in the tile below.
+    ``placed`` so far and its own face: beside the box (right, left) or inside its bottom-right corner. In a video call's gallery a mark under a face fell on the face in the tile below.
 
     >>> faces = np.array([(40, 10, 100, 70), (40, 80, 100, 140)])  # a face right under another
     >>> _mark_place((200, 200, 3), (40, 10, 100, 70), 20, faces, [])  # beside it, not on the face below
     (104, 50)
     """
-    x0, y0, x1, y1 = own
+    x0, _, x1, y1 = own
     height, width = shape[:2]
     candidates = [
         ((x0 + x1 - side) // 2, y1 + 4),  # under the box, as usual
         (x1 + 4, y1 - side),  # right of the box, at its bottom
         (x0 - side - 4, y1 - side),  # left of it
-        ((x0 + x1 - side) // 2, y0 - side - 4),  # above it
-        (x1 - side - 2, y1 - side - 2),  # inside its bottom-right corner
+        (x1 - side - 2, y1 - side - 2),  # inside its bottom-right corner (above the box is the label's)
     ]
     others = np.array([f for f in faces.tolist() if tuple(f) != own], np.int64).reshape(-1, 4)
     marks = np.array(placed, np.int64).reshape(-1, 4)
@@ -349,11 +347,13 @@ def _affect_legend(
     corners = [(pad, H - height - pad), (W - width - pad, H - height - pad), (pad, pad), (W - width - pad, pad)]
     boxes = [(x, y, x + width, y + height) for x, y in corners]
     marked, boxed = np.array(marks, np.int64).reshape(-1, 4), np.array(faces, np.int64).reshape(-1, 4)
-    costs = [4 * _covered(box, marked) + _covered(box, boxed) for box in boxes]
-    best = boxes[costs.index(min(costs))]
     areas = np.maximum((boxed[:, 2] - boxed[:, 0]) * (boxed[:, 3] - boxed[:, 1]), 1)
-    hidden = [_covered(best, face[None]) / area for face, area in zip(boxed, areas, strict=True)]
-    return None if max(hidden, default=0.0) >= 0.25 else best
+    costs = [
+        (4 * _covered(box, marked) + _covered(box, boxed), box)
+        for box in boxes
+        if all(_covered(box, face[None]) < 0.25 * area for face, area in zip(boxed, areas, strict=True))
+    ]
+    return min(costs, key=lambda cost: cost[0])[1] if costs else None
 
 
 def _draw_affect_legend(img: NDArray[np.uint8], where: tuple[int, int, int, int], scale: float) -> None:

@@ -7,7 +7,6 @@ loads offline afterwards (``HF_HUB_OFFLINE=1``).
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 from pathlib import Path
@@ -135,10 +134,7 @@ def _download(repo_id: str, revision: str | None, cache_dir: str | Path | None) 
         elif answers:  # huggingface_hub says "not found locally" of a server error too
             why = f"the Hub answered with an error: {str(err.__cause__ or err).splitlines()[0]:.200}"
         else:
-            why = (
-                f"the Hub cannot be reached (or did not answer within {HUB_TIMEOUT:g} s); connect to the "
-                "network once to download it"
-            )
+            why = "the Hub cannot be reached (or did not answer in time); connect to the network once to download it"
         raise ModelLoadError(
             f"{repo_id} is no local folder, and as a Hub id (revision {revision or 'main'}) it is not in the "
             f"local Hugging Face cache and {why}"
@@ -157,9 +153,10 @@ HUB_TIMEOUT = 10.0
 
 
 def _answers(repo_id: str, revision: str | None) -> bool:
-    """Whether the Hub answers about ``repo_id`` within `HUB_TIMEOUT`; without an answer (no network, a
-    timeout, a proxy) the cached copy is looked for, with a warning. Any answer, an error too ("no such
-    repository", a refused token), is the Hub's: the download then says it."""
+    """Whether the Hub answers about ``repo_id`` within `HUB_TIMEOUT` (a try: huggingface_hub may try
+    twice); without an answer (no network, a timeout, a proxy, a captive portal's page) the cached copy is
+    looked for, with a warning. An error the Hub answers ("no such repository", a refused token) goes on
+    to the download, which reports it when the cache has no copy."""
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -167,21 +164,10 @@ def _answers(repo_id: str, revision: str | None) -> bool:
         HfApi().repo_info(repo_id, revision=revision, timeout=HUB_TIMEOUT)
     except HfHubHTTPError:
         return True
-    except _no_answer() as err:
+    except Exception as err:  # the HTTP client's own errors, whichever client huggingface_hub uses
         log.warning("the Hub did not answer (%s: %s); looking for %s in the cache", type(err).__name__, err, repo_id)
         return False
     return True
-
-
-def _no_answer() -> tuple[type[Exception], ...]:
-    """The errors that mean the Hub gave no answer: ``OSError`` (offline mode, and the errors of the
-    ``requests`` client older huggingface_hub versions use) and the ``httpx`` client's ``TransportError``
-    (no network, a timeout, a proxy)."""
-    errors: list[type[Exception]] = [OSError]
-    for client in ("httpx2", "httpx"):
-        with contextlib.suppress(ImportError):
-            errors.append(importlib.import_module(client).TransportError)
-    return tuple(errors)
 
 
 def push_to_hub(

@@ -40,8 +40,8 @@ MAX_PANELS = 64
 SAME_SIZE = 0.03
 SAME_SIZE_PX = 4
 #: Pictures larger than this (pixels, the longer side) are cut in a copy of this size: a 4K
-#: screen's gutters keep two lines or more there.
-MAX_SIDE = 1920
+#: screenshot keeps its own pixels (gutters of 3 px), an 8K one's 6-px gutters keep 3 lines.
+MAX_SIDE = 4096
 #: How many times a band is cut again across (a speaker view's strip of tiles is 2 deep).
 MAX_DEPTH = 3
 
@@ -61,6 +61,8 @@ def panels(grey: NDArray[np.uint8]) -> list[Box]:
     """
     if grey.ndim != 2 or grey.dtype != np.uint8:
         raise ValueError(f"panels takes a grey uint8 picture (height, width), got {grey.dtype} {grey.shape}")
+    if min(grey.shape) < MIN_PANEL:
+        return []  # no room for two panels
     scale = min(1.0, MAX_SIDE / max(grey.shape))
     if scale < 1.0:  # a 24-MP photo with a white margin took 0.8 s at full size
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
