@@ -3,10 +3,12 @@ symbolic links are followed only into that repository's ``blobs/`` folder."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -235,42 +237,61 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])  # closed again when this returns: nothing listens there
 
 
-@pytest.mark.parametrize("status", [401, 500])
-def test_a_hub_answering_with_an_error_is_reported_not_taken_for_no_network(
-    cache: Path, monkeypatch: pytest.MonkeyPatch, status: int
-) -> None:
-    """An answer is the Hub's, even an error: a refused token must not read "connect to the network"
-    (the Hub's error is reported; a cached copy is still served, as huggingface_hub does)."""
+def _hub_at(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Talk to a local server on ``port`` as the Hub, online (no proxy): nothing leaves this machine."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{port}")
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@contextlib.contextmanager
+def _answering(status: int, content_type: str, body: bytes) -> Iterator[int]:
+    """A local HTTP server answering every request so; yields its port."""
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
-    from huggingface_hub import constants
-
-    class Refusing(BaseHTTPRequestHandler):
+    class Answer(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.end_headers()
-            self.wfile.write(b'{"error": "refused"}')
+            self.wfile.write(body)
 
         do_HEAD = do_GET
 
         def log_message(self, *args: object) -> None:
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    server = HTTPServer(("127.0.0.1", 0), Answer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
-        for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(variable, raising=False)
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("status", [401, 500])
+def test_a_hub_answering_with_an_error_is_reported_not_taken_for_no_network(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """An answer is the Hub's, even an error: a refused token must not read "connect to the network"
+    (the Hub's error is reported; a cached copy is still served, as huggingface_hub does)."""
+    with _answering(status, "application/json", b'{"error": "refused"}') as port:
+        _hub_at(port, monkeypatch)
         with pytest.raises(ModelLoadError, match=rf"facemotion-test/not-cached.*{status}") as info:
             FaceModel("facemotion-test/not-cached", cache_dir=cache)
         assert "cannot be reached" not in str(info.value)
         assert FaceModel(REPO, cache_dir=cache).runtime.startswith("tflite")  # huggingface_hub serves the cache
-    finally:
-        server.shutdown()
+
+
+def test_a_captive_portal_s_page_is_no_answer(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hotel network answers every address with its login page: not the Hub's answer, so the cache serves."""
+    with _answering(200, "text/html", b"<html>Log in to the hotel network</html>") as port:
+        _hub_at(port, monkeypatch)
+        assert FaceModel(REPO, cache_dir=cache).runtime.startswith("tflite")
 
 
 def test_a_hub_that_never_answers_falls_back_to_the_cache(
@@ -281,18 +302,13 @@ def test_a_hub_that_never_answers_falls_back_to_the_cache(
     import socket
     import time
 
-    from huggingface_hub import constants
-
     import facemotion.hub as hub
 
     with socket.socket() as silent:  # accepts connections (the backlog), never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        _hub_at(silent.getsockname()[1], monkeypatch)
         monkeypatch.setattr(hub, "HUB_TIMEOUT", 0.5)
-        for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(variable, raising=False)
         start = time.perf_counter()
         model = FaceModel(REPO, cache_dir=cache)
     assert time.perf_counter() - start < 10 and model.runtime.startswith("tflite")
@@ -300,32 +316,3 @@ def test_a_hub_that_never_answers_falls_back_to_the_cache(
         "the Hub did not answer" in caplog.text
         and "looking for facemotion-test/bundled-copy in the cache" in caplog.text
     )
-
-
-def test_a_captive_portal_s_page_is_no_answer(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A hotel network answers every address with its login page: not the Hub's answer, so the cache serves."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    from huggingface_hub import constants
-
-    class Portal(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(b"<html>Log in to the hotel network</html>")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Portal)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
-        for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(variable, raising=False)
-        assert FaceModel(REPO, cache_dir=cache).runtime.startswith("tflite")
-    finally:
-        server.shutdown()
