@@ -16,8 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 #: A line whose grey levels vary less than this (standard deviation) is flat: a gutter, or
-#: a margin around the panels (JPEG at quality 40 leaves a gutter's lines at 4 to 7; the
-#: portraits, the VOC photos and the shared clip have none at 6).
+#: a margin around the panels (JPEG at quality 40 leaves a gutter's lines at 4 to 7).
 GUTTER_STD = 6.0
 #: A gutter has the background's grey level, give or take this: the level of the picture's flat
 #: edges (its margins), or without any, the median level of the flat lines that cross it. (Not
