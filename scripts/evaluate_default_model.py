@@ -27,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 from facemotion import EmotionClassifier
-from facemotion.artifact import ModelConfig, render_card
+from facemotion.artifact import ModelConfig, render_card, write_config
 from facemotion.labels import EMOTIONS
 from facemotion.runtime import Runtime
 from facemotion.training import load_vote_folder
@@ -101,7 +101,7 @@ def main() -> None:
         data["metrics"] = metrics
         data["mirror"] = clf.model.mirror  # the metrics describe this setting, so it becomes the default
         data["temperature"] = round(temperature, 4)
-        path.write_text(json.dumps(data, indent=2) + "\n")
+        write_config(clf.model.path, data)
         (clf.model.path / "README.md").write_text(render_card(ModelConfig.from_dict(data, str(path))))
 
 

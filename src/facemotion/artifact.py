@@ -326,9 +326,14 @@ def save_pretrained(
     config = ModelConfig(
         tasks, EMOTIONS, preprocessing, recipe, __version__, card or ModelCard(), weights_sha256=digest
     )
-    atomic_write(out / CONFIG_FILE, (json.dumps(config.to_dict(), indent=2) + "\n").encode())
+    write_config(out, config.to_dict())
     atomic_write(out / CARD_FILE, render_card(config).encode("utf-8", errors="backslashreplace"))
     return out
+
+
+def write_config(directory: Path, data: dict[str, Any]) -> None:
+    """Write a model directory's ``config.json`` whole (`facemotion.atomic`), as every writer of it does."""
+    atomic_write(directory / CONFIG_FILE, (json.dumps(data, indent=2) + "\n").encode())
 
 
 def _without_optimizer(model: keras.Model) -> keras.Model:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from facemotion import __version__
-from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, checked_sha256, load_config
+from facemotion.artifact import CARD_FILE, CONFIG_FILE, WEIGHTS_FILE, artifact_file, checked_sha256, load_config
 from facemotion.errors import HubError, ModelLoadError
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ def push_to_hub(
     if not (root / CONFIG_FILE).is_file() or not (root / WEIGHTS_FILE).is_file():
         raise ModelLoadError(f"{root} is not a model directory (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
     config = load_config(root)  # its LiteRT exports and their SHA-256 included
-    checked_sha256(root / WEIGHTS_FILE, config.weights_sha256, "weights_sha256")
+    checked_sha256(artifact_file(root, WEIGHTS_FILE), config.weights_sha256, "weights_sha256")
     files = [CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, *(str(entry["file"]) for entry in config.runtimes.values())]
     if not is_hub_id(repo_id):
         raise HubError(f"{repo_id!r} is not a Hub repository id: give it as 'org/name'")

@@ -696,10 +696,9 @@ class BlazeFaceDetector:
         if not layout:
             return faces
         found = [_shifted(face, x, y) for x, y, w, h in layout for face in self._faces(image[y : y + h, x : x + w])]
-        inside = _corners([f.box for f in found])
-        covered = _intersections(_corners([f.box for f in faces]), inside) >= COVERS * _area(inside)
-        faces = [face for face, covers in zip(faces, covered.sum(axis=1), strict=True) if covers < 2]
-        boxes = _corners([f.box for f in faces])
+        inside, boxes = _corners([f.box for f in found]), _corners([f.box for f in faces])
+        kept = (_intersections(boxes, inside) >= COVERS * _area(inside)).sum(axis=1) < 2
+        faces, boxes = [face for face, keep in zip(faces, kept, strict=True) if keep], boxes[kept]
         shared = _intersections(inside, boxes)  # a face found twice: overlapping, or one box inside the other
         again = (
             _overlaps_any(inside, boxes)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from facemotion.artifact import CONFIG_FILE, check_writable, load_config, load_keras_model
+from facemotion.artifact import CONFIG_FILE, check_writable, load_config, load_keras_model, write_config
 from facemotion.atomic import atomic_write
 from facemotion.errors import ModelLoadError
 
@@ -102,7 +102,7 @@ def export_tflite(
     # which the folder loads: the old entry goes, the new file comes in, the new entry names it.
     data = json.loads((root / CONFIG_FILE).read_text())
     if data.get("runtimes", {}).pop(key, None) is not None:
-        atomic_write(root / CONFIG_FILE, (json.dumps(data, indent=2) + "\n").encode())
+        write_config(root, data)
     atomic_write(root / file, blob)
     data.setdefault("runtimes", {})[key] = {
         "file": file,
@@ -112,7 +112,7 @@ def export_tflite(
         "top_label_agreement": round(agreement, 4),
         "checked_on": len(samples),
     }
-    atomic_write(root / CONFIG_FILE, (json.dumps(data, indent=2) + "\n").encode())
+    write_config(root, data)
     return diff
 
 
